@@ -1,0 +1,91 @@
+# husk — an OCI container runtime
+#
+#   make            build ./husk
+#   make check      install missing Debian packages, build, run unit + integration
+#                   tests; the last line is "N passed, N failed"
+#   make demo       build and walk a busybox container through its lifecycle
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make check-asan the unit and integration tests against an ASan+UBSan build
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+PKGS := yajl libseccomp libcap
+
+VERSION := 0.1.0
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+SPEC_VERSION := 1.3.0
+
+WARNINGS := -Wall -Wextra -Wno-unused-parameter \
+	-Werror=shadow -Werror=empty-body -Werror=strict-prototypes \
+	-Werror=missing-prototypes -Werror=implicit-function-declaration \
+	-Werror=pointer-arith -Werror=init-self -Werror=missing-declarations \
+	-Werror=return-type -Werror=overflow -Werror=int-conversion \
+	-Werror=parentheses -Werror=incompatible-pointer-types \
+	-Werror=misleading-indentation -Werror=missing-include-dirs \
+	-Werror=format=2 -Werror=format-security
+
+OPT ?= -O2 -g
+CFLAGS ?= $(OPT)
+HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+	-Isrc -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
+	-DHUSK_SPEC_VERSION='"$(SPEC_VERSION)"' \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+SRCS := $(wildcard src/*.c src/*/*.c)
+LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))
+BUILD ?= build
+OBJS := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DEPS := $(OBJS:.o=.d)
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+all: husk
+
+husk: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LIBS)
+
+# The static program the integration tests run inside containers.
+$(BUILD)/probe: tests/probe/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
+
+unit: $(UNIT_BINS)
+
+# Install what the build and the tests need, from Debian, when it is missing.
+deps:
+	@contrib/deps.sh
+
+check: deps
+	$(MAKE) husk unit $(BUILD)/probe
+	@tests/run-all.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" husk unit
+	ASAN_OPTIONS=detect_leaks=0 HUSK_UNIT_ONLY=1 tests/run-all.sh
+
+demo: deps husk
+	@contrib/demo.sh ./husk
+
+install: husk
+	install -D -m 0755 husk $(DESTDIR)$(BINDIR)/husk
+
+clean:
+	rm -rf build build-asan husk
+
+.PHONY: all unit deps check check-asan demo install clean
+
+-include $(DEPS)

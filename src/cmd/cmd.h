@@ -1,0 +1,40 @@
+/* One entry point per command.  Each parses its own options (getopt_long_only, so
+ * -opt and --opt both work), calls one function of container/, and prints. */
+#ifndef HUSK_CMD_CMD_H
+#define HUSK_CMD_CMD_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+struct husk_globals
+{
+  const char *root;
+  const char *log;
+  const char *log_format;
+  bool debug;
+  bool systemd_cgroup;
+  const char *rootless;
+};
+
+/* Every command: argv[0] is the command name.  Returns the process exit status
+ * (0 on success) or -1 with *err set. */
+typedef int (*husk_cmd_fn) (const struct husk_globals *g, int argc, char **argv,
+                            struct husk_error **err);
+
+int husk_cmd_create (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_start (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_state (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_kill (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_delete (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_run (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+
+/* Shared option handling: prints usage for --help and returns 1; returns -1 with
+ * an error for an unknown option; 0 otherwise. */
+int husk_cmd_usage (const char *usage);
+/* The single positional container id after the options. */
+int husk_cmd_id (int argc, char **argv, int optind_, const char *usage, const char **id,
+                 struct husk_error **err);
+
+#endif

@@ -1,0 +1,166 @@
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "cmd/cmd.h"
+#include "container/container.h"
+
+static const char usage[] =
+    "usage: husk list [--format table|json] [-q]\n"
+    "\n"
+    "List the containers under the state root.\n"
+    "\n"
+    "  -f, --format F   table (default) or json\n"
+    "  -q, --quiet      print only the ids\n";
+
+static const struct option options[] = {
+  { "format", required_argument, NULL, 'f' },
+  { "quiet", no_argument, NULL, 'q' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+struct row
+{
+  struct husk_state *st;
+  enum husk_status status;
+  char owner[64];
+};
+
+static void
+owner_name (uid_t uid, char *buf, size_t len)
+{
+  struct passwd *pw = getpwuid (uid);
+
+  if (pw)
+    snprintf (buf, len, "%s", pw->pw_name);
+  else
+    snprintf (buf, len, "#%u", (unsigned) uid);
+}
+
+static void
+print_table (struct row *rows, size_t n)
+{
+  size_t w[4] = { 2, 3, 6, 6 };
+  char pid[32];
+
+  for (size_t i = 0; i < n; i++)
+    {
+      snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
+      size_t l[4] = { strlen (rows[i].st->id), strlen (pid),
+                      strlen (husk_status_name (rows[i].status)), strlen (rows[i].st->bundle) };
+      for (int k = 0; k < 4; k++)
+        if (l[k] > w[k])
+          w[k] = l[k];
+    }
+  printf ("%-*s   %-*s   %-*s   %-*s   %-30s   %s\n", (int) w[0], "ID", (int) w[1], "PID",
+          (int) w[2], "STATUS", (int) w[3], "BUNDLE", "CREATED", "OWNER");
+  for (size_t i = 0; i < n; i++)
+    {
+      snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
+      printf ("%-*s   %-*s   %-*s   %-*s   %-30s   %s\n", (int) w[0], rows[i].st->id, (int) w[1], pid,
+              (int) w[2], husk_status_name (rows[i].status), (int) w[3], rows[i].st->bundle,
+              rows[i].st->created, rows[i].owner);
+    }
+}
+
+static void
+gen_kv (yajl_gen g, const char *k, const char *v)
+{
+  yajl_gen_string (g, (const unsigned char *) k, strlen (k));
+  yajl_gen_string (g, (const unsigned char *) v, strlen (v));
+}
+
+static void
+print_json (struct row *rows, size_t n)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len;
+
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct husk_state *st = rows[i].st;
+      yajl_gen_map_open (g);
+      gen_kv (g, "ociVersion", HUSK_SPEC_VERSION);
+      gen_kv (g, "id", st->id);
+      yajl_gen_string (g, (const unsigned char *) "pid", 3);
+      yajl_gen_integer (g, rows[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
+      gen_kv (g, "status", husk_status_name (rows[i].status));
+      gen_kv (g, "bundle", st->bundle);
+      gen_kv (g, "rootfs", st->rootfs ? st->rootfs : "");
+      gen_kv (g, "created", st->created ? st->created : "");
+      gen_kv (g, "owner", rows[i].owner);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
+    printf ("%.*s\n", (int) len, buf);
+  yajl_gen_free (g);
+}
+
+int
+husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
+{
+  const char *format = "table";
+  bool quiet = false;
+  char **ids;
+  struct row *rows;
+  size_t n = 0, k = 0;
+  int c;
+
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "+f:qh", options, NULL)) != -1)
+    switch (c)
+      {
+      case 'f':
+        format = optarg;
+        break;
+      case 'q':
+        quiet = true;
+        break;
+      case 'h':
+        return husk_cmd_usage (usage);
+      default:
+        return husk_error_set (err, 0, "list: unknown option `%s`", argv[optind - 1]);
+      }
+  if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
+    return husk_error_set (err, 0, "list: invalid format `%s` (table or json)", format);
+  ids = husk_container_list (g->root, err);
+  if (ids == NULL)
+    return -1;
+  while (ids[n])
+    n++;
+  rows = calloc (n + 1, sizeof *rows);
+  for (size_t i = 0; i < n; i++)
+    {
+      struct husk_error *e = NULL;
+      if (husk_container_load (g->root, ids[i], &rows[k].st, &rows[k].status, &e) < 0)
+        {
+          husk_error_free (e);
+          continue;
+        }
+      owner_name (rows[k].st->owner, rows[k].owner, sizeof rows[k].owner);
+      k++;
+    }
+  if (quiet)
+    for (size_t i = 0; i < k; i++)
+      printf ("%s\n", rows[i].st->id);
+  else if (strcmp (format, "json") == 0)
+    print_json (rows, k);
+  else
+    print_table (rows, k);
+  for (size_t i = 0; i < k; i++)
+    husk_state_free (rows[i].st);
+  for (size_t i = 0; i < n; i++)
+    free (ids[i]);
+  free (ids);
+  free (rows);
+  return 0;
+}

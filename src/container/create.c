@@ -1,0 +1,371 @@
+/* husk create: the parent side of the process model (DESIGN.md).  It reads as a
+ * list of steps; every step that changes the host is undone by create_cleanup()
+ * when a later one fails, so a failed create leaves no process, cgroup or state
+ * directory behind. */
+#define _GNU_SOURCE
+#include "container/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container/internal.h"
+#include "linux/hooks.h"
+#include "linux/namespaces.h"
+#include "linux/spawn.h"
+#include "linux/sync.h"
+#include "oci/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+struct create_ctx
+{
+  const struct husk_create_opts *o;
+  char *bundle;
+  char *rootfs;
+  char *dir; /* state directory */
+  int dir_fd; /* locked */
+  char *config_data;
+  size_t config_len;
+  struct oci_config *config;
+  struct husk_cgroup *cgroup;
+  int fifo_fd;
+  int console_fd;
+  int sync_fd; /* parent's end */
+  pid_t stage1;
+  pid_t pid; /* the init */
+  unsigned long long start_time;
+  char *created;
+};
+
+static void
+kill_and_reap (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGKILL);
+  /* We are a child subreaper, so the init is ours to reap once stage 1 is gone. */
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static void
+create_cleanup (struct create_ctx *x)
+{
+  kill_and_reap (x->pid);
+  kill_and_reap (x->stage1);
+  if (x->cgroup)
+    {
+      husk_cgroup_destroy (x->cgroup, NULL);
+      husk_cgroup_free (x->cgroup);
+      x->cgroup = NULL;
+    }
+  if (x->dir)
+    husk_remove_state_dir (x->dir);
+}
+
+static void
+create_free (struct create_ctx *x)
+{
+  if (x->sync_fd >= 0)
+    close (x->sync_fd);
+  if (x->fifo_fd >= 0)
+    close (x->fifo_fd);
+  if (x->console_fd >= 0 && x->console_fd != x->o->console_fd)
+    close (x->console_fd);
+  if (x->dir_fd >= 0)
+    close (x->dir_fd);
+  husk_cgroup_free (x->cgroup);
+  oci_config_free (x->config);
+  free (x->config_data);
+  free (x->bundle);
+  free (x->rootfs);
+  free (x->dir);
+  free (x->created);
+}
+
+static int
+load_bundle (struct create_ctx *x, struct husk_error **err)
+{
+  cleanup_free char *cfg_path = NULL, *root = NULL;
+  const char *b = x->o->bundle ? x->o->bundle : ".";
+
+  x->bundle = realpath (b, NULL);
+  if (x->bundle == NULL)
+    return husk_error_set (err, errno, "bundle `%s`", b);
+  if (asprintf (&cfg_path, "%s/config.json", x->bundle) < 0)
+    abort ();
+  if (husk_read_file (cfg_path, &x->config_data, &x->config_len, err) < 0)
+    return husk_error_wrap (err, "load config.json");
+  x->config = oci_config_parse (x->config_data, x->config_len, err);
+  if (x->config == NULL || oci_config_validate (x->config, err) < 0)
+    return -1;
+  if (x->config->process == NULL)
+    return husk_error_set (err, 0, "config.json: process: required to create a container");
+  if (oci_config_namespace (x->config, OCI_NS_MOUNT) == NULL)
+    return husk_error_set (err, 0, "config.json: linux.namespaces: a mount namespace is required");
+  if (x->config->root->path[0] == '/')
+    root = strdup (x->config->root->path);
+  else if (asprintf (&root, "%s/%s", x->bundle, x->config->root->path) < 0)
+    abort ();
+  x->rootfs = realpath (root, NULL);
+  if (x->rootfs == NULL)
+    return husk_error_set (err, errno, "rootfs `%s`", root);
+  return 0;
+}
+
+/* mkdir <root>/<id>: the atomic claim of the id. */
+static int
+make_state_dir (struct create_ctx *x, struct husk_error **err)
+{
+  cleanup_free char *path = NULL;
+
+  if (husk_mkdir_p (x->o->root, 0700, err) < 0)
+    return husk_error_wrap (err, "create state root");
+  path = husk_container_dir (x->o->root, x->o->id);
+  if (mkdir (path, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return husk_error_set (err, 0, "container with id exists: %s", x->o->id);
+      return husk_error_set (err, errno, "create state directory `%s`", path);
+    }
+  x->dir = steal_ptr (path);
+  x->dir_fd = husk_lock_dir (x->dir, err);
+  if (x->dir_fd < 0)
+    return -1;
+  if (asprintf (&path, "%s/config.json", x->dir) < 0)
+    abort ();
+  if (husk_write_file_atomic (path, x->config_data, x->config_len, 0600, err) < 0)
+    return -1;
+  free (path);
+  if (asprintf (&path, "%s/exec.fifo", x->dir) < 0)
+    abort ();
+  /* 0622: the init may have switched to an unprivileged uid when it opens it. */
+  if (mkfifo (path, 0622) < 0 || chmod (path, 0622) < 0)
+    return husk_error_set (err, errno, "mkfifo `%s`", path);
+  x->fifo_fd = open (path, O_PATH | O_CLOEXEC);
+  if (x->fifo_fd < 0)
+    return husk_error_set (err, errno, "open `%s`", path);
+  return 0;
+}
+
+static int
+connect_console (struct create_ctx *x, struct husk_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (!x->config->process->terminal)
+    return 0;
+  if (x->o->console_fd >= 0)
+    {
+      x->console_fd = x->o->console_fd;
+      return 0;
+    }
+  if (x->o->console_socket == NULL)
+    return husk_error_set (err, 0,
+                           "cannot allocate tty if husk will detach without setting console socket");
+  if (strlen (x->o->console_socket) >= sizeof addr.sun_path)
+    return husk_error_set (err, ENAMETOOLONG, "console socket `%s`", x->o->console_socket);
+  strcpy (addr.sun_path, x->o->console_socket);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return husk_error_set (err, errno, "socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return husk_error_set (err, e, "connect to console socket `%s`", x->o->console_socket);
+    }
+  x->console_fd = fd;
+  return 0;
+}
+
+/* The state as the hooks see it (status "creating"). */
+static char *
+hooks_state_json (struct create_ctx *x, enum husk_status status)
+{
+  struct husk_state st = {
+    .id = (char *) x->o->id, .pid = x->pid, .bundle = x->bundle, .rootfs = x->rootfs,
+    .created = x->created, .owner = getuid (), .annotations = x->config->annotations,
+    .annotations_len = x->config->annotations_len,
+  };
+  return husk_state_oci_json (&st, status);
+}
+
+static int
+run_create_hooks (struct create_ctx *x, struct husk_error **err)
+{
+  const struct oci_hooks *h = x->config->hooks;
+  cleanup_free char *json = hooks_state_json (x, HUSK_STATUS_CREATING);
+
+  if (h == NULL)
+    return 0;
+  if (husk_hooks_run (h->prestart, h->prestart_len, "prestart", json, err) < 0)
+    return -1;
+  return husk_hooks_run (h->create_runtime, h->create_runtime_len, "createRuntime", json, err);
+}
+
+static int
+set_oom_score_adj (struct create_ctx *x, struct husk_error **err)
+{
+  char path[64], val[32];
+
+  if (!x->config->process->has_oom_score_adj)
+    return 0;
+  snprintf (path, sizeof path, "/proc/%d/oom_score_adj", (int) x->pid);
+  snprintf (val, sizeof val, "%d", x->config->process->oom_score_adj);
+  return husk_write_file (path, val, strlen (val), err);
+}
+
+/* The parent's half of the sync protocol (see linux/sync.h). */
+static int
+sync_with_children (struct create_ctx *x, struct husk_error **err)
+{
+  struct husk_sync_msg m;
+  cleanup_free char *json = NULL;
+
+  for (;;)
+    {
+      if (husk_sync_recv (x->sync_fd, &m, "reporting its pid", err) < 0)
+        return -1;
+      free (m.text);
+      if (m.type == HUSK_SYNC_USERMAP_PLS) /* sync 1 */
+        {
+          if (husk_write_id_maps ((pid_t) m.value, x->config, err) < 0)
+            return -1;
+          if (husk_sync_send (x->sync_fd, HUSK_SYNC_USERMAP_ACK, 0, 0, NULL, err) < 0) /* sync 2 */
+            return -1;
+          continue;
+        }
+      if (m.type != HUSK_SYNC_PID) /* sync 3 */
+        return husk_error_set (err, EPROTO, "sync: unexpected message %d", (int) m.type);
+      x->pid = (pid_t) m.value;
+      break;
+    }
+  while (waitpid (x->stage1, NULL, 0) < 0 && errno == EINTR)
+    ;
+  x->stage1 = 0;
+  x->start_time = husk_proc_start_time (x->pid);
+  if (set_oom_score_adj (x, err) < 0)
+    return -1;
+  if (husk_sync_expect (x->sync_fd, HUSK_SYNC_HOOKS_PLS, &m, "its mounts were ready", err) < 0) /* sync 4 */
+    return -1;
+  free (m.text);
+  if (run_create_hooks (x, err) < 0)
+    return -1;
+  json = hooks_state_json (x, HUSK_STATUS_CREATED);
+  if (husk_sync_send (x->sync_fd, HUSK_SYNC_HOOKS_ACK, 0, 0, json, err) < 0) /* sync 5 */
+    return -1;
+  if (husk_sync_expect (x->sync_fd, HUSK_SYNC_READY, &m, "it was ready to start", err) < 0) /* sync 6 */
+    return -1;
+  free (m.text);
+  return 0;
+}
+
+static int
+spawn (struct create_ctx *x, struct husk_error **err)
+{
+  int sv[2];
+  struct husk_spawn s = {
+    .config = x->config, .id = x->o->id, .bundle = x->bundle, .rootfs = x->rootfs,
+    .cgroup = x->cgroup, .fifo_fd = x->fifo_fd, .console_fd = x->console_fd,
+    .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot,
+    .no_new_keyring = x->o->no_new_keyring,
+  };
+  cleanup_free char *listen_fds = NULL;
+  char *extra_env[3] = { NULL, NULL, NULL };
+  const char *lf = getenv ("LISTEN_FDS");
+
+  /* systemd socket activation: pass the fds and tell the container about them. */
+  if (lf && atoi (lf) > 0)
+    {
+      if (asprintf (&listen_fds, "LISTEN_FDS=%d", atoi (lf)) < 0)
+        abort ();
+      extra_env[0] = listen_fds;
+      extra_env[1] = (char *) "LISTEN_PID=1";
+      s.extra_env = extra_env;
+      if (s.preserve_fds < atoi (lf))
+        s.preserve_fds = atoi (lf);
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error_set (err, errno, "socketpair");
+  x->sync_fd = sv[0];
+  s.sync_fd = sv[1];
+  s.close_fds[0] = sv[0];
+  s.close_fds[1] = x->dir_fd;
+  s.close_fds[2] = -1;
+  /* As a child subreaper the init is reparented to us when stage 1 exits, so a
+   * failed create can reap it, and `run` can wait for it. */
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
+  x->stage1 = husk_spawn_stage1 (&s, err);
+  close (sv[1]);
+  if (x->stage1 < 0)
+    {
+      x->stage1 = 0;
+      return -1;
+    }
+  return sync_with_children (x, err);
+}
+
+static int
+save_state (struct create_ctx *x, struct husk_error **err)
+{
+  struct husk_state st = {
+    .id = (char *) x->o->id, .pid = x->pid, .start_time = x->start_time, .bundle = x->bundle,
+    .rootfs = x->rootfs, .created = x->created, .owner = getuid (),
+    .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
+    .annotations_len = x->config->annotations_len,
+  };
+  char buf[32];
+
+  if (husk_state_write (x->dir, &st, err) < 0)
+    return -1;
+  if (x->o->pid_file == NULL)
+    return 0;
+  snprintf (buf, sizeof buf, "%d", (int) x->pid);
+  if (husk_write_file_atomic (x->o->pid_file, buf, strlen (buf), 0644, err) < 0)
+    return husk_error_wrap (err, "write pid file");
+  return 0;
+}
+
+int
+husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk_error **err)
+{
+  struct create_ctx x = { .o = o, .dir_fd = -1, .fifo_fd = -1, .console_fd = -1, .sync_fd = -1 };
+  int ret = -1;
+
+  if (husk_check_id (o->id, err) < 0)
+    return -1;
+  if (load_bundle (&x, err) < 0)
+    goto out;
+  if (make_state_dir (&x, err) < 0)
+    goto fail;
+  x.created = husk_now_rfc3339 ();
+  x.cgroup = husk_cgroup_create (x.config, o->id, o->systemd_cgroup, err);
+  if (x.cgroup == NULL)
+    goto fail;
+  if (connect_console (&x, err) < 0 || spawn (&x, err) < 0 || save_state (&x, err) < 0)
+    goto fail;
+  *pid = x.pid;
+  ret = 0;
+  goto out;
+fail:
+  create_cleanup (&x);
+out:
+  create_free (&x);
+  return ret;
+}

@@ -1,0 +1,420 @@
+/* start, state, kill, delete, list: the commands that act on an existing container. */
+#define _GNU_SOURCE
+#include "container/container.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container/internal.h"
+#include "linux/hooks.h"
+#include "oci/config.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+int
+husk_check_id (const char *id, struct husk_error **err)
+{
+  if (id == NULL || *id == '\0')
+    return husk_error_set (err, 0, "container id cannot be empty");
+  if (!isalnum ((unsigned char) id[0]))
+    return husk_error_set (err, 0, "invalid container id format: %s", id);
+  for (const char *p = id; *p; p++)
+    if (!isalnum ((unsigned char) *p) && !strchr ("_+.-", *p))
+      return husk_error_set (err, 0, "invalid container id format: %s", id);
+  if (strlen (id) > 1024)
+    return husk_error_set (err, 0, "invalid container id format: %s", id);
+  return 0;
+}
+
+char *
+husk_container_dir (const char *root, const char *id)
+{
+  char *p = NULL;
+
+  if (asprintf (&p, "%s/%s", root, id) < 0)
+    abort ();
+  return p;
+}
+
+int
+husk_lock_dir (const char *dir, struct husk_error **err)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return husk_error_set (err, errno, "open state directory `%s`", dir);
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        int e = errno;
+        close (fd);
+        return husk_error_set (err, e, "lock `%s`", dir);
+      }
+  return fd;
+}
+
+void
+husk_remove_state_dir (const char *dir)
+{
+  static const char *files[] = { "state.json", "config.json", "exec.fifo", NULL };
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  char path[4096];
+
+  for (int i = 0; files[i]; i++)
+    {
+      snprintf (path, sizeof path, "%s/%s", dir, files[i]);
+      unlink (path);
+    }
+  /* Leftover temp files of an interrupted atomic write. */
+  d = opendir (dir);
+  while (d && (de = readdir (d)))
+    if (strstr (de->d_name, ".tmp-"))
+      {
+        snprintf (path, sizeof path, "%s/%s", dir, de->d_name);
+        unlink (path);
+      }
+  rmdir (dir);
+}
+
+static int
+pidfd_open_ (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+int
+husk_wait_pid_gone (pid_t pid, int timeout_ms)
+{
+  cleanup_close int pfd = pidfd_open_ (pid);
+
+  if (pfd >= 0)
+    {
+      struct pollfd p = { .fd = pfd, .events = POLLIN };
+      int r = poll (&p, 1, timeout_ms);
+      waitpid (pid, NULL, WNOHANG);
+      return r > 0 ? 0 : -1;
+    }
+  for (int waited = 0; waited < timeout_ms; waited += 10)
+    {
+      char s = husk_proc_state (pid);
+      if (s == 0 || s == 'Z' || s == 'X')
+        return 0;
+      usleep (10000);
+    }
+  return -1;
+}
+
+int
+husk_container_load (const char *root, const char *id, struct husk_state **st,
+                     enum husk_status *status, struct husk_error **err)
+{
+  cleanup_free char *dir = NULL;
+  struct stat sb;
+
+  if (husk_check_id (id, err) < 0)
+    return -1;
+  dir = husk_container_dir (root, id);
+  if (stat (dir, &sb) < 0 || !S_ISDIR (sb.st_mode))
+    return husk_error_set (err, 0, "container does not exist: %s", id);
+  *st = husk_state_read (dir, err);
+  if (*st == NULL)
+    {
+      if ((*err)->errnum == ENOENT)
+        {
+          /* A create still in progress (or killed before writing its state). */
+          husk_error_release (err);
+          return husk_error_set (err, 0, "container does not exist: %s", id);
+        }
+      return -1;
+    }
+  if (status)
+    *status = husk_state_status (*st, dir);
+  return 0;
+}
+
+/* Release the init blocked on exec.fifo: open the read side (non-blocking, so a
+ * dead init cannot hang us), wait for its byte, remove the fifo. */
+static int
+open_exec_fifo (const char *dir, const struct husk_state *st, struct husk_error **err)
+{
+  cleanup_free char *fifo = NULL;
+  cleanup_close int fd = -1;
+  char c;
+
+  if (asprintf (&fifo, "%s/exec.fifo", dir) < 0)
+    abort ();
+  fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error_set (err, errno, "open exec fifo `%s`", fifo);
+  for (;;)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      int r = poll (&p, 1, 100);
+      if (r < 0 && errno != EINTR)
+        return husk_error_set (err, errno, "poll exec fifo");
+      if (r > 0 && read (fd, &c, 1) == 1)
+        break;
+      if (!husk_state_pid_alive (st))
+        return husk_error_set (err, 0, "container init exited before it was started");
+    }
+  unlink (fifo);
+  return 0;
+}
+
+static struct oci_config *
+load_saved_config (const char *dir)
+{
+  cleanup_free char *path = NULL;
+
+  if (asprintf (&path, "%s/config.json", dir) < 0)
+    abort ();
+  return oci_config_load (path, NULL);
+}
+
+int
+husk_container_start (const char *root, const char *id, struct husk_error **err)
+{
+  struct husk_state *st = NULL;
+  enum husk_status status;
+  cleanup_free char *dir = husk_container_dir (root, id);
+  cleanup_close int lock = -1;
+  struct oci_config *c = NULL;
+  int ret = -1;
+
+  if (husk_container_load (root, id, &st, &status, err) < 0)
+    return -1;
+  lock = husk_lock_dir (dir, err);
+  if (lock < 0)
+    goto out;
+  status = husk_state_status (st, dir);
+  if (status == HUSK_STATUS_STOPPED)
+    {
+      husk_error_set (err, 0, "cannot start a container that has stopped");
+      goto out;
+    }
+  if (status != HUSK_STATUS_CREATED)
+    {
+      husk_error_set (err, 0, "cannot start an already running container");
+      goto out;
+    }
+  if (open_exec_fifo (dir, st, err) < 0)
+    goto out;
+  c = load_saved_config (dir);
+  if (c && c->hooks && c->hooks->poststart_len)
+    {
+      struct husk_error *herr = NULL;
+      cleanup_free char *json = husk_state_oci_json (st, HUSK_STATUS_RUNNING);
+      /* The spec: a failing poststart hook is logged; the lifecycle goes on. */
+      if (husk_hooks_run (c->hooks->poststart, c->hooks->poststart_len, "poststart", json, &herr) < 0)
+        {
+          cleanup_free char *t = husk_error_text (herr);
+          husk_warn ("%s", t);
+          husk_error_free (herr);
+        }
+    }
+  ret = 0;
+out:
+  oci_config_free (c);
+  husk_state_free (st);
+  return ret;
+}
+
+int
+husk_container_kill (const char *root, const char *id, int sig, bool all, struct husk_error **err)
+{
+  struct husk_state *st = NULL;
+  enum husk_status status;
+  cleanup_close int pfd = -1;
+  int ret = -1;
+
+  if (husk_container_load (root, id, &st, &status, err) < 0)
+    return -1;
+  if (status == HUSK_STATUS_STOPPED)
+    {
+      husk_error_set (err, 0, "container not running");
+      goto out;
+    }
+  if (all && st->cgroup_dirs && st->cgroup_dirs[0])
+    {
+      struct husk_cgroup *cg = husk_cgroup_from_dirs (st->cgroup_dirs);
+      ret = husk_cgroup_kill_all (cg, sig, err);
+      husk_cgroup_free (cg);
+      goto out;
+    }
+  /* Through a pidfd, checked against the start time after it is open: the signal
+   * cannot reach a process that reused the pid. */
+  pfd = pidfd_open_ (st->pid);
+  if (pfd >= 0)
+    {
+      if (!husk_state_pid_alive (st))
+        {
+          husk_error_set (err, 0, "container not running");
+          goto out;
+        }
+      if (syscall (SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+        {
+          husk_error_set (err, errno, "kill container %s", id);
+          goto out;
+        }
+    }
+  else if (kill (st->pid, sig) < 0)
+    {
+      husk_error_set (err, errno, "kill container %s", id);
+      goto out;
+    }
+  ret = 0;
+out:
+  husk_state_free (st);
+  return ret;
+}
+
+static void
+thaw (const struct husk_cgroup *cg)
+{
+  cleanup_free char *p = NULL;
+
+  if (cg->freezer_dir && asprintf (&p, "%s/freezer.state", cg->freezer_dir) >= 0)
+    husk_write_file (p, "THAWED", 6, NULL);
+  else if (cg->unified_dir && asprintf (&p, "%s/cgroup.freeze", cg->unified_dir) >= 0)
+    husk_write_file (p, "0", 1, NULL);
+}
+
+/* Kill whatever lives, run poststop, remove cgroup and state. */
+static int
+destroy (const char *dir, struct husk_state *st, enum husk_status status, struct husk_error **err)
+{
+  struct husk_cgroup *cg = NULL;
+  struct oci_config *c = load_saved_config (dir);
+  int ret = 0;
+
+  if (st->cgroup_dirs && st->cgroup_dirs[0])
+    cg = husk_cgroup_from_dirs (st->cgroup_dirs);
+  if (status != HUSK_STATUS_STOPPED)
+    {
+      kill (st->pid, SIGKILL);
+      if (cg)
+        {
+          husk_cgroup_kill_all (cg, SIGKILL, NULL);
+          thaw (cg);
+        }
+      husk_wait_pid_gone (st->pid, 10000);
+    }
+  if (cg)
+    {
+      /* Processes outside the init's pid namespace (a shared one) may remain. */
+      husk_cgroup_kill_all (cg, SIGKILL, NULL);
+      if (husk_cgroup_destroy (cg, err) < 0)
+        ret = -1;
+      husk_cgroup_free (cg);
+    }
+  if (c && c->hooks && c->hooks->poststop_len)
+    {
+      struct husk_error *herr = NULL;
+      cleanup_free char *json = husk_state_oci_json (st, HUSK_STATUS_STOPPED);
+      /* The spec: a failing poststop hook is logged as a warning, delete goes on. */
+      if (husk_hooks_run (c->hooks->poststop, c->hooks->poststop_len, "poststop", json, &herr) < 0)
+        {
+          cleanup_free char *t = husk_error_text (herr);
+          husk_warn ("%s", t);
+          husk_error_free (herr);
+        }
+    }
+  oci_config_free (c);
+  husk_remove_state_dir (dir);
+  return ret;
+}
+
+int
+husk_container_delete (const char *root, const char *id, bool force, struct husk_error **err)
+{
+  struct husk_state *st = NULL;
+  enum husk_status status;
+  cleanup_free char *dir = husk_container_dir (root, id);
+  cleanup_close int lock = -1;
+  int ret = -1;
+
+  if (husk_container_load (root, id, &st, &status, err) < 0)
+    {
+      /* --force on a half-created container (no state.json) still cleans up. */
+      if (force && access (dir, F_OK) == 0 && (*err)->errnum == 0)
+        {
+          husk_error_release (err);
+          husk_remove_state_dir (dir);
+          return 0;
+        }
+      return -1;
+    }
+  lock = husk_lock_dir (dir, err);
+  if (lock < 0)
+    goto out;
+  status = husk_state_status (st, dir);
+  if (!force && (status == HUSK_STATUS_RUNNING || status == HUSK_STATUS_PAUSED))
+    {
+      husk_error_set (err, 0, "cannot delete container %s that is not stopped: %s", id,
+                      husk_status_name (status));
+      goto out;
+    }
+  ret = destroy (dir, st, status, err);
+out:
+  husk_state_free (st);
+  return ret;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+char **
+husk_container_list (const char *root, struct husk_error **err)
+{
+  cleanup_dir DIR *d = opendir (root);
+  struct dirent *de;
+  char **ids = calloc (1, sizeof (char *));
+  size_t n = 0;
+
+  if (ids == NULL)
+    abort ();
+  if (d == NULL)
+    {
+      if (errno == ENOENT)
+        return ids;
+      free (ids);
+      husk_error_set (err, errno, "open state root `%s`", root);
+      return NULL;
+    }
+  while ((de = readdir (d)))
+    {
+      char path[4096];
+      struct stat sb;
+      if (de->d_name[0] == '.')
+        continue;
+      snprintf (path, sizeof path, "%s/%s/state.json", root, de->d_name);
+      if (stat (path, &sb) < 0)
+        continue;
+      char **nids = realloc (ids, (n + 2) * sizeof (char *));
+      if (nids == NULL)
+        abort ();
+      ids = nids;
+      ids[n++] = strdup (de->d_name);
+      ids[n] = NULL;
+    }
+  qsort (ids, n, sizeof (char *), cmp_str);
+  return ids;
+}

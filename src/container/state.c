@@ -1,0 +1,300 @@
+#define _GNU_SOURCE
+#include "container/state.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "cgroup/cgroup.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+static void
+gen_str (yajl_gen g, const char *s)
+{
+  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+}
+
+static void
+gen_kv_str (yajl_gen g, const char *k, const char *v)
+{
+  gen_str (g, k);
+  gen_str (g, v ? v : "");
+}
+
+static char *
+gen_finish (yajl_gen g)
+{
+  const unsigned char *buf;
+  size_t len;
+  char *out = NULL;
+
+  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
+    out = strndup ((const char *) buf, len);
+  yajl_gen_free (g);
+  return out;
+}
+
+static void
+gen_annotations (yajl_gen g, const struct husk_state *st)
+{
+  gen_str (g, "annotations");
+  yajl_gen_map_open (g);
+  for (size_t i = 0; i < st->annotations_len; i++)
+    gen_kv_str (g, st->annotations[i].key, st->annotations[i].value);
+  yajl_gen_map_close (g);
+}
+
+int
+husk_state_write (const char *dir, const struct husk_state *st, struct husk_error **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  cleanup_free char *path = NULL, *json = NULL;
+
+  if (g == NULL)
+    return husk_error_set (err, ENOMEM, "write state");
+  yajl_gen_map_open (g);
+  gen_kv_str (g, "id", st->id);
+  gen_str (g, "pid");
+  yajl_gen_integer (g, st->pid);
+  gen_str (g, "start_time");
+  yajl_gen_integer (g, (long long) st->start_time);
+  gen_kv_str (g, "bundle", st->bundle);
+  gen_kv_str (g, "rootfs", st->rootfs);
+  gen_kv_str (g, "created", st->created);
+  gen_str (g, "owner");
+  yajl_gen_integer (g, st->owner);
+  gen_str (g, "cgroup_dirs");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; st->cgroup_dirs && st->cgroup_dirs[i]; i++)
+    gen_str (g, st->cgroup_dirs[i]);
+  yajl_gen_array_close (g);
+  gen_annotations (g, st);
+  yajl_gen_map_close (g);
+  json = gen_finish (g);
+  if (json == NULL)
+    return husk_error_set (err, ENOMEM, "write state");
+  if (asprintf (&path, "%s/state.json", dir) < 0)
+    abort ();
+  return husk_write_file_atomic (path, json, strlen (json), 0600, err);
+}
+
+static const char *
+tree_str (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
+  return v ? YAJL_GET_STRING (v) : NULL;
+}
+
+static long long
+tree_int (yajl_val root, const char *key)
+{
+  const char *path[] = { key, NULL };
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+}
+
+static char *
+dup_or_null (const char *s)
+{
+  return s ? strdup (s) : NULL;
+}
+
+static void
+read_lists (yajl_val root, struct husk_state *st)
+{
+  const char *cgp[] = { "cgroup_dirs", NULL };
+  const char *anp[] = { "annotations", NULL };
+  yajl_val dirs = yajl_tree_get (root, cgp, yajl_t_array);
+  yajl_val ann = yajl_tree_get (root, anp, yajl_t_object);
+  size_t n = dirs ? YAJL_GET_ARRAY (dirs)->len : 0;
+
+  st->cgroup_dirs = calloc (n + 1, sizeof (char *));
+  for (size_t i = 0, j = 0; i < n; i++)
+    {
+      yajl_val d = YAJL_GET_ARRAY (dirs)->values[i];
+      const char *str = YAJL_IS_STRING (d) ? YAJL_GET_STRING (d) : NULL;
+      if (str)
+        st->cgroup_dirs[j++] = strdup (str);
+    }
+  if (ann == NULL)
+    return;
+  n = YAJL_GET_OBJECT (ann)->len;
+  st->annotations = calloc (n + 1, sizeof (struct oci_kv));
+  for (size_t i = 0; i < n; i++)
+    {
+      yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
+      st->annotations[st->annotations_len].key = strdup (YAJL_GET_OBJECT (ann)->keys[i]);
+      const char *str = YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : NULL;
+      st->annotations[st->annotations_len].value = strdup (str ? str : "");
+      st->annotations_len++;
+    }
+}
+
+struct husk_state *
+husk_state_read (const char *dir, struct husk_error **err)
+{
+  cleanup_free char *path = NULL, *data = NULL;
+  char ebuf[256];
+  struct husk_state *st;
+  yajl_val root;
+
+  if (asprintf (&path, "%s/state.json", dir) < 0)
+    abort ();
+  if (husk_read_file (path, &data, NULL, err) < 0)
+    return NULL;
+  root = yajl_tree_parse (data, ebuf, sizeof ebuf);
+  if (root == NULL || !YAJL_IS_OBJECT (root))
+    {
+      yajl_tree_free (root);
+      husk_error_set (err, 0, "corrupt state file `%s`", path);
+      return NULL;
+    }
+  st = calloc (1, sizeof *st);
+  if (st == NULL)
+    abort ();
+  st->id = dup_or_null (tree_str (root, "id"));
+  st->pid = (pid_t) tree_int (root, "pid");
+  st->start_time = (unsigned long long) tree_int (root, "start_time");
+  st->bundle = dup_or_null (tree_str (root, "bundle"));
+  st->rootfs = dup_or_null (tree_str (root, "rootfs"));
+  st->created = dup_or_null (tree_str (root, "created"));
+  st->owner = (uid_t) tree_int (root, "owner");
+  read_lists (root, st);
+  yajl_tree_free (root);
+  if (st->id == NULL)
+    {
+      husk_state_free (st);
+      husk_error_set (err, 0, "corrupt state file `%s`", path);
+      return NULL;
+    }
+  return st;
+}
+
+void
+husk_state_free (struct husk_state *st)
+{
+  if (st == NULL)
+    return;
+  free (st->id);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  for (size_t i = 0; st->cgroup_dirs && st->cgroup_dirs[i]; i++)
+    free (st->cgroup_dirs[i]);
+  free (st->cgroup_dirs);
+  for (size_t i = 0; i < st->annotations_len; i++)
+    {
+      free (st->annotations[i].key);
+      free (st->annotations[i].value);
+    }
+  free (st->annotations);
+  free (st);
+}
+
+bool
+husk_state_pid_alive (const struct husk_state *st)
+{
+  char s;
+
+  if (st->pid <= 0)
+    return false;
+  s = husk_proc_state (st->pid);
+  if (s == 0 || s == 'Z' || s == 'X')
+    return false;
+  /* A pid reused by another process has another start time. */
+  return husk_proc_start_time (st->pid) == st->start_time;
+}
+
+enum husk_status
+husk_state_status (const struct husk_state *st, const char *dir)
+{
+  cleanup_free char *fifo = NULL;
+  struct stat sb;
+
+  if (!husk_state_pid_alive (st))
+    return HUSK_STATUS_STOPPED;
+  if (asprintf (&fifo, "%s/exec.fifo", dir) < 0)
+    abort ();
+  if (stat (fifo, &sb) == 0)
+    return HUSK_STATUS_CREATED;
+  if (st->cgroup_dirs && st->cgroup_dirs[0])
+    {
+      struct husk_cgroup *cg = husk_cgroup_from_dirs (st->cgroup_dirs);
+      bool frozen = husk_cgroup_is_frozen (cg);
+      husk_cgroup_free (cg);
+      if (frozen)
+        return HUSK_STATUS_PAUSED;
+    }
+  return HUSK_STATUS_RUNNING;
+}
+
+const char *
+husk_status_name (enum husk_status s)
+{
+  switch (s)
+    {
+    case HUSK_STATUS_CREATING:
+      return "creating";
+    case HUSK_STATUS_CREATED:
+      return "created";
+    case HUSK_STATUS_RUNNING:
+      return "running";
+    case HUSK_STATUS_PAUSED:
+      return "paused";
+    case HUSK_STATUS_STOPPED:
+      return "stopped";
+    }
+  return "unknown";
+}
+
+char *
+husk_state_oci_json (const struct husk_state *st, enum husk_status status)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  char owner[32] = "";
+
+  if (g == NULL)
+    return NULL;
+  yajl_gen_config (g, yajl_gen_beautify, 1);
+  yajl_gen_config (g, yajl_gen_indent_string, "  ");
+  yajl_gen_map_open (g);
+  gen_kv_str (g, "ociVersion", HUSK_SPEC_VERSION);
+  gen_kv_str (g, "id", st->id);
+  gen_str (g, "pid");
+  yajl_gen_integer (g, status == HUSK_STATUS_STOPPED ? 0 : st->pid);
+  gen_kv_str (g, "status", husk_status_name (status));
+  gen_kv_str (g, "bundle", st->bundle);
+  gen_kv_str (g, "rootfs", st->rootfs);
+  gen_kv_str (g, "created", st->created);
+  if (st->owner != 0)
+    snprintf (owner, sizeof owner, "%u", (unsigned) st->owner);
+  gen_kv_str (g, "owner", owner);
+  if (st->annotations_len)
+    gen_annotations (g, st);
+  yajl_gen_map_close (g);
+  return gen_finish (g);
+}
+
+char *
+husk_now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32], *out = NULL;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf (&out, "%s.%09ldZ", base, ts.tv_nsec) < 0)
+    abort ();
+  return out;
+}

@@ -1,0 +1,56 @@
+/* The state husk keeps for a container under <root>/<id>/:
+ *
+ *   state.json   what `create` learned (init pid and its start time, bundle,
+ *                cgroup directories, ...), written atomically (tmp, fsync, rename)
+ *   config.json  a copy of the bundle's config, for poststop hooks and `delete`
+ *                after the bundle is gone
+ *   exec.fifo    present while the container is `created`
+ *
+ * The status is never stored: it is derived (husk_state_status).
+ */
+#ifndef HUSK_CONTAINER_STATE_H
+#define HUSK_CONTAINER_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+struct husk_state
+{
+  char *id;
+  pid_t pid;
+  unsigned long long start_time;
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC3339 */
+  uid_t owner;
+  char **cgroup_dirs; /* NULL-terminated */
+  struct oci_kv *annotations;
+  size_t annotations_len;
+};
+
+enum husk_status
+{
+  HUSK_STATUS_CREATING,
+  HUSK_STATUS_CREATED,
+  HUSK_STATUS_RUNNING,
+  HUSK_STATUS_PAUSED,
+  HUSK_STATUS_STOPPED,
+};
+
+int husk_state_write (const char *dir, const struct husk_state *st, struct husk_error **err);
+struct husk_state *husk_state_read (const char *dir, struct husk_error **err);
+void husk_state_free (struct husk_state *st);
+/* Derived: a dead (or reused) pid is stopped, a live exec.fifo means created, a
+ * frozen cgroup means paused, else running. */
+enum husk_status husk_state_status (const struct husk_state *st, const char *dir);
+const char *husk_status_name (enum husk_status s);
+bool husk_state_pid_alive (const struct husk_state *st);
+/* The OCI state document (runtime-spec "state"), pretty-printed like runc. */
+char *husk_state_oci_json (const struct husk_state *st, enum husk_status status);
+/* Current time in RFC3339 with nanoseconds. */
+char *husk_now_rfc3339 (void);
+
+#endif

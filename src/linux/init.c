@@ -1,0 +1,230 @@
+/* The container init (stage 2): PID 1 of the container's pid namespace (when it
+ * has one), already in every namespace.  It builds the filesystem, then the
+ * process's identity, tells the parent it is ready, and blocks on exec.fifo until
+ * `husk start`.  Every failure before READY goes to the parent as one error over
+ * the sync channel. */
+#define _GNU_SOURCE
+#include "linux/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "linux/hooks.h"
+#include "linux/process.h"
+#include "linux/rootfs.h"
+#include "linux/sync.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+
+static int
+set_hostname (const struct oci_config *c, struct husk_error **err)
+{
+  if (c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
+    return husk_error_set (err, errno, "sethostname `%s`", c->hostname);
+  if (c->domainname && setdomainname (c->domainname, strlen (c->domainname)) < 0)
+    return husk_error_set (err, errno, "setdomainname `%s`", c->domainname);
+  return 0;
+}
+
+/* Written after pivot_root, through the container's own /proc: the values belong
+ * to its namespaces (the validator allowed only namespaced keys). */
+static int
+apply_sysctl (const struct oci_config *c, struct husk_error **err)
+{
+  for (size_t i = 0; c->linux_ && i < c->linux_->sysctl_len; i++)
+    {
+      const struct oci_kv *kv = &c->linux_->sysctl[i];
+      cleanup_free char *path = NULL;
+      if (asprintf (&path, "/proc/sys/%s", kv->key) < 0)
+        abort ();
+      for (char *p = path + 10; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (husk_write_file (path, kv->value, strlen (kv->value), err) < 0)
+        return husk_error_wrap (err, "sysctl `%s`", kv->key);
+    }
+  return 0;
+}
+
+static void
+join_session_keyring (const struct husk_spawn *s)
+{
+  /* A fresh session keyring, so the container cannot see the host's keys.  Not
+   * fatal: the kernel may lack keyrings, or a user namespace may forbid it. */
+  if (s->no_new_keyring)
+    return;
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->id) < 0)
+    husk_debug ("join session keyring: %s", strerror (errno));
+}
+
+static char **
+build_env (const struct husk_spawn *s)
+{
+  const struct oci_process *p = s->config->process;
+  size_t n = 0, m = 0;
+  char **env;
+
+  while (p->env && p->env[n])
+    n++;
+  while (s->extra_env && s->extra_env[m])
+    m++;
+  env = calloc (n + m + 1, sizeof (char *));
+  if (env == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    env[i] = p->env[i];
+  for (size_t i = 0; i < m; i++)
+    env[n + i] = s->extra_env[i];
+  return env;
+}
+
+/* Block until `husk start` opens the fifo for reading.  The fifo is reopened
+ * through the host procfs fd taken before pivot_root: its O_PATH fd is all that
+ * remains of the host path, and the container's /proc may be absent. */
+static int
+wait_for_start (int procfd, int fifo_fd, struct husk_error **err)
+{
+  char path[64];
+  int fd;
+
+  snprintf (path, sizeof path, "self/fd/%d", fifo_fd);
+  do
+    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return husk_error_set (err, errno, "open exec fifo");
+  if (write (fd, "0", 1) != 1)
+    {
+      int e = errno;
+      close (fd);
+      return husk_error_set (err, e, "write exec fifo");
+    }
+  close (fd);
+  return 0;
+}
+
+static int
+setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_error **err)
+{
+  const struct oci_config *c = s->config;
+  struct husk_sync_msg m;
+
+  if (chdir (s->bundle) < 0)
+    return husk_error_set (err, errno, "chdir to bundle `%s`", s->bundle);
+  if (husk_rootfs_prepare (c, s->rootfs, err) < 0)
+    return -1;
+  /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,
+   * which may still add to the rootfs before we pivot into it. */
+  if (husk_sync_send (s->sync_fd, HUSK_SYNC_HOOKS_PLS, 0, 0, NULL, err) < 0)
+    return -1;
+  if (husk_sync_expect (s->sync_fd, HUSK_SYNC_HOOKS_ACK, &m, "the createRuntime hooks ran", err) < 0) /* sync 5 */
+    return -1;
+  *state_json = m.text;
+  if (c->hooks
+      && husk_hooks_run (c->hooks->create_container, c->hooks->create_container_len,
+                         "createContainer", *state_json, err) < 0)
+    return -1;
+  if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
+    return -1;
+  if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
+    return -1;
+  if (c->process->terminal && husk_console_setup (c->process, s->console_fd, err) < 0)
+    return -1;
+  return husk_rootfs_finalize (c, err);
+}
+
+/* Identity and privileges, in the order linux/process.h explains. */
+static int
+setup_process (const struct oci_process *p, struct husk_error **err)
+{
+  if (husk_apply_rlimits (p, err) < 0)
+    return -1;
+  /* The cwd as root first (runc's order): a directory only root may enter is
+   * still the cwd; if root is refused (a root-squashed mount), retry as the user. */
+  bool cwd_done = husk_chdir_cwd (p->cwd, err) == 0;
+  if (!cwd_done)
+    {
+      if ((*err)->errnum != EACCES && (*err)->errnum != EPERM)
+        return -1;
+      husk_error_release (err);
+    }
+  if (husk_apply_user (p, err) < 0 || (!cwd_done && husk_chdir_cwd (p->cwd, err) < 0))
+    return -1;
+  if (husk_apply_capabilities (p, err) < 0)
+    return -1;
+  /* no_new_privs after the capability set and before the seccomp filter, which
+   * needs it to load without CAP_SYS_ADMIN. */
+  return husk_apply_no_new_privs (p, err);
+}
+
+void
+husk_init_main (const struct husk_spawn *s)
+{
+  const struct oci_process *p = s->config->process;
+  struct husk_error *err = NULL;
+  cleanup_free char *state_json = NULL, *exe = NULL;
+  char **env, **full_env;
+  int procfd;
+
+  if (setsid () < 0)
+    {
+      husk_error_set (&err, errno, "setsid");
+      husk_sync_fail (s->sync_fd, err);
+    }
+  procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (procfd < 0)
+    {
+      husk_error_set (&err, errno, "open /proc");
+      husk_sync_fail (s->sync_fd, err);
+    }
+  if (setup_filesystem (s, &state_json, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+  join_session_keyring (s);
+  env = build_env (s);
+  full_env = husk_env_with_home (env, p->user.uid);
+  free (env);
+  if (setup_process (p, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+  /* Looked up as the container user, in the container's root, before READY, so
+   * that `create` itself reports a missing executable. */
+  exe = husk_find_executable (p->args[0], full_env, &err);
+  if (exe == NULL)
+    husk_sync_fail (s->sync_fd, err);
+  if (husk_sync_send (s->sync_fd, HUSK_SYNC_READY, 0, 0, NULL, &err) < 0) /* sync 6 */
+    _exit (1);
+  close (s->sync_fd);
+  if (wait_for_start (procfd, s->fifo_fd, &err) < 0)
+    goto fatal;
+  close (procfd);
+  close (s->fifo_fd);
+  if (s->config->hooks
+      && husk_hooks_run (s->config->hooks->start_container, s->config->hooks->start_container_len,
+                         "startContainer", state_json, &err) < 0)
+    goto fatal;
+  /* No fd of husk's reaches the container: everything above the preserved range
+   * is closed on exec. */
+  syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  execve (exe, p->args, full_env);
+  husk_error_set (&err, errno, "exec `%s`", exe);
+fatal:
+  {
+    cleanup_free char *t = husk_error_text (err);
+    dprintf (2, "husk: %s\n", t);
+  }
+  _exit (127);
+}

@@ -1,0 +1,1024 @@
+/* One config.json "mounts" entry, mounted inside the rootfs.
+ *
+ * The destination is resolved inside the rootfs (resolve.c) to an O_PATH fd, and
+ * mount(2) is given "/proc/self/fd/N" as the target: the kernel mounts on what the
+ * fd refers to, so a symlink swapped into the path after the check changes
+ * nothing.  Operations on the new mount (bind remount, propagation, recursive
+ * attributes) need a handle of the mount itself, not of the directory under it,
+ * so the destination is re-opened after the mount and checked to be a new mount
+ * root.
+ *
+ * The option words and what they mean follow runc (libcontainer/specconv). */
+#define _GNU_SOURCE
+#include "linux/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "linux/rootfs-internal.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+/* ---- the option table ---- */
+
+enum opt_kind
+{
+  OPT_SET, /* MS_* flag to set */
+  OPT_CLEAR, /* MS_* flag to clear */
+  OPT_PROPAGATION,
+  OPT_REC_SET, /* MOUNT_ATTR_* to set recursively */
+  OPT_REC_CLEAR,
+  OPT_COPYUP,
+  OPT_IDMAP,
+  OPT_RIDMAP,
+};
+
+struct mount_opt
+{
+  const char *name;
+  enum opt_kind kind;
+  unsigned long value;
+};
+
+static const struct mount_opt mount_opts[] = {
+  { "defaults", OPT_SET, 0 },
+  { "ro", OPT_SET, MS_RDONLY },
+  { "rw", OPT_CLEAR, MS_RDONLY },
+  { "suid", OPT_CLEAR, MS_NOSUID },
+  { "nosuid", OPT_SET, MS_NOSUID },
+  { "dev", OPT_CLEAR, MS_NODEV },
+  { "nodev", OPT_SET, MS_NODEV },
+  { "exec", OPT_CLEAR, MS_NOEXEC },
+  { "noexec", OPT_SET, MS_NOEXEC },
+  { "sync", OPT_SET, MS_SYNCHRONOUS },
+  { "async", OPT_CLEAR, MS_SYNCHRONOUS },
+  { "dirsync", OPT_SET, MS_DIRSYNC },
+  { "remount", OPT_SET, MS_REMOUNT },
+  { "mand", OPT_SET, MS_MANDLOCK },
+  { "nomand", OPT_CLEAR, MS_MANDLOCK },
+  { "atime", OPT_CLEAR, MS_NOATIME },
+  { "noatime", OPT_SET, MS_NOATIME },
+  { "diratime", OPT_CLEAR, MS_NODIRATIME },
+  { "nodiratime", OPT_SET, MS_NODIRATIME },
+  { "relatime", OPT_SET, MS_RELATIME },
+  { "norelatime", OPT_CLEAR, MS_RELATIME },
+  { "strictatime", OPT_SET, MS_STRICTATIME },
+  { "nostrictatime", OPT_CLEAR, MS_STRICTATIME },
+  { "lazytime", OPT_SET, MS_LAZYTIME },
+  { "nolazytime", OPT_CLEAR, MS_LAZYTIME },
+  { "silent", OPT_SET, MS_SILENT },
+  { "loud", OPT_CLEAR, MS_SILENT },
+  { "bind", OPT_SET, MS_BIND },
+  { "rbind", OPT_SET, MS_BIND | MS_REC },
+  { "nosymfollow", OPT_SET, MS_NOSYMFOLLOW },
+  { "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
+  { "iversion", OPT_SET, MS_I_VERSION },
+  { "noiversion", OPT_CLEAR, MS_I_VERSION },
+  { "private", OPT_PROPAGATION, MS_PRIVATE },
+  { "rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC },
+  { "shared", OPT_PROPAGATION, MS_SHARED },
+  { "rshared", OPT_PROPAGATION, MS_SHARED | MS_REC },
+  { "slave", OPT_PROPAGATION, MS_SLAVE },
+  { "rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC },
+  { "unbindable", OPT_PROPAGATION, MS_UNBINDABLE },
+  { "runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC },
+  { "rro", OPT_REC_SET, MOUNT_ATTR_RDONLY },
+  { "rrw", OPT_REC_CLEAR, MOUNT_ATTR_RDONLY },
+  { "rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID },
+  { "rsuid", OPT_REC_CLEAR, MOUNT_ATTR_NOSUID },
+  { "rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV },
+  { "rdev", OPT_REC_CLEAR, MOUNT_ATTR_NODEV },
+  { "rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC },
+  { "rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME },
+  { "rdiratime", OPT_REC_CLEAR, MOUNT_ATTR_NODIRATIME },
+  { "rrelatime", OPT_REC_SET, MOUNT_ATTR_RELATIME },
+  { "rnorelatime", OPT_REC_CLEAR, MOUNT_ATTR_RELATIME },
+  { "rnoatime", OPT_REC_SET, MOUNT_ATTR_NOATIME },
+  { "ratime", OPT_REC_CLEAR, MOUNT_ATTR_NOATIME },
+  { "rstrictatime", OPT_REC_SET, MOUNT_ATTR_STRICTATIME },
+  { "rnostrictatime", OPT_REC_CLEAR, MOUNT_ATTR_STRICTATIME },
+  { "rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rsymfollow", OPT_REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
+  { "tmpcopyup", OPT_COPYUP, 0 },
+  { "idmap", OPT_IDMAP, 0 },
+  { "ridmap", OPT_RIDMAP, 0 },
+};
+
+static const struct mount_opt *
+find_opt (const char *name)
+{
+  for (size_t i = 0; i < sizeof mount_opts / sizeof mount_opts[0]; i++)
+    if (strcmp (mount_opts[i].name, name) == 0)
+      return &mount_opts[i];
+  return NULL;
+}
+
+int
+husk_propagation_from_name (const char *name, unsigned long *flags)
+{
+  const struct mount_opt *o = find_opt (name);
+  if (o == NULL || o->kind != OPT_PROPAGATION)
+    return -1;
+  *flags = o->value;
+  return 0;
+}
+
+static void
+apply_rec_opt (struct husk_mount_opts *o, const struct mount_opt *opt)
+{
+  if (opt->kind == OPT_REC_SET)
+    {
+      o->rec_set |= opt->value;
+      o->rec_clr &= ~opt->value;
+    }
+  else
+    {
+      o->rec_clr |= opt->value;
+      o->rec_set &= ~opt->value;
+    }
+  /* mount_setattr(2): an atime setting in attr_set must come with
+   * MOUNT_ATTR__ATIME in attr_clr (the atime values are an enum, not bits). */
+  if ((opt->value & MOUNT_ATTR__ATIME) == opt->value)
+    o->rec_clr |= MOUNT_ATTR__ATIME;
+}
+
+static void
+append_data (char **data, size_t *len, const char *word)
+{
+  size_t n = strlen (word);
+  char *d = realloc (*data, *len + n + 2);
+  if (d == NULL)
+    abort ();
+  if (*len)
+    d[(*len)++] = ',';
+  memcpy (d + *len, word, n + 1);
+  *len += n;
+  *data = d;
+}
+
+int
+husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
+                       struct husk_error **err)
+{
+  size_t data_len = 0;
+
+  memset (o, 0, sizeof *o);
+  o->data = strdup ("");
+  if (o->data == NULL)
+    abort ();
+  for (size_t i = 0; options && options[i]; i++)
+    {
+      const struct mount_opt *opt = find_opt (options[i]);
+
+      if (opt == NULL)
+        {
+          /* Not a flag: filesystem data ("mode=755", "size=65536k", "newinstance"). */
+          append_data (&o->data, &data_len, options[i]);
+          continue;
+        }
+      switch (opt->kind)
+        {
+        case OPT_SET:
+          o->flags |= opt->value;
+          o->cleared &= ~opt->value;
+          break;
+        case OPT_CLEAR:
+          o->flags &= ~opt->value;
+          o->cleared |= opt->value;
+          break;
+        case OPT_PROPAGATION:
+          if (o->n_propagation == HUSK_MAX_PROPAGATION)
+            {
+              husk_mount_opts_free (o);
+              return husk_error_set (err, EINVAL, "too many propagation options");
+            }
+          o->propagation[o->n_propagation++] = opt->value;
+          break;
+        case OPT_REC_SET:
+        case OPT_REC_CLEAR:
+          apply_rec_opt (o, opt);
+          break;
+        case OPT_COPYUP:
+          o->copyup = true;
+          break;
+        case OPT_IDMAP:
+          o->idmap = true;
+          break;
+        case OPT_RIDMAP:
+          o->ridmap = true;
+          break;
+        }
+    }
+  return 0;
+}
+
+void
+husk_mount_opts_free (struct husk_mount_opts *o)
+{
+  free (o->data);
+  o->data = NULL;
+}
+
+unsigned long
+husk_statfs_to_ms (unsigned long f)
+{
+  static const struct
+  {
+    unsigned long st, ms;
+  } map[] = {
+    /* See calculate_f_flags() in fs/statfs.c. */
+    { ST_RDONLY, MS_RDONLY },
+    { ST_NOSUID, MS_NOSUID },
+    { ST_NODEV, MS_NODEV },
+    { ST_NOEXEC, MS_NOEXEC },
+    { ST_MANDLOCK, MS_MANDLOCK },
+    { ST_SYNCHRONOUS, MS_SYNCHRONOUS },
+    { ST_NOATIME, MS_NOATIME },
+    { ST_NODIRATIME, MS_NODIRATIME },
+    { ST_RELATIME, MS_RELATIME },
+    { 0x2000 /* ST_NOSYMFOLLOW */, MS_NOSYMFOLLOW },
+  };
+  unsigned long ms = 0;
+
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (f & map[i].st)
+      ms |= map[i].ms;
+  /* MS_STRICTATIME is not stored in mnt_flags, so statfs cannot show it: a mount
+   * with none of the other atime modes is strictatime. */
+  if (!(ms & (MS_NOATIME | MS_RELATIME)))
+    ms |= MS_STRICTATIME;
+  return ms;
+}
+
+bool
+husk_mount_is_bind (const struct oci_mount *m)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    return true;
+  for (size_t i = 0; m->options && m->options[i]; i++)
+    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
+      return true;
+  return false;
+}
+
+/* ---- one entry ---- */
+
+#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)
+/* The flags the kernel locks (MNT_LOCK_*) on mounts inherited by a less
+ * privileged user namespace: a remount may not clear them. */
+#define LOCKED_FLAGS (MS_RDONLY | MS_NODEV | MS_NOEXEC | MS_NOSUID | ATIME_FLAGS)
+
+struct entry
+{
+  const struct husk_mount_ctx *ctx;
+  const struct oci_mount *m;
+  struct husk_mount_opts o;
+  const char *type; /* "bind" for bind mounts */
+  const char *source; /* for binds: a host path, relative to the cwd */
+  char *dest; /* cleaned, absolute inside the container */
+  const char *real; /* the destination below the rootfs after resolution */
+  char *real_buf;
+  bool is_dev; /* dest is /dev: stays writable until finalize */
+  bool existed; /* the destination was there before we created it */
+  int dstfd; /* O_PATH of the mountpoint, before the mount */
+  int mntfd; /* O_PATH of the new mount's root, after it */
+  bool named; /* the error already names the mount: do not wrap it */
+};
+
+static void
+entry_release (struct entry *e)
+{
+  husk_mount_opts_free (&e->o);
+  free (e->dest);
+  free (e->real_buf);
+  if (e->dstfd >= 0)
+    close (e->dstfd);
+  if (e->mntfd >= 0)
+    close (e->mntfd);
+}
+
+/* runc's checkProcMount: nothing but a procfs goes onto /proc, and under /proc only
+ * the files lxcfs emulates may be covered (a bind over /proc/sys/kernel/... would
+ * hand the container host knobs). */
+static int
+check_proc_mount (struct entry *e, struct husk_error **err)
+{
+  static const char *const allowed[] = {
+    "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+    "/proc/swaps", "/proc/uptime", "/proc/loadavg", "/proc/slabinfo",
+    "/proc/sys/kernel/ns_last_pid", "/proc/sys/crypto/fips_enabled",
+  };
+  struct statfs sfs;
+
+  if (strcmp (e->real, "/proc") == 0)
+    {
+      if (strcmp (e->type, "proc") == 0)
+        return 0;
+      if (strcmp (e->type, "bind") == 0 && statfs (e->source, &sfs) == 0
+          && sfs.f_type == PROC_SUPER_MAGIC)
+        return 0;
+      e->named = true;
+      return husk_error_set (err, EINVAL,
+                             "mount destination `%s` cannot be mounted because it is "
+                             "not of type proc", e->dest);
+    }
+  if (strncmp (e->real, "/proc/", 6) != 0)
+    return 0;
+  for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+    if (strcmp (e->real, allowed[i]) == 0)
+      return 0;
+  e->named = true;
+  return husk_error_set (err, EINVAL,
+                         "mount destination `%s` cannot be mounted because it is inside "
+                         "/proc", e->dest);
+}
+
+/* Where the destination fd really is: it must be below the rootfs and not the
+ * rootfs itself.  The kernel already promised this (RESOLVE_IN_ROOT); the check is
+ * cheap and catches a bug in the fallback walk. */
+static int
+locate_dest (struct entry *e, struct husk_error **err)
+{
+  const char *rootfs = e->ctx->rootfs;
+  size_t n = strcmp (rootfs, "/") == 0 ? 0 : strlen (rootfs);
+
+  e->real_buf = husk_fd_real_path (e->dstfd, err);
+  if (e->real_buf == NULL)
+    return -1;
+  if (strcmp (e->real_buf, rootfs) == 0 || strcmp (e->real_buf + n, "/") == 0)
+    return husk_error_set (err, EINVAL, "mountpoint is the root of the rootfs");
+  if (strncmp (e->real_buf, rootfs, n) != 0 || e->real_buf[n] != '/')
+    return husk_error_set (err, EXDEV, "mountpoint `%s` is outside of the rootfs",
+                           e->real_buf);
+  e->real = e->real_buf + n;
+  return check_proc_mount (e, err);
+}
+
+/* proc and sysfs must go onto a real directory: a symlink there (pointing at a
+ * volume the container controls) is how CVE-2019-19921 replaced the procfs the
+ * runtime later wrote to. */
+static int
+open_strict_dir (struct entry *e, struct husk_error **err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = husk_open_parent_in_root (e->ctx->rootfd, e->dest, &name, err);
+  struct stat st;
+
+  if (parent < 0)
+    return -1;
+  if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      e->existed = true;
+      e->named = true;
+      if (S_ISLNK (st.st_mode))
+        return husk_error_set (err, 0, "mount destination `%s` is a symlink: not allowed",
+                               e->dest);
+      if (!S_ISDIR (st.st_mode))
+        return husk_error_set (err, 0,
+                               "mount destination `%s` is not a directory: not allowed",
+                               e->dest);
+      e->named = false;
+    }
+  else if (errno != ENOENT || (mkdirat (parent, name, 0755) < 0 && errno != EEXIST))
+    return husk_error_set (err, errno, "create mountpoint `%s`", e->dest);
+  e->dstfd = openat (parent, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+  if (e->dstfd < 0)
+    return husk_error_set (err, errno, "open mountpoint `%s`", e->dest);
+  return 0;
+}
+
+/* Open the destination, creating it when missing: an empty file when a bind
+ * mount's source is not a directory, else a directory (runc). */
+static int
+open_dest (struct entry *e, struct husk_error **err)
+{
+  struct husk_error *tmp = NULL;
+  enum husk_mkpath how = HUSK_MKPATH_DIR;
+  mode_t mode = 0755;
+  struct stat st;
+
+  if (strcmp (e->type, "proc") == 0 || strcmp (e->type, "sysfs") == 0)
+    return open_strict_dir (e, err);
+  e->dstfd = husk_open_in_root (e->ctx->rootfd, e->dest, O_PATH, 0, &tmp);
+  if (e->dstfd >= 0)
+    {
+      e->existed = true;
+      return 0;
+    }
+  if (tmp->errnum != ENOENT)
+    {
+      *err = tmp;
+      return -1;
+    }
+  husk_error_release (&tmp);
+  if (strcmp (e->type, "bind") == 0)
+    {
+      /* A missing source is an error: there would be nothing to bind. */
+      if (stat (e->source, &st) < 0)
+        return husk_error_set (err, errno, "stat bind source `%s`", e->source);
+      if (!S_ISDIR (st.st_mode))
+        {
+          how = HUSK_MKPATH_FILE;
+          mode = 0644;
+        }
+    }
+  e->dstfd = husk_mkpath_in_root (e->ctx->rootfd, e->dest, how, mode, err);
+  return e->dstfd < 0 ? -1 : 0;
+}
+
+/* After mount(2) on dstfd, open the mount that now sits at the same place, and
+ * make sure it is a new mount root (not the old directory, not something swapped
+ * in). */
+static int
+reopen_mount (struct entry *e, uint64_t old_mnt_id, struct husk_error **err)
+{
+  uint64_t id;
+  bool is_root;
+
+  e->mntfd = husk_open_in_root (e->ctx->rootfd, e->real, O_PATH | O_NOFOLLOW, 0, err);
+  if (e->mntfd < 0)
+    return husk_error_wrap (err, "reopen mountpoint");
+  if (husk_fd_mount_id (e->mntfd, &id, &is_root, err) < 0)
+    return -1;
+  if (!is_root || id == old_mnt_id)
+    return husk_error_set (err, EXDEV, "mountpoint `%s` changed while mounting", e->dest);
+  return 0;
+}
+
+/* mount(2) onto the destination fd, then reopen the new mount.  The error of the
+ * mount call itself is the one the user reads: "mount `proc` to `/proc`". */
+static int
+mount_at_dest (struct entry *e, const char *src, const char *type, unsigned long flags,
+               const char *data, struct husk_error **err)
+{
+  struct husk_fd_path fp = husk_fd_path (e->dstfd);
+  uint64_t old_id;
+  bool is_root;
+
+  if (husk_fd_mount_id (e->dstfd, &old_id, &is_root, err) < 0)
+    return -1;
+  husk_debug ("mount `%s` to `%s` type=%s flags=%#lx data=%s", src ? src : "", e->dest,
+              type ? type : "", flags, data ? data : "");
+  if (mount (src, fp.s, type, flags, data) < 0)
+    {
+      e->named = true;
+      return husk_error_set (err, errno, "mount `%s` to `%s`", src ? src : type, e->dest);
+    }
+  if (flags & MS_REMOUNT)
+    {
+      /* A remount makes no new mount: keep operating on the old one. */
+      e->mntfd = fcntl (e->dstfd, F_DUPFD_CLOEXEC, 3);
+      return e->mntfd < 0 ? husk_error_set (err, errno, "dup mountpoint") : 0;
+    }
+  return reopen_mount (e, old_id, err);
+}
+
+/* A bind ignores every flag but MS_REC: apply them with a remount.  When that
+ * fails with EPERM the source has locked flags (it came from a more privileged
+ * user namespace): add the source's own locked flags, as runc does, unless the
+ * user explicitly asked to clear one of them. */
+static int
+bind_remount (struct entry *e, struct husk_error **err)
+{
+  struct husk_fd_path fp = husk_fd_path (e->mntfd);
+  unsigned long flags = (e->o.flags & ~MS_REC) | MS_BIND | MS_REMOUNT;
+  unsigned long src_flags;
+  struct statfs sfs;
+
+  if (!(e->o.flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) && !e->o.cleared)
+    return 0;
+  if (mount (NULL, fp.s, NULL, flags, NULL) == 0)
+    return 0;
+  if (errno != EPERM)
+    return husk_error_set (err, errno, "remount bind with flags %#lx", flags);
+  if (fstatfs (e->mntfd, &sfs) < 0)
+    return husk_error_set (err, errno, "statfs bind mount");
+  src_flags = husk_statfs_to_ms ((unsigned long) sfs.f_flags);
+  if (src_flags & e->o.cleared & LOCKED_FLAGS)
+    return husk_error_set (err, EPERM, "cannot clear locked mount flags %#lx",
+                           src_flags & e->o.cleared & LOCKED_FLAGS);
+  /* A locked atime mode cannot change either, and the kernel would not say so:
+   * with MS_NOATIME inherited, MS_RELATIME is silently ignored. */
+  if ((e->o.flags & ATIME_FLAGS) && (e->o.flags & ATIME_FLAGS) != (src_flags & ATIME_FLAGS))
+    return husk_error_set (err, EPERM, "cannot change locked atime flags %#lx",
+                           src_flags & ATIME_FLAGS);
+  flags |= src_flags & LOCKED_FLAGS;
+  if (mount (NULL, fp.s, NULL, flags, NULL) < 0)
+    return husk_error_set (err, errno, "remount bind with locked flags %#lx re-applied",
+                           src_flags & LOCKED_FLAGS);
+  return 0;
+}
+
+/* Propagation is its own mount(2) call per option: the kernel refuses it combined
+ * with anything else. */
+static int
+apply_propagation (struct entry *e, struct husk_error **err)
+{
+  struct husk_fd_path fp = husk_fd_path (e->mntfd);
+
+  for (size_t i = 0; i < e->o.n_propagation; i++)
+    if (mount (NULL, fp.s, NULL, e->o.propagation[i], NULL) < 0)
+      return husk_error_set (err, errno, "set propagation %#lx", e->o.propagation[i]);
+  return 0;
+}
+
+static int
+apply_rec_attrs (struct entry *e, struct husk_error **err)
+{
+  struct mount_attr attr = { .attr_set = e->o.rec_set, .attr_clr = e->o.rec_clr };
+
+  /* A tmpfs and /dev stay writable until finalize (devices, copy-up, the console
+   * go in first); husk_rootfs_finalize() applies rro to them. */
+  if (strcmp (e->type, "tmpfs") == 0 || e->is_dev)
+    attr.attr_set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
+  if (!attr.attr_set && !attr.attr_clr)
+    return 0;
+  if (mount_setattr (e->mntfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return husk_error_set (err, errno, "mount_setattr recursive attributes");
+  return 0;
+}
+
+/* ---- idmapped binds ---- */
+
+static int
+write_map (const char *procdir, const char *file, const struct oci_id_mapping *maps,
+           size_t n, struct husk_error **err)
+{
+  cleanup_free char *path = NULL, *buf = NULL;
+  size_t len = 0;
+  cleanup_close int fd = -1;
+
+  if (asprintf (&path, "/proc/%s/%s", procdir, file) < 0)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    {
+      char line[64];
+      int l = snprintf (line, sizeof line, "%u %u %u\n", maps[i].container_id,
+                        maps[i].host_id, maps[i].size);
+      char *b = realloc (buf, len + (size_t) l + 1);
+      if (b == NULL)
+        abort ();
+      buf = b;
+      memcpy (buf + len, line, (size_t) l + 1);
+      len += (size_t) l;
+    }
+  if (len == 0)
+    return 0;
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  /* One write: the kernel takes the whole map at once or not at all. */
+  if (fd < 0 || write (fd, buf, len) != (ssize_t) len)
+    return husk_error_set (err, errno, "write `%s`", path);
+  return 0;
+}
+
+/* A user namespace carrying the mount's mappings.  A child creates it and waits;
+ * we (still privileged in the parent namespace) write its maps, keep a handle of
+ * the namespace and let the child go.  The child names itself by its pid as the
+ * mounted /proc sees it, which is not getpid() once we are in a new pid ns. */
+static int
+userns_with_maps (const struct oci_mount *m, struct husk_error **err)
+{
+  int up[2], down[2];
+  char name[32] = "";
+  ssize_t n;
+  pid_t pid;
+  int nsfd = -1;
+
+  if (pipe2 (up, O_CLOEXEC) < 0)
+    return husk_error_set (err, errno, "pipe");
+  if (pipe2 (down, O_CLOEXEC) < 0)
+    {
+      close (up[0]);
+      close (up[1]);
+      return husk_error_set (err, errno, "pipe");
+    }
+  pid = fork ();
+  if (pid == 0)
+    {
+      char self[32] = "!";
+      close (up[0]);
+      close (down[1]);
+      if (unshare (CLONE_NEWUSER) == 0)
+        {
+          ssize_t l = readlink ("/proc/self", self, sizeof self - 1);
+          self[l > 0 ? l : 0] = '\0';
+        }
+      if (write (up[1], self, strlen (self)) < 0 || read (down[0], self, 1) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close (up[1]);
+  close (down[0]);
+  n = pid < 0 ? -1 : read (up[0], name, sizeof name - 1);
+  close (up[0]);
+  if (n > 0 && name[0] != '!')
+    {
+      name[n] = '\0';
+      if (write_map (name, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0
+          && write_map (name, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0)
+        {
+          char path[64];
+          snprintf (path, sizeof path, "/proc/%s/ns/user", name);
+          nsfd = open (path, O_RDONLY | O_CLOEXEC);
+          if (nsfd < 0)
+            husk_error_set (err, errno, "open `%s`", path);
+        }
+    }
+  else
+    husk_error_set (err, pid < 0 ? errno : EPERM, "create a user namespace for the mappings");
+  close (down[1]); /* lets the child exit */
+  if (pid > 0)
+    waitpid (pid, NULL, 0);
+  return nsfd;
+}
+
+/* open_tree(OPEN_TREE_CLONE) makes a detached copy of the source, the only kind of
+ * mount the kernel lets us give an idmapping; then move_mount() attaches it. */
+static int
+mount_idmapped (struct entry *e, struct husk_error **err)
+{
+  bool rec = (e->o.flags & MS_REC) != 0;
+  cleanup_close int tree = -1, nsfd = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+  uint64_t old_id;
+  bool is_root;
+
+  if (strcmp (e->type, "bind") != 0)
+    return husk_error_set (err, EINVAL, "idmap mounts must be bind mounts");
+  if (husk_fd_mount_id (e->dstfd, &old_id, &is_root, err) < 0)
+    return -1;
+  tree = open_tree (AT_FDCWD, e->source,
+                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return husk_error_set (err, errno, "open_tree `%s`", e->source);
+  if (e->m->uid_mappings_len || e->m->gid_mappings_len)
+    nsfd = userns_with_maps (e->m, err);
+  else
+    {
+      /* No mappings of its own: the mount maps like the container's user ns. */
+      nsfd = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+      if (nsfd < 0)
+        husk_error_set (err, errno, "open `/proc/self/ns/user`");
+    }
+  if (nsfd < 0)
+    return -1;
+  attr.userns_fd = (uint64_t) nsfd;
+  if (mount_setattr (tree, "", AT_EMPTY_PATH | (e->o.ridmap ? AT_RECURSIVE : 0), &attr,
+                     sizeof attr)
+      < 0)
+    {
+      if (errno == EPERM && e->ctx->userns)
+        /* The kernel wants CAP_SYS_ADMIN over the source's superblock, which a
+         * user namespace lacks for host filesystems. */
+        return husk_error_set (err, errno, "mount_setattr idmap `%s` (inside the "
+                               "container's user namespace)", e->source);
+      return husk_error_set (err, errno, "mount_setattr idmap `%s`", e->source);
+    }
+  if (move_mount (tree, "", e->dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      < 0)
+    {
+      e->named = true;
+      return husk_error_set (err, errno, "mount `%s` to `%s`", e->source, e->dest);
+    }
+  return reopen_mount (e, old_id, err);
+}
+
+/* ---- by type ---- */
+
+static int
+mount_bind (struct entry *e, struct husk_error **err)
+{
+  int r;
+
+  if (e->o.idmap || e->o.ridmap || e->m->uid_mappings_len || e->m->gid_mappings_len)
+    r = mount_idmapped (e, err);
+  else
+    r = mount_at_dest (e, e->source, NULL, MS_BIND | (e->o.flags & MS_REC), NULL, err);
+  if (r < 0)
+    return -1;
+  return bind_remount (e, err);
+}
+
+/* tmpcopyup: the new tmpfs starts with what the image had in that directory.  The
+ * fd of the directory taken before the mount still reads the covered directory,
+ * so no scratch mount is needed: copy from it into the new mount. */
+static int
+copy_up (struct entry *e, struct husk_error **err)
+{
+  cleanup_close int from = -1, to = -1;
+  struct stat st;
+
+  from = openat (e->dstfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  to = openat (e->mntfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (from < 0 || to < 0)
+    return husk_error_set (err, errno, "tmpcopyup: open `%s`", e->dest);
+  if (fstat (from, &st) < 0)
+    return husk_error_set (err, errno, "tmpcopyup: stat `%s`", e->dest);
+  /* The root of the tmpfs gets the directory's owner (mode came as mode=). */
+  if (!strstr (e->o.data, "uid=") && !strstr (e->o.data, "gid=")
+      && fchown (to, st.st_uid, st.st_gid) < 0)
+    return husk_error_set (err, errno, "tmpcopyup: chown `%s`", e->dest);
+  if (husk_copy_tree (from, to, err) < 0)
+    return husk_error_wrap (err, "tmpcopyup");
+  return 0;
+}
+
+static int
+mount_tmpfs (struct entry *e, const char *src, struct husk_error **err)
+{
+  cleanup_free char *data = NULL;
+  struct stat st;
+
+  /* runc: an existing directory gives the tmpfs its mode (else tmpfs's 1777). */
+  if (e->existed && fstat (e->dstfd, &st) == 0)
+    {
+      if (asprintf (&data, "mode=%04o%s%s", (unsigned) (st.st_mode & 07777),
+                    e->o.data[0] ? "," : "", e->o.data)
+          < 0)
+        abort ();
+    }
+  /* ro waits for finalize: the copy-up (and for /dev the devices) write first. */
+  if (mount_at_dest (e, src, "tmpfs", e->o.flags & ~MS_RDONLY, data ? data : e->o.data, err)
+      < 0)
+    return -1;
+  if (e->o.copyup)
+    return copy_up (e, err);
+  return 0;
+}
+
+/* ---- cgroup ---- */
+
+/* Undo the octal escapes of /proc/self/mountinfo ("\040" is a space). */
+static void
+unescape_octal (char *s)
+{
+  char *w = s;
+  for (char *r = s; *r; r++)
+    {
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7'
+          && r[3] >= '0' && r[3] <= '7')
+        {
+          *w++ = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+          r += 3;
+        }
+      else
+        *w++ = *r;
+    }
+  *w = '\0';
+}
+
+static bool
+list_has (const char *list, const char *word, size_t wlen)
+{
+  for (const char *p = list; *p;)
+    {
+      size_t n = strcspn (p, ",");
+      if (n == wlen && strncmp (p, word, n) == 0)
+        return true;
+      p += n;
+      if (*p == ',')
+        p++;
+    }
+  return false;
+}
+
+/* Our own cgroup in the hierarchy whose super options are `opts`, from the
+ * "N:controllers:/path" lines of /proc/self/cgroup.  Points into `cgroups`. */
+static char *
+own_cgroup (char *cgroups, const char *opts, size_t *len)
+{
+  for (char *line = cgroups; line && *line;)
+    {
+      char *nl = strchr (line, '\n');
+      char *ctrl = strchr (line, ':');
+      char *path = ctrl ? strchr (ctrl + 1, ':') : NULL;
+
+      if (path && (!nl || path < nl))
+        for (const char *c = ctrl + 1; c < path;)
+          {
+            size_t n = strcspn (c, ",:");
+            if (n && list_has (opts, c, n))
+              {
+                *len = nl ? (size_t) (nl - path - 1) : strlen (path + 1);
+                return path + 1;
+              }
+            c += n + (c[n] == ',');
+          }
+      line = nl ? nl + 1 : NULL;
+    }
+  return NULL;
+}
+
+/* One v1 hierarchy under the cgroup tmpfs.  Without a cgroup ns it is a bind of
+ * our own cgroup (so the container sees its cgroup as the root, like runc); with
+ * one, the kernel already roots a fresh cgroup mount at our cgroup. */
+static int
+mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
+                     const char *opts, char *cgroups, struct husk_error **err)
+{
+  const char *base = strrchr (mountpoint, '/') + 1;
+  cleanup_free char *dest = NULL, *source = NULL;
+  size_t n = 0;
+  const char *own = own_cgroup (cgroups, opts, &n);
+  size_t rl = strcmp (root, "/") == 0 ? 0 : strlen (root);
+
+  if (asprintf (&dest, "%s/%s", e->dest, base) < 0)
+    abort ();
+  if (e->ctx->cgroupns)
+    {
+      cleanup_close int fd = husk_mkpath_in_root (e->ctx->rootfd, dest, HUSK_MKPATH_DIR,
+                                                  0755, err);
+      struct husk_fd_path fp;
+      bool named = strcmp (base, "systemd") == 0; /* name=systemd */
+      cleanup_free char *data = NULL;
+
+      if (fd < 0)
+        return -1;
+      fp = husk_fd_path (fd);
+      if (asprintf (&data, "%s%s", named ? "name=" : "", base) < 0)
+        abort ();
+      if (mount (named ? "systemd" : "cgroup", fp.s, "cgroup",
+                 MS_NOSUID | MS_NODEV | MS_NOEXEC | (e->o.flags & MS_RDONLY), data)
+          < 0)
+        return husk_error_set (err, errno, "mount `cgroup` to `%s`", dest);
+      return 0;
+    }
+  /* Our cgroup below the root of that mount ("../" would leave it: use the root). */
+  if (own && n == rl + 1 && own[rl] == '/')
+    n = rl; /* our cgroup is the root of that mount */
+  if (own && n >= rl && strncmp (own, root, rl) == 0 && (own[rl] == '/' || n == rl))
+    {
+      if (asprintf (&source, "%s%.*s", mountpoint, (int) (n - rl), own + rl) < 0)
+        abort ();
+    }
+  else if ((source = strdup (mountpoint)) == NULL)
+    abort ();
+  {
+    size_t k = 0;
+    char *opt_buf[64];
+    struct oci_mount sub = { .destination = dest, .type = (char *) "bind", .source = source };
+
+    for (size_t i = 0; e->m->options && e->m->options[i] && k < 62; i++)
+      opt_buf[k++] = e->m->options[i];
+    opt_buf[k++] = (char *) "rbind";
+    opt_buf[k] = NULL;
+    sub.options = opt_buf;
+    return husk_mount_entry (e->ctx, &sub, err);
+  }
+}
+
+/* "cpu,cpuacct" gets the links cpu -> cpu,cpuacct and cpuacct -> cpu,cpuacct. */
+static int
+cgroup_v1_links (struct entry *e, const char *base, struct husk_error **err)
+{
+  cleanup_close int dir = husk_open_in_root (e->ctx->rootfd, e->dest,
+                                             O_PATH | O_DIRECTORY, 0, err);
+  if (dir < 0)
+    return -1;
+  for (const char *p = base; *p;)
+    {
+      char name[256];
+      size_t n = strcspn (p, ",");
+      if (n > 0 && n < sizeof name)
+        {
+          memcpy (name, p, n);
+          name[n] = '\0';
+          if (symlinkat (base, dir, name) < 0 && errno != EEXIST)
+            return husk_error_set (err, errno, "symlink `%s/%s`", e->dest, name);
+        }
+      p += n + (p[n] == ',');
+    }
+  return 0;
+}
+
+/* cgroup v1 like runc: a tmpfs at the destination, then each v1 hierarchy of the
+ * host under it. */
+static int
+mount_cgroup_v1 (struct entry *e, struct husk_error **err)
+{
+  cleanup_free char *info = NULL, *cgroups = NULL;
+  size_t len, rl = strlen (e->ctx->rootfs);
+
+  if (husk_read_file ("/proc/self/mountinfo", &info, &len, err) < 0
+      || husk_read_file ("/proc/self/cgroup", &cgroups, &len, err) < 0)
+    return -1;
+  if (mount_at_dest (e, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", err)
+      < 0)
+    return -1;
+  for (char *save = NULL, *line = strtok_r (info, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save))
+    {
+      char *f[6] = { 0 }, *sep = strstr (line, " - "), *fstype, *opts, *s2 = NULL;
+      size_t i = 0;
+
+      if (sep == NULL)
+        continue;
+      *sep = '\0';
+      for (char *s1 = NULL, *t = strtok_r (line, " ", &s1); t && i < 6;
+           t = strtok_r (NULL, " ", &s1))
+        f[i++] = t;
+      fstype = strtok_r (sep + 3, " ", &s2);
+      (void) strtok_r (NULL, " ", &s2); /* source */
+      opts = strtok_r (NULL, " ", &s2);
+      if (i < 5 || !fstype || !opts || strcmp (fstype, "cgroup") != 0)
+        continue;
+      unescape_octal (f[3]);
+      unescape_octal (f[4]);
+      /* Our own mounts inside the rootfs are not host hierarchies. */
+      if (strncmp (f[4], e->ctx->rootfs, rl) == 0 && (f[4][rl] == '/' || !f[4][rl]))
+        continue;
+      if (mount_cgroup_v1_one (e, f[4], f[3], opts, cgroups, err) < 0)
+        return -1;
+      if (strchr (strrchr (f[4], '/'), ',') && cgroup_v1_links (e, strrchr (f[4], '/') + 1, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+mount_cgroup (struct entry *e, struct husk_error **err)
+{
+  const char *src = e->m->source ? e->m->source : "cgroup";
+  struct statfs sfs;
+
+  if (statfs ("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+    return mount_cgroup_v1 (e, err);
+  if (mount_at_dest (e, src, "cgroup2", e->o.flags, e->o.data, err) == 0)
+    return 0;
+  if ((*err)->errnum != EPERM && (*err)->errnum != EBUSY)
+    return -1;
+  /* In a user ns without a cgroup ns the kernel refuses a cgroup2 mount (runc
+   * #2158): bind the host's instead. */
+  husk_error_release (err);
+  e->named = false;
+  e->type = "bind";
+  e->source = "/sys/fs/cgroup";
+  e->o.flags |= MS_BIND;
+  return mount_bind (e, err);
+}
+
+static int
+mount_by_type (struct entry *e, struct husk_error **err)
+{
+  const char *src = e->m->source ? e->m->source : e->type;
+  unsigned long flags = e->o.flags;
+
+  if (strcmp (e->type, "bind") == 0)
+    return mount_bind (e, err);
+  if (e->o.idmap || e->o.ridmap)
+    return husk_error_set (err, EINVAL, "idmap mounts must be bind mounts");
+  if (strcmp (e->type, "tmpfs") == 0)
+    return mount_tmpfs (e, src, err);
+  if (strcmp (e->type, "cgroup") == 0)
+    return mount_cgroup (e, err);
+  if (e->is_dev)
+    flags &= ~MS_RDONLY;
+  return mount_at_dest (e, src, e->type, flags, e->o.data, err);
+}
+
+int
+husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *m,
+                  struct husk_error **err)
+{
+  struct entry e = { .ctx = ctx, .m = m, .dstfd = -1, .mntfd = -1 };
+  int r;
+
+  if (m->destination == NULL)
+    return husk_error_set (err, EINVAL, "mount without a destination");
+  if (husk_mount_opts_parse (m->options, &e.o, err) < 0)
+    return husk_error_wrap (err, "mount `%s`", m->destination);
+  e.dest = husk_path_clean (m->destination);
+  e.is_dev = strcmp (e.dest, "/dev") == 0;
+  e.type = husk_mount_is_bind (m) ? "bind" : (m->type ? m->type : "");
+  e.source = m->source ? m->source : "";
+  if (e.o.copyup && strcmp (e.type, "tmpfs") != 0)
+    r = husk_error_set (err, EINVAL, "tmpcopyup is only for tmpfs mounts");
+  else
+    r = open_dest (&e, err);
+  if (r == 0)
+    r = locate_dest (&e, err);
+  if (r == 0)
+    r = mount_by_type (&e, err);
+  if (r == 0 && e.mntfd >= 0)
+    r = apply_propagation (&e, err);
+  if (r == 0 && e.mntfd >= 0)
+    r = apply_rec_attrs (&e, err);
+  if (r < 0 && !e.named)
+    husk_error_wrap (err, "mount `%s` to `%s`", m->source ? m->source : e.type, e.dest);
+  entry_release (&e);
+  return r;
+}

@@ -1,0 +1,471 @@
+/* The last steps of the container init before execve: limits, identity,
+ * capabilities, and the lookup of the executable.  These run after pivot_root,
+ * single-threaded, as root of the container's user namespace (or real root).
+ *
+ * An absent process.capabilities means an empty set everywhere, bounding
+ * included, as crun and runc up to 1.2 do (runc 1.3 leaves the caps untouched):
+ * the bounding set must be emptied too, because an execve as uid 0 refills the
+ * permitted set from it. */
+#define _GNU_SOURCE
+#include "linux/process.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int
+husk_apply_rlimits (const struct oci_process *p, struct husk_error **err)
+{
+  size_t i;
+
+  for (i = 0; i < p->rlimits_len; i++)
+    {
+      const struct oci_rlimit *l = &p->rlimits[i];
+      struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
+
+      if (setrlimit (l->resource, &rl) < 0)
+        return husk_error_set (err, errno, "setrlimit %s", l->type);
+    }
+  return 0;
+}
+
+/* The highest capability the running kernel knows.  A config may name newer
+ * ones than the kernel has; those are skipped, like runc does. */
+static int
+kernel_last_cap (void)
+{
+  int n = (int) cap_max_bits ();
+
+  if (n <= 0 || n > 64)
+    n = CAP_LAST_CAP + 1;
+  return n - 1;
+}
+
+/* Upper-case name of a capability for messages ("CAP_CHOWN"); caller frees. */
+static char *
+cap_name (int cap)
+{
+  char *lower = cap_to_name ((cap_value_t) cap), *name = NULL;
+  char *c;
+
+  if (lower == NULL || asprintf (&name, "%s", lower) < 0)
+    abort ();
+  cap_free (lower);
+  for (c = name; *c; c++)
+    *c = (char) toupper ((unsigned char) *c);
+  return name;
+}
+
+static int
+caps_mask (char *const *names, const char *set, uint64_t *mask, struct husk_error **err)
+{
+  int last = kernel_last_cap ();
+
+  *mask = 0;
+  for (; names && *names; names++)
+    {
+      cap_value_t v;
+
+      if (cap_from_name (*names, &v) < 0 || v < 0)
+        return husk_error_set (err, 0, "unknown capability `%s` in the %s set", *names, set);
+      if (v > last)
+        {
+          husk_debug ("ignoring capability %s (%s set): unknown to the running kernel", *names,
+                      set);
+          continue;
+        }
+      *mask |= UINT64_C (1) << v;
+    }
+  return 0;
+}
+
+static const struct oci_capabilities no_capabilities;
+
+static const struct oci_capabilities *
+process_caps (const struct oci_process *p)
+{
+  return p->capabilities ? p->capabilities : &no_capabilities;
+}
+
+/* PR_CAPBSET_DROP needs CAP_SETPCAP, which may not survive the uid change: this
+ * must run first.  A cap already out of the set is not dropped again, so a
+ * process without CAP_SETPCAP can still ask for a set it already has. */
+static int
+drop_bounding_set (const struct oci_capabilities *caps, struct husk_error **err)
+{
+  int last = kernel_last_cap (), c;
+  uint64_t keep;
+
+  if (caps_mask (caps->bounding, "bounding", &keep, err) < 0)
+    return -1;
+  for (c = 0; c <= last; c++)
+    {
+      if (keep & (UINT64_C (1) << c))
+        continue;
+      if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) <= 0)
+        continue;
+      if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
+        {
+          cleanup_free char *name = cap_name (c);
+          return husk_error_set (err, errno, "drop %s from the bounding set", name);
+        }
+    }
+  return 0;
+}
+
+/* In a user namespace whose gid map was written without CAP_SETGID (rootless),
+ * /proc/self/setgroups says "deny" and setgroups(2) always fails. */
+static bool
+setgroups_denied (void)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/setgroups", "re");
+  char buf[16] = "";
+
+  if (f == NULL || fgets (buf, sizeof buf, f) == NULL)
+    return false;
+  return strncmp (buf, "deny", 4) == 0;
+}
+
+static int
+set_ids (const struct oci_user *u, struct husk_error **err)
+{
+  /* Skipping setgroups keeps the groups we were started with, which is all a
+   * denied user namespace can have; asking for additional gids there is an
+   * error setgroups reports itself. */
+  if (u->additional_gids_len > 0 || !setgroups_denied ())
+    if (setgroups (u->additional_gids_len, u->additional_gids) < 0)
+      return husk_error_set (err, errno, "setgroups");
+
+  /* EINVAL: the id has no mapping in this user namespace (runc's words). */
+  if (setresgid (u->gid, u->gid, u->gid) < 0)
+    {
+      if (errno == EINVAL)
+        return husk_error_set (err, 0, "cannot setgid to unmapped gid %u in user namespace",
+                               (unsigned) u->gid);
+      return husk_error_set (err, errno, "setresgid %u", (unsigned) u->gid);
+    }
+  if (setresuid (u->uid, u->uid, u->uid) < 0)
+    {
+      if (errno == EINVAL)
+        return husk_error_set (err, 0, "cannot setuid to unmapped uid %u in user namespace",
+                               (unsigned) u->uid);
+      return husk_error_set (err, errno, "setresuid %u", (unsigned) u->uid);
+    }
+  return 0;
+}
+
+int
+husk_apply_user (const struct oci_process *p, struct husk_error **err)
+{
+  int ret;
+
+  if (drop_bounding_set (process_caps (p), err) < 0)
+    return -1;
+
+  /* Without KEEPCAPS, leaving uid 0 clears the permitted set, and
+   * husk_apply_capabilities could not raise anything afterwards. */
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return husk_error_set (err, errno, "prctl PR_SET_KEEPCAPS");
+  ret = set_ids (&p->user, err);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 && ret == 0)
+    return husk_error_set (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (ret < 0)
+    return ret;
+
+  umask (p->user.has_umask ? p->user.umask : 0022);
+  return 0;
+}
+
+static void
+cap_state_add (cap_t state, cap_flag_t flag, uint64_t mask)
+{
+  cap_value_t v;
+
+  for (v = 0; v < 64; v++)
+    if (mask & (UINT64_C (1) << v))
+      cap_set_flag (state, flag, 1, &v, CAP_SET);
+}
+
+/* runc raises ambient caps one by one and only warns when one fails (EPERM
+ * when it is not in both permitted and inheritable): do the same. */
+static int
+raise_ambient (uint64_t ambient, struct husk_error **err)
+{
+  int c;
+
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return husk_error_set (err, errno, "clear ambient capabilities");
+  for (c = 0; c < 64; c++)
+    {
+      if (!(ambient & (UINT64_C (1) << c)))
+        continue;
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+        {
+          cleanup_free char *name = cap_name (c);
+          husk_warn ("can't raise ambient capability %s: %s", name, strerror (errno));
+        }
+    }
+  return 0;
+}
+
+int
+husk_apply_capabilities (const struct oci_process *p, struct husk_error **err)
+{
+  const struct oci_capabilities *caps = process_caps (p);
+  uint64_t eff, perm, inh, amb;
+  cap_t state;
+  int ret;
+
+  if (caps_mask (caps->effective, "effective", &eff, err) < 0
+      || caps_mask (caps->permitted, "permitted", &perm, err) < 0
+      || caps_mask (caps->inheritable, "inheritable", &inh, err) < 0
+      || caps_mask (caps->ambient, "ambient", &amb, err) < 0)
+    return -1;
+
+  state = cap_init ();
+  if (state == NULL)
+    return husk_error_set (err, errno, "cap_init");
+  cap_state_add (state, CAP_EFFECTIVE, eff);
+  cap_state_add (state, CAP_PERMITTED, perm);
+  cap_state_add (state, CAP_INHERITABLE, inh);
+  ret = cap_set_proc (state);
+  if (ret < 0)
+    ret = husk_error_set (err, errno, "apply capabilities");
+  cap_free (state);
+  if (ret < 0)
+    return ret;
+  return raise_ambient (amb, err);
+}
+
+int
+husk_apply_no_new_privs (const struct oci_process *p, struct husk_error **err)
+{
+  if (!p->no_new_privileges)
+    return 0;
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return husk_error_set (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  return 0;
+}
+
+/* 0 when path is an executable non-directory for the current credentials, else
+ * an errno value. */
+static int
+check_executable (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0)
+    return errno;
+  if (S_ISDIR (st.st_mode))
+    return EACCES;
+  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
+    return errno;
+  return 0;
+}
+
+/* Go's syscall error strings, which runc prints: strerror with a lowercase first
+ * letter ("no such file or directory"). */
+static int
+exec_error (struct husk_error **err, const char *arg0, int errnum)
+{
+  char words[128];
+
+  snprintf (words, sizeof words, "%s", strerror (errnum));
+  words[0] = (char) tolower ((unsigned char) words[0]);
+  return husk_error_set (err, 0, "exec: \"%s\": %s", arg0, words);
+}
+
+static const char *
+env_lookup (char *const *env, const char *key)
+{
+  size_t klen = strlen (key);
+  const char *found = NULL;
+
+  /* The last one wins, as runc's prepareEnv deduplicates. */
+  for (; env && *env; env++)
+    if (strncmp (*env, key, klen) == 0 && (*env)[klen] == '=')
+      found = *env + klen + 1;
+  return found;
+}
+
+char *
+husk_find_executable (const char *arg0, char *const *env, struct husk_error **err)
+{
+  const char *path, *dir, *end;
+  char *res;
+  int e;
+
+  if (arg0 == NULL)
+    arg0 = "";
+  if (strchr (arg0, '/'))
+    {
+      e = check_executable (arg0);
+      if (e)
+        {
+          exec_error (err, arg0, e);
+          return NULL;
+        }
+      res = strdup (arg0);
+      if (res == NULL)
+        husk_error_set (err, errno, "strdup");
+      return res;
+    }
+
+  path = env_lookup (env, "PATH");
+  if (path == NULL)
+    path = DEFAULT_PATH;
+  for (dir = path; *arg0 && *path; dir = end + 1)
+    {
+      cleanup_free char *candidate = NULL;
+      int dlen;
+
+      end = strchrnul (dir, ':');
+      dlen = (int) (end - dir);
+      /* An empty component means the current directory, as in execvp. */
+      if (asprintf (&candidate, "%.*s/%s", dlen ? dlen : 1, dlen ? dir : ".", arg0) < 0)
+        {
+          husk_error_set (err, ENOMEM, "asprintf");
+          return NULL;
+        }
+      if (check_executable (candidate) == 0)
+        return steal_ptr (candidate);
+      if (*end == '\0')
+        break;
+    }
+  husk_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", arg0);
+  return NULL;
+}
+
+/* The home directory of uid in the current root's /etc/passwd, or NULL.  Parsed
+ * by hand: the NSS modules getpwuid() may load belong to the host. */
+static char *
+passwd_home (uid_t uid)
+{
+  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+
+  if (f == NULL)
+    return NULL;
+  while (getline (&line, &cap, f) >= 0)
+    {
+      char *fields[7] = { NULL }, *s = line, *endp;
+      unsigned long id;
+      int n;
+
+      line[strcspn (line, "\n")] = '\0';
+      if (line[0] == '#' || line[0] == '\0')
+        continue;
+      for (n = 0; n < 7 && s; n++)
+        {
+          fields[n] = s;
+          s = strchr (s, ':');
+          if (s)
+            *s++ = '\0';
+        }
+      if (n < 6 || fields[2][0] == '\0')
+        continue;
+      errno = 0;
+      id = strtoul (fields[2], &endp, 10);
+      if (errno || *endp || id != (unsigned long) uid)
+        continue;
+      return fields[5][0] ? strdup (fields[5]) : NULL;
+    }
+  return NULL;
+}
+
+static bool
+is_key (const char *kv, const char *other)
+{
+  size_t klen = strcspn (kv, "=");
+  return strncmp (kv, other, klen) == 0 && (other[klen] == '=' || other[klen] == '\0');
+}
+
+char **
+husk_env_with_home (char *const *env, uid_t uid)
+{
+  size_t n = 0, i, j, out = 0;
+  bool has_home = false;
+  char **res;
+
+  while (env && env[n])
+    n++;
+  res = calloc (n + 2, sizeof *res);
+  if (res == NULL)
+    return NULL;
+  /* Like runc: duplicates keep their last value, an empty HOME counts as unset. */
+  for (i = 0; i < n; i++)
+    {
+      bool later = false;
+      for (j = i + 1; j < n && !later; j++)
+        later = is_key (env[i], env[j]);
+      if (later)
+        continue;
+      if (strncmp (env[i], "HOME=", 5) == 0)
+        {
+          if (env[i][5] == '\0')
+            continue;
+          has_home = true;
+        }
+      res[out] = strdup (env[i]);
+      if (res[out++] == NULL)
+        goto oom;
+    }
+  if (!has_home)
+    {
+      cleanup_free char *home = passwd_home (uid);
+      if (asprintf (&res[out++], "HOME=%s", home ? home : "/") < 0)
+        {
+          res[--out] = NULL;
+          goto oom;
+        }
+    }
+  return res;
+oom:
+  for (i = 0; res[i]; i++)
+    free (res[i]);
+  free (res);
+  return NULL;
+}
+
+int
+husk_chdir_cwd (const char *cwd, struct husk_error **err)
+{
+  cleanup_free char *wd = NULL;
+
+  /* The errno stays in the error: on EACCES the caller may retry after
+   * husk_apply_user, when the container user can enter a directory root of the
+   * host cannot (runc does this for volumes chowned to the user). */
+  if (chdir (cwd) < 0)
+    return husk_error_set (err, errno, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+
+  /* A cwd reached through a link out of the root (or an fd leaked from the
+   * host, CVE-2024-21626) is outside our mount namespace root: the kernel
+   * prefixes it with "(unreachable)" and glibc reports ENOENT. */
+  wd = getcwd (NULL, 0);
+  if (wd == NULL && errno == ENOENT)
+    return husk_error_set (err, 0, "current working directory is outside of container mount "
+                                   "namespace root -- possible container breakout detected");
+  if (wd == NULL)
+    return husk_error_set (err, errno, "failed to verify if current working directory is safe");
+  if (wd[0] != '/')
+    return husk_error_set (err, 0, "current working directory is not absolute -- possible "
+                                   "container breakout detected: cwd is \"%s\"", wd);
+  return 0;
+}

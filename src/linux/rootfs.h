@@ -1,0 +1,33 @@
+/* The container's filesystem view, built by the container init (stage 2) inside
+ * its new mount namespace.  Order (each call is one step of the init):
+ *
+ *   husk_rootfs_prepare   rootfsPropagation on "/", bind the rootfs onto itself,
+ *                         every config mount (resolved inside the rootfs), /dev
+ *                         devices and default symlinks, /dev/pts, /dev/shm...
+ *   (createContainer hooks run here, before pivot_root, as the spec says)
+ *   husk_rootfs_pivot     pivot_root (or MS_MOVE + chroot with no_pivot)
+ *   (the console, if any, is set up here by linux/console.c)
+ *   husk_rootfs_finalize  maskedPaths, readonlyPaths, root.readonly, and the
+ *                         final propagation of "/"
+ */
+#ifndef HUSK_LINUX_ROOTFS_H
+#define HUSK_LINUX_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+/* rootfs: the absolute host path of the root filesystem (bundle-relative already
+ * resolved, symlinks resolved with realpath). */
+int husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, struct husk_error **err);
+int husk_rootfs_pivot (const char *rootfs, bool no_pivot, struct husk_error **err);
+int husk_rootfs_finalize (const struct oci_config *c, struct husk_error **err);
+
+/* Open `path` (absolute, as seen in the container) inside the directory `rootfd`,
+ * never following a symlink out of it (openat2 RESOLVE_IN_ROOT, or a component walk
+ * where the kernel lacks openat2).  flags as for openat; O_CLOEXEC is added. */
+int husk_open_in_root (int rootfd, const char *path, int flags, mode_t mode,
+                       struct husk_error **err);
+
+#endif

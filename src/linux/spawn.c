@@ -1,0 +1,121 @@
+#define _GNU_SOURCE
+#include "linux/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "linux/namespaces.h"
+#include "linux/sync.h"
+
+/* Stage 1: join the cgroup, then the namespaces, create the new ones, fork the
+ * init.  Runs in a fresh fork of husk: single-threaded. */
+static __attribute__ ((noreturn)) void
+stage1 (const struct husk_spawn *s)
+{
+  struct husk_error *err = NULL;
+  struct husk_sync_msg msg;
+  int flags = 0;
+  sigset_t all;
+  pid_t child;
+
+  /* husk may have blocked signals (run forwards them): the container must not
+   * inherit a blocked mask. */
+  for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
+    close (s->close_fds[i]);
+  sigemptyset (&all);
+  sigprocmask (SIG_SETMASK, &all, NULL);
+
+  /* If husk dies half-way, stage 1 must not live on. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+
+  /* Non-dumpable until the container's own exec: no process that appears inside
+   * the container can ptrace us or open our /proc/PID files (exe, fds), which
+   * point at the host (CVE-2019-5736 class).  Inherited by the init's fork, reset
+   * by execve. */
+  prctl (PR_SET_DUMPABLE, 0);
+
+  /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
+   * another task), every later process is our descendant, and a new cgroup
+   * namespace created below is rooted at the container's cgroup. */
+  if (s->cgroup && husk_cgroup_enter_self (s->cgroup, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+
+  if (husk_ns_join (s->config, &flags, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+
+  if (flags & CLONE_NEWUSER)
+    {
+      /* The user namespace is unshared alone and first: the others created below
+       * are then owned by it, so the container's root has capabilities over them. */
+      if (unshare (CLONE_NEWUSER) < 0)
+        {
+          husk_error_set (&err, errno, "unshare user namespace");
+          husk_sync_fail (s->sync_fd, err);
+        }
+      /* The maps are written by the parent: it holds the privilege in the parent
+       * namespace that writing a map needs, which we just gave up.  sync 1 */
+      if (husk_sync_send (s->sync_fd, HUSK_SYNC_USERMAP_PLS, 0, getpid (), NULL, &err) < 0)
+        husk_sync_fail (s->sync_fd, err);
+      /* sync 2 */
+      if (husk_sync_expect (s->sync_fd, HUSK_SYNC_USERMAP_ACK, &msg, "uid/gid mapping", &err) < 0)
+        husk_sync_fail (s->sync_fd, err);
+      free (msg.text);
+      /* Become the container's root, so that files created while setting up the
+       * rootfs belong to the mapped root. */
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        {
+          husk_error_set (&err, errno, "setresuid to root in the user namespace");
+          husk_sync_fail (s->sync_fd, err);
+        }
+      flags &= ~CLONE_NEWUSER;
+    }
+
+  /* Everything else at once.  CLONE_NEWPID and CLONE_NEWTIME apply to children
+   * only, hence the fork below: the init becomes PID 1 of the new pid namespace. */
+  if (flags && unshare (flags) < 0)
+    {
+      husk_error_set (&err, errno, "unshare namespaces (flags 0x%x)", (unsigned) flags);
+      husk_sync_fail (s->sync_fd, err);
+    }
+  /* Offsets must be set before any process lives in the time namespace. */
+  if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+
+  child = fork ();
+  if (child < 0)
+    {
+      husk_error_set (&err, errno, "fork container init");
+      husk_sync_fail (s->sync_fd, err);
+    }
+  if (child == 0)
+    {
+      prctl (PR_SET_PDEATHSIG, 0);
+      husk_init_main (s);
+    }
+  /* sync 3 */
+  if (husk_sync_send (s->sync_fd, HUSK_SYNC_PID, 0, child, NULL, &err) < 0)
+    {
+      kill (child, SIGKILL);
+      _exit (1);
+    }
+  _exit (0);
+}
+
+pid_t
+husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err)
+{
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return husk_error_set (err, errno, "fork");
+  if (pid == 0)
+    stage1 (s);
+  return pid;
+}

@@ -1,0 +1,43 @@
+/* Creating the container's processes: stage 1 and the container init (stage 2).
+ * See DESIGN.md "Processes" and linux/sync.h for the protocol. */
+#ifndef HUSK_LINUX_SPAWN_H
+#define HUSK_LINUX_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "oci/config.h"
+#include "util/error.h"
+
+struct husk_spawn
+{
+  const struct oci_config *config;
+  const char *id;
+  const char *bundle; /* absolute; the init's cwd while it mounts */
+  const char *rootfs; /* absolute, symlinks resolved */
+  const struct husk_cgroup *cgroup; /* NULL: no cgroup */
+  int sync_fd; /* the children's end of the sync socketpair */
+  int fifo_fd; /* O_PATH fd of exec.fifo */
+  int console_fd; /* connected --console-socket, or -1 */
+  int preserve_fds; /* fds 3 .. 3+N-1 stay open across exec */
+  char **extra_env; /* appended to process.env (LISTEN_FDS...), may be NULL */
+  bool no_pivot;
+  bool no_new_keyring;
+  /* The parent's fds that stage 1 closes first: the parent's sync end, and the
+   * locked state directory (a flock belongs to the open file, so an inherited
+   * copy would hold the container's lock for as long as the init lives).
+   * Terminated by -1. */
+  int close_fds[4];
+};
+
+/* Fork stage 1.  Returns its pid in the parent; the child never returns. */
+pid_t husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err);
+
+/* The container init (stage 2): never returns. */
+__attribute__ ((noreturn)) void husk_init_main (const struct husk_spawn *s);
+
+/* Receive a pty master sent by husk_console_send. */
+int husk_console_setup (const struct oci_process *p, int console_fd, struct husk_error **err);
+
+#endif

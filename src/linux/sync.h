@@ -1,0 +1,55 @@
+/* The sync channel between `husk create` (the parent, in the host namespaces),
+ * stage 1 (joins/creates namespaces, asks for id maps, forks) and stage 2 (the
+ * container init).  It is one SOCK_SEQPACKET socketpair: message boundaries are
+ * kept by the kernel, so a message is never split or merged, and a message that
+ * does not fit the receive buffer is reported (MSG_TRUNC) rather than cut.
+ *
+ * The protocol, as the numbered comments on both sides read it:
+ *
+ *   sync 1  stage1 -> parent  USERMAP_PLS     (only with a new user namespace)
+ *   sync 2  parent -> stage1  USERMAP_ACK     maps are written
+ *   sync 3  stage1 -> parent  PID             value = pid of stage 2, then stage 1 exits
+ *   sync 4  stage2 -> parent  HOOKS_PLS       mounts are ready: run prestart + createRuntime
+ *   sync 5  parent -> stage2  HOOKS_ACK       text = the state JSON (for the hooks of init)
+ *   sync 6  stage2 -> parent  READY           about to block on exec.fifo
+ *   any     child  -> parent  ERROR           errnum + text; the child then _exits
+ */
+#ifndef HUSK_LINUX_SYNC_H
+#define HUSK_LINUX_SYNC_H
+
+#include <stdint.h>
+
+#include "util/error.h"
+
+enum husk_sync_type
+{
+  HUSK_SYNC_USERMAP_PLS = 1,
+  HUSK_SYNC_USERMAP_ACK,
+  HUSK_SYNC_PID,
+  HUSK_SYNC_HOOKS_PLS,
+  HUSK_SYNC_HOOKS_ACK,
+  HUSK_SYNC_READY,
+  HUSK_SYNC_ERROR,
+};
+
+struct husk_sync_msg
+{
+  enum husk_sync_type type;
+  int errnum;
+  int64_t value;
+  char *text; /* malloc'd, may be NULL */
+};
+
+int husk_sync_send (int fd, enum husk_sync_type type, int errnum, int64_t value,
+                    const char *text, struct husk_error **err);
+/* Receive one message.  An ERROR message from the peer is turned into *err (with
+ * the peer's errno and text) and -1 is returned; EOF is an error "... exited
+ * before ...".  `what` names the expected step for messages. */
+int husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err);
+/* Receive and require a given type. */
+int husk_sync_expect (int fd, enum husk_sync_type type, struct husk_sync_msg *msg,
+                      const char *what, struct husk_error **err);
+/* In a child: send err as an ERROR message (best effort) and _exit(1). */
+__attribute__ ((noreturn)) void husk_sync_fail (int fd, struct husk_error *err);
+
+#endif

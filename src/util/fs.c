@@ -1,0 +1,183 @@
+#define _GNU_SOURCE
+#include "util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+int
+husk_mkdir_p (const char *path, mode_t mode, struct husk_error **err)
+{
+  cleanup_free char *p = strdup (path);
+
+  if (p == NULL)
+    return husk_error_set (err, ENOMEM, "mkdir `%s`", path);
+  for (char *s = p + 1; *s; s++)
+    {
+      if (*s != '/')
+        continue;
+      *s = '\0';
+      if (mkdir (p, mode) < 0 && errno != EEXIST)
+        return husk_error_set (err, errno, "mkdir `%s`", p);
+      *s = '/';
+    }
+  if (mkdir (p, mode) < 0 && errno != EEXIST)
+    return husk_error_set (err, errno, "mkdir `%s`", p);
+  return 0;
+}
+
+static int
+write_all (int fd, const char *data, size_t len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      data += n;
+      len -= (size_t) n;
+    }
+  return 0;
+}
+
+int
+husk_write_file (const char *path, const char *data, size_t len, struct husk_error **err)
+{
+  cleanup_close int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+  if (fd < 0)
+    return husk_error_set (err, errno, "open `%s`", path);
+  if (write_all (fd, data, len) < 0)
+    return husk_error_set (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+husk_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
+                        struct husk_error **err)
+{
+  cleanup_free char *tmp = NULL;
+  int fd;
+
+  if (asprintf (&tmp, "%s.tmp-%d", path, (int) getpid ()) < 0)
+    return husk_error_set (err, ENOMEM, "write `%s`", path);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return husk_error_set (err, errno, "open `%s`", tmp);
+  if (write_all (fd, data, len) < 0 || fsync (fd) < 0)
+    {
+      int e = errno;
+      close (fd);
+      unlink (tmp);
+      return husk_error_set (err, e, "write `%s`", tmp);
+    }
+  close (fd);
+  if (rename (tmp, path) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return husk_error_set (err, e, "rename `%s` to `%s`", tmp, path);
+    }
+  return 0;
+}
+
+int
+husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err)
+{
+  size_t cap = 4096, n = 0;
+  char *buf = malloc (cap);
+
+  if (buf == NULL)
+    return husk_error_set (err, ENOMEM, "read");
+  for (;;)
+    {
+      if (cap - n < 2)
+        {
+          char *nb = realloc (buf, cap * 2);
+          if (nb == NULL)
+            {
+              free (buf);
+              return husk_error_set (err, ENOMEM, "read");
+            }
+          buf = nb;
+          cap *= 2;
+        }
+      ssize_t r = read (fd, buf + n, cap - n - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          int e = errno;
+          free (buf);
+          return husk_error_set (err, e, "read");
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  *data = buf;
+  if (len)
+    *len = n;
+  return 0;
+}
+
+int
+husk_read_file (const char *path, char **data, size_t *len, struct husk_error **err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return husk_error_set (err, errno, "open `%s`", path);
+  if (husk_read_fd (fd, data, len, err) < 0)
+    return husk_error_wrap (err, "`%s`", path);
+  return 0;
+}
+
+/* Fields after the command name (which may hold spaces and parentheses). */
+static char *
+proc_stat_fields (pid_t pid)
+{
+  char path[64];
+  cleanup_free char *data = NULL;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if (husk_read_file (path, &data, NULL, NULL) < 0)
+    return NULL;
+  char *rp = strrchr (data, ')');
+  if (rp == NULL || rp[1] == '\0')
+    return NULL;
+  return strdup (rp + 2);
+}
+
+unsigned long long
+husk_proc_start_time (pid_t pid)
+{
+  cleanup_free char *f = proc_stat_fields (pid);
+  char *save = NULL, *t;
+  int i = 3;
+
+  if (f == NULL)
+    return 0;
+  /* f starts at field 3 (state); start time is field 22. */
+  for (t = strtok_r (f, " ", &save); t; t = strtok_r (NULL, " ", &save), i++)
+    if (i == 22)
+      return strtoull (t, NULL, 10);
+  return 0;
+}
+
+char
+husk_proc_state (pid_t pid)
+{
+  cleanup_free char *f = proc_stat_fields (pid);
+
+  return f ? f[0] : 0;
+}

@@ -1,0 +1,25 @@
+#ifndef HUSK_UTIL_FS_H
+#define HUSK_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* mkdir -p; existing directories are fine. */
+int husk_mkdir_p (const char *path, mode_t mode, struct husk_error **err);
+/* Write (truncate) a file; for /proc and /sys files no O_CREAT surprises. */
+int husk_write_file (const char *path, const char *data, size_t len, struct husk_error **err);
+/* Write via a temp file in the same directory, fsync, rename: readers see either
+ * the old or the new content, never a partial one. */
+int husk_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
+                            struct husk_error **err);
+/* Read a whole file, NUL-terminated; *len excludes the NUL. */
+int husk_read_file (const char *path, char **data, size_t *len, struct husk_error **err);
+int husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err);
+/* Start time of a process in clock ticks (field 22 of /proc/PID/stat); 0 if gone. */
+unsigned long long husk_proc_start_time (pid_t pid);
+/* Process state letter from /proc/PID/stat ('R', 'S', 'Z', ...); 0 if gone. */
+char husk_proc_state (pid_t pid);
+
+#endif

@@ -1,0 +1,26 @@
+/* Logging: stderr always for errors ("husk: msg"); the --log file gets either the
+ * same text lines or, with --log-format json, one JSON object per line:
+ * {"level":"error","msg":"...","time":"RFC3339"}.  Debug lines only with --debug. */
+#ifndef HUSK_UTIL_LOG_H
+#define HUSK_UTIL_LOG_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+enum husk_log_format
+{
+  HUSK_LOG_TEXT,
+  HUSK_LOG_JSON,
+};
+
+/* path may be NULL (no log file). */
+int husk_log_init (const char *path, enum husk_log_format format, bool debug,
+                   struct husk_error **err);
+bool husk_log_debug_enabled (void);
+void husk_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void husk_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Print the error to stderr and to the log file. */
+void husk_log_error (const struct husk_error *e);
+
+#endif
