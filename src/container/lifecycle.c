@@ -161,19 +161,33 @@ open_exec_fifo (const char *dir, const struct husk_state *st, struct husk_error 
   fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open exec fifo `%s`", fifo);
-  for (;;)
+  for (bool started = false;;)
     {
       struct pollfd p = { .fd = fd, .events = POLLIN };
       int r = poll (&p, 1, 100);
       if (r < 0 && errno != EINTR)
         return husk_error_set (err, errno, "poll exec fifo");
-      if (r > 0 && read (fd, &c, 1) == 1)
-        break;
+      if (r > 0)
+        {
+          ssize_t n = read (fd, &c, 1);
+          if (n == 1 && !started)
+            {
+              /* The init is released; it can no longer be started twice. */
+              started = true;
+              unlink (fifo);
+              continue;
+            }
+          /* EOF after the byte: the init exec'd (its write end was O_CLOEXEC). */
+          if (n == 0 && started)
+            return 0;
+        }
       if (!husk_state_pid_alive (st))
-        return husk_error_set (err, 0, "container init exited before it was started");
+        {
+          if (started)
+            return 0;
+          return husk_error_set (err, 0, "container init exited before it was started");
+        }
     }
-  unlink (fifo);
-  return 0;
 }
 
 static struct oci_config *
@@ -184,6 +198,29 @@ load_saved_config (const char *dir)
   if (asprintf (&path, "%s/config.json", dir) < 0)
     abort ();
   return oci_config_load (path, NULL);
+}
+
+/* poststart and poststop: the spec says a failing hook is logged as a warning and
+ * the remaining hooks and the lifecycle go on, so each runs on its own. */
+static void
+run_hooks_warn (const struct oci_hook *hooks, size_t n, const char *kind,
+                const struct husk_state *st, enum husk_status status)
+{
+  cleanup_free char *json = NULL;
+
+  if (n == 0)
+    return;
+  json = husk_state_oci_json (st, status);
+  for (size_t i = 0; i < n; i++)
+    {
+      struct husk_error *herr = NULL;
+      if (husk_hooks_run (&hooks[i], 1, kind, json, &herr) < 0)
+        {
+          cleanup_free char *t = husk_error_text (herr);
+          husk_warn ("%s (hook #%zu)", t, i);
+          husk_error_free (herr);
+        }
+    }
 }
 
 int
@@ -215,18 +252,9 @@ husk_container_start (const char *root, const char *id, struct husk_error **err)
   if (open_exec_fifo (dir, st, err) < 0)
     goto out;
   c = load_saved_config (dir);
-  if (c && c->hooks && c->hooks->poststart_len)
-    {
-      struct husk_error *herr = NULL;
-      cleanup_free char *json = husk_state_oci_json (st, HUSK_STATUS_RUNNING);
-      /* The spec: a failing poststart hook is logged; the lifecycle goes on. */
-      if (husk_hooks_run (c->hooks->poststart, c->hooks->poststart_len, "poststart", json, &herr) < 0)
-        {
-          cleanup_free char *t = husk_error_text (herr);
-          husk_warn ("%s", t);
-          husk_error_free (herr);
-        }
-    }
+  if (c && c->hooks)
+    run_hooks_warn (c->hooks->poststart, c->hooks->poststart_len, "poststart", st,
+                    HUSK_STATUS_RUNNING);
   ret = 0;
 out:
   oci_config_free (c);
@@ -322,18 +350,9 @@ destroy (const char *dir, struct husk_state *st, enum husk_status status, struct
         ret = -1;
       husk_cgroup_free (cg);
     }
-  if (c && c->hooks && c->hooks->poststop_len)
-    {
-      struct husk_error *herr = NULL;
-      cleanup_free char *json = husk_state_oci_json (st, HUSK_STATUS_STOPPED);
-      /* The spec: a failing poststop hook is logged as a warning, delete goes on. */
-      if (husk_hooks_run (c->hooks->poststop, c->hooks->poststop_len, "poststop", json, &herr) < 0)
-        {
-          cleanup_free char *t = husk_error_text (herr);
-          husk_warn ("%s", t);
-          husk_error_free (herr);
-        }
-    }
+  if (c && c->hooks)
+    run_hooks_warn (c->hooks->poststop, c->hooks->poststop_len, "poststop", st,
+                    HUSK_STATUS_STOPPED);
   oci_config_free (c);
   husk_remove_state_dir (dir);
   return ret;
@@ -363,7 +382,9 @@ husk_container_delete (const char *root, const char *id, bool force, struct husk
   if (lock < 0)
     goto out;
   status = husk_state_status (st, dir);
-  if (!force && (status == HUSK_STATUS_RUNNING || status == HUSK_STATUS_PAUSED))
+  /* The spec: deleting a container that is not stopped is an error and has no
+   * effect.  (runc also deletes a `created` one; --force does that here.) */
+  if (!force && status != HUSK_STATUS_STOPPED)
     {
       husk_error_set (err, 0, "cannot delete container %s that is not stopped: %s", id,
                       husk_status_name (status));

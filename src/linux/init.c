@@ -114,7 +114,9 @@ wait_for_start (int procfd, int fifo_fd, struct husk_error **err)
       close (fd);
       return husk_error_set (err, e, "write exec fifo");
     }
-  close (fd);
+  /* The write end stays open (O_CLOEXEC) until our execve closes it: `start` reads
+   * until EOF, so it returns only once the startContainer hooks ran and the
+   * process is executing, and poststart hooks run after it, as the spec orders. */
   return 0;
 }
 
@@ -124,9 +126,17 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_err
   const struct oci_config *c = s->config;
   struct husk_sync_msg m;
 
+  /* Without a mount namespace of its own the container shares the caller's:
+   * mounting there would change the host's view and outlive the container, so
+   * the root is only chroot'ed into, and config mounts and masked/read-only paths
+   * are not applied. */
+  bool own_mnt = oci_config_namespace (c, OCI_NS_MOUNT) != NULL;
+
   if (chdir (s->bundle) < 0)
     return husk_error_set (err, errno, "chdir to bundle `%s`", s->bundle);
-  if (husk_rootfs_prepare (c, s->rootfs, err) < 0)
+  if (!own_mnt)
+    husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
+  if (own_mnt && husk_rootfs_prepare (c, s->rootfs, err) < 0)
     return -1;
   /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,
    * which may still add to the rootfs before we pivot into it. */
@@ -139,13 +149,18 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_err
       && husk_hooks_run (c->hooks->create_container, c->hooks->create_container_len,
                          "createContainer", *state_json, err) < 0)
     return -1;
-  if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
+  if (!own_mnt)
+    {
+      if (chroot (s->rootfs) < 0 || chdir ("/") < 0)
+        return husk_error_set (err, errno, "chroot to `%s`", s->rootfs);
+    }
+  else if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
   if (c->process->terminal && husk_console_setup (c->process, s->console_fd, err) < 0)
     return -1;
-  return husk_rootfs_finalize (c, err);
+  return own_mnt ? husk_rootfs_finalize (c, err) : 0;
 }
 
 /* Identity and privileges, in the order linux/process.h explains. */

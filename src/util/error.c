@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "util/error.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,15 @@ husk_error_text (const struct husk_error *e)
   char *s = NULL;
   int r;
 
+  /* strerror() in lower case ("no such file or directory"): the words runc
+   * prints, which the clients calling us match on. */
   if (e->errnum)
-    r = asprintf (&s, "%s: %s", e->msg, strerror (e->errnum));
+    {
+      char lower[128];
+      snprintf (lower, sizeof lower, "%s", strerror (e->errnum));
+      lower[0] = (char) tolower ((unsigned char) lower[0]);
+      r = asprintf (&s, "%s: %s", e->msg, lower);
+    }
   else
     r = asprintf (&s, "%s", e->msg);
   if (r < 0)

@@ -149,5 +149,14 @@ husk_log_error (const struct husk_error *e)
   cleanup_free char *text = husk_error_text (e);
 
   log_file_line ("error", text);
+  /* Without --log, --log-format json puts the JSON line on stderr (as runc does,
+   * and as a shim reading our stderr expects); otherwise stderr gets the text. */
+  if (log_fd < 0 && log_format == HUSK_LOG_JSON)
+    {
+      log_fd = STDERR_FILENO;
+      log_file_line ("error", text);
+      log_fd = -1;
+      return;
+    }
   fprintf (stderr, "husk: %s\n", text);
 }

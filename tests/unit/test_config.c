@@ -1064,7 +1064,7 @@ test_load (void)
   if (e)
     {
       char *t = husk_error_text (e);
-      good = good && streq (t, "open /nonexistent/config.json: No such file or directory");
+      good = good && streq (t, "open /nonexistent/config.json: no such file or directory");
       free (t);
     }
   result (good, "oci_config_load of a missing file names the path and keeps ENOENT");

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Run every test: the C unit tests (build/unit/*, TAP), then the bats
+# integration tests (TAP).  The TAP is printed as it goes; the last line is
+# "N passed, N failed".  Skipped tests count as passed (their number is printed
+# on the line before).  Exit status is non-zero when anything failed.
+#
+#   HUSK_UNIT_ONLY=1 tests/run-all.sh   only the unit tests
+#   HUSK=runc tests/run-all.sh          the integration tests against runc
+set -u
+cd "$(dirname "$0")/.." || exit 1
+exec </dev/null
+
+BUILD=${BUILD:-build}
+PER_FILE_TIMEOUT=${HUSK_TEST_TIMEOUT:-600}
+passed=0 failed=0 skipped=0
+
+# count_tap FILE: add FILE's ok / not ok / # skip lines to the totals.
+count_tap() {
+	local ok notok skip
+	ok=$(grep -c '^ok ' "$1")
+	notok=$(grep -c '^not ok ' "$1")
+	skip=$(grep -Eic '^ok .*# skip' "$1")
+	passed=$((passed + ok))
+	failed=$((failed + notok))
+	skipped=$((skipped + skip))
+}
+
+tap=$(mktemp)
+trap 'rm -f "$tap"' EXIT
+
+# run_tap NAME CMD...: run CMD with a timeout, echo its output, count its TAP.
+# A runner that dies (non-zero, or killed by the timeout) without reporting a
+# failure counts as one failure, so a crash cannot look green.
+run_tap() {
+	local name=$1 rc=0 before=$failed
+	shift
+	echo "# $name"
+	timeout --kill-after=10 "$PER_FILE_TIMEOUT" "$@" 2>&1 | tee "$tap"
+	rc=${PIPESTATUS[0]}
+	count_tap "$tap"
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then
+		[ "$rc" -eq 124 ] && echo "not ok - $name timed out after ${PER_FILE_TIMEOUT}s" ||
+			echo "not ok - $name exited with status $rc"
+		failed=$((failed + 1))
+	fi
+}
+
+shopt -s nullglob
+for t in "$BUILD"/unit/*; do
+	if [ ! -f "$t" ] || [ ! -x "$t" ]; then continue; fi
+	run_tap "unit: $(basename "$t")" "$t"
+done
+
+if [ -z "${HUSK_UNIT_ONLY:-}" ]; then
+	if ! command -v bats >/dev/null; then
+		echo "not ok - bats is not installed (apt-get install bats)"
+		failed=$((failed + 1))
+	else
+		for f in tests/integration/*.bats; do
+			run_tap "integration: $(basename "$f")" bats --tap "$f"
+		done
+	fi
+fi
+
+echo "# $skipped skipped (counted as passed)"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
