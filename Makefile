@@ -44,9 +44,13 @@ DEPS := $(OBJS:.o=.d)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-all: husk
+# Parallel work trees: make BUILD=build-x HUSK_BIN=build-x/husk build-x/husk, then
+# HUSK=$$PWD/build-x/husk bats tests/integration/foo.bats
+HUSK_BIN ?= husk
 
-husk: $(OBJS)
+all: $(HUSK_BIN)
+
+$(HUSK_BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(BUILD)/%.o: %.c
@@ -69,7 +73,7 @@ deps:
 	@contrib/deps.sh
 
 check: deps
-	$(MAKE) husk unit $(BUILD)/probe
+	$(MAKE) $(HUSK_BIN) unit $(BUILD)/probe
 	@tests/run-all.sh
 
 check-asan:
@@ -77,11 +81,11 @@ check-asan:
 		LDFLAGS="-fsanitize=address,undefined" husk unit
 	ASAN_OPTIONS=detect_leaks=0 HUSK_UNIT_ONLY=1 tests/run-all.sh
 
-demo: deps husk
-	@contrib/demo.sh ./husk
+demo: deps $(HUSK_BIN)
+	@contrib/demo.sh ./$(HUSK_BIN)
 
-install: husk
-	install -D -m 0755 husk $(DESTDIR)$(BINDIR)/husk
+install: $(HUSK_BIN)
+	install -D -m 0755 $(HUSK_BIN) $(DESTDIR)$(BINDIR)/husk
 
 clean:
 	rm -rf build build-asan husk
