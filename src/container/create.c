@@ -24,6 +24,7 @@
 #include "container/internal.h"
 #include "linux/hooks.h"
 #include "linux/namespaces.h"
+#include "linux/rootfs.h"
 #include "linux/spawn.h"
 #include "linux/sync.h"
 #include "oci/config.h"
@@ -42,6 +43,7 @@ struct create_ctx
   size_t config_len;
   struct oci_config *config;
   struct husk_cgroup *cgroup;
+  int *idmap_fds;
   int fifo_fd;
   int console_fd;
   int sync_fd; /* parent's end */
@@ -89,6 +91,7 @@ create_free (struct create_ctx *x)
   if (x->dir_fd >= 0)
     close (x->dir_fd);
   husk_cgroup_free (x->cgroup);
+  husk_idmap_trees_free (x->idmap_fds, x->config ? x->config->mounts_len : 0);
   oci_config_free (x->config);
   free (x->config_data);
   free (x->bundle);
@@ -283,7 +286,7 @@ spawn (struct create_ctx *x, struct husk_error **err)
   struct husk_spawn s = {
     .config = x->config, .id = x->o->id, .bundle = x->bundle, .rootfs = x->rootfs,
     .cgroup = x->cgroup, .fifo_fd = x->fifo_fd, .console_fd = x->console_fd,
-    .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot,
+    .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot, .idmap_fds = x->idmap_fds,
     .no_new_keyring = x->o->no_new_keyring,
   };
   cleanup_free char *listen_fds = NULL;
@@ -357,6 +360,9 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   x.created = husk_now_rfc3339 ();
   x.cgroup = husk_cgroup_create (x.config, o->id, o->systemd_cgroup, err);
   if (x.cgroup == NULL)
+    goto fail;
+  x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);
+  if (x.idmap_fds == NULL)
     goto fail;
   if (connect_console (&x, err) < 0 || spawn (&x, err) < 0 || save_state (&x, err) < 0)
     goto fail;

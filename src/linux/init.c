@@ -136,7 +136,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_err
     return husk_error_set (err, errno, "chdir to bundle `%s`", s->bundle);
   if (!own_mnt)
     husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
-  if (own_mnt && husk_rootfs_prepare (c, s->rootfs, err) < 0)
+  if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, err) < 0)
     return -1;
   /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,
    * which may still add to the rootfs before we pivot into it. */

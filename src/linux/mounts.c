@@ -661,6 +661,18 @@ mount_idmapped (struct entry *e, struct husk_error **err)
     return husk_error_set (err, EINVAL, "idmap mounts must be bind mounts");
   if (husk_fd_mount_id (e->dstfd, &old_id, &is_root, err) < 0)
     return -1;
+  if (e->ctx->idmap_fds && e->ctx->idmap_fds[e->m - e->ctx->c->mounts] >= 0)
+    {
+      /* Made by the parent (husk_idmap_trees_make): only attach it. */
+      if (move_mount (e->ctx->idmap_fds[e->m - e->ctx->c->mounts], "", e->dstfd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+          < 0)
+        {
+          e->named = true;
+          return husk_error_set (err, errno, "mount `%s` to `%s`", e->source, e->dest);
+        }
+      return reopen_mount (e, old_id, err);
+    }
   tree = open_tree (AT_FDCWD, e->source,
                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
   if (tree < 0)
@@ -695,6 +707,79 @@ mount_idmapped (struct entry *e, struct husk_error **err)
       return husk_error_set (err, errno, "mount `%s` to `%s`", e->source, e->dest);
     }
   return reopen_mount (e, old_id, err);
+}
+
+/* In the parent: one idmapped detached tree. */
+static int
+idmap_tree (const struct oci_mount *m, const char *bundle, struct husk_error **err)
+{
+  struct husk_mount_opts o = { 0 };
+  cleanup_free char *src = NULL;
+  cleanup_close int nsfd = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+  int tree;
+
+  if (husk_mount_opts_parse (m->options, &o, err) < 0)
+    return -1;
+  bool rec = (o.flags & MS_REC) != 0, ridmap = o.ridmap;
+  husk_mount_opts_free (&o);
+  if (m->source == NULL)
+    return husk_error_set (err, EINVAL, "idmap mount `%s` has no source", m->destination);
+  if (m->source[0] == '/')
+    src = strdup (m->source);
+  else if (asprintf (&src, "%s/%s", bundle, m->source) < 0)
+    abort ();
+  tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return husk_error_set (err, errno, "open_tree `%s`", src);
+  nsfd = userns_with_maps (m, err);
+  attr.userns_fd = (uint64_t) nsfd;
+  if (nsfd < 0
+      || mount_setattr (tree, "", AT_EMPTY_PATH | (ridmap ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    {
+      if (nsfd >= 0)
+        husk_error_set (err, errno, "mount_setattr idmap `%s`", src);
+      close (tree);
+      return -1;
+    }
+  return tree;
+}
+
+int *
+husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct husk_error **err)
+{
+  int *fds = malloc ((c->mounts_len + 1) * sizeof (int));
+
+  if (fds == NULL)
+    abort ();
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      const struct oci_mount *m = &c->mounts[i];
+      bool idmap = false;
+      fds[i] = -1;
+      for (size_t k = 0; m->options && m->options[k]; k++)
+        if (strcmp (m->options[k], "idmap") == 0 || strcmp (m->options[k], "ridmap") == 0)
+          idmap = true;
+      if (!idmap || !husk_mount_is_bind (m) || (!m->uid_mappings_len && !m->gid_mappings_len))
+        continue;
+      fds[i] = idmap_tree (m, bundle, err);
+      if (fds[i] < 0)
+        {
+          husk_error_wrap (err, "mounts[%zu]", i);
+          husk_idmap_trees_free (fds, i);
+          return NULL;
+        }
+    }
+  return fds;
+}
+
+void
+husk_idmap_trees_free (int *fds, size_t n)
+{
+  for (size_t i = 0; fds && i < n; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  free (fds);
 }
 
 /* ---- by type ---- */

@@ -92,6 +92,7 @@ struct husk_mount_ctx
   int rootfd; /* O_PATH of rootfs (after it was bound onto itself) */
   bool userns; /* the container has (or runs in) a user namespace */
   bool cgroupns; /* the config asks for a new cgroup namespace */
+  const int *idmap_fds; /* per config mount: an idmapped tree made by the parent, or -1 */
 };
 
 /* Mount one config entry inside the rootfs.  Errors read

@@ -100,9 +100,10 @@ make_parent_private (const char *rootfs, unsigned long prop, struct husk_error *
 }
 
 int
-husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, struct husk_error **err)
+husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *idmap_fds,
+                     struct husk_error **err)
 {
-  struct husk_mount_ctx ctx = { .c = c, .rootfs = rootfs, .rootfd = -1 };
+  struct husk_mount_ctx ctx = { .c = c, .rootfs = rootfs, .rootfd = -1, .idmap_fds = idmap_fds };
   unsigned long prop, flags;
   int r = 0;
 

@@ -22,6 +22,7 @@ struct husk_spawn
   int console_fd; /* connected --console-socket, or -1 */
   int preserve_fds; /* fds 3 .. 3+N-1 stay open across exec */
   char **extra_env; /* appended to process.env (LISTEN_FDS...), may be NULL */
+  const int *idmap_fds; /* see husk_idmap_trees_make, may be NULL */
   bool no_pivot;
   bool no_new_keyring;
   /* The parent's fds that stage 1 closes first: the parent's sync end, and the

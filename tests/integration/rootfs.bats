@@ -308,7 +308,7 @@ shared_bundle() {
 @test "idmap bind mount: files appear owned by the mapped ids" {
 	requires userns
 	skip_if_runc "no idmap mounts"
-	mkdir "$TESTDIR/src"
+	mkdir "$TESTDIR/src" "$ROOTFS/data" "$ROOTFS/plain"
 	touch "$TESTDIR/src/f"
 	update_config '.linux.namespaces += [{"type": "user"}]
 		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
