@@ -76,10 +76,20 @@ check: deps
 	$(MAKE) $(HUSK_BIN) unit $(BUILD)/probe
 	@tests/run-all.sh
 
-check-asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" husk unit
-	ASAN_OPTIONS=detect_leaks=0 HUSK_UNIT_ONLY=1 tests/run-all.sh
+# The unit tests and the lifecycle suite against an ASan+UBSan build.
+ASAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+check-asan: deps
+	$(MAKE) BUILD=build-asan HUSK_BIN=build-asan/husk OPT="$(ASAN)" LDFLAGS="-fsanitize=address,undefined" \
+		build-asan/husk unit build-asan/probe
+	ASAN_OPTIONS=detect_leaks=0 BUILD=build-asan HUSK=$(CURDIR)/build-asan/husk \
+		HUSK_BATS="tests/integration/lifecycle.bats tests/integration/hooks.bats" HUSK_SKIP_VM=1 tests/run-all.sh
+
+# libFuzzer on the config parser (clang): make fuzz; build-fuzz/fuzz_config -max_total_time=60
+FUZZ_SRCS := $(filter src/oci/% src/util/%,$(LIB_SRCS))
+fuzz:
+	@mkdir -p build-fuzz
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(shell $(PKG_CONFIG) --cflags yajl) \
+		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(LIBS)
 
 demo: deps $(HUSK_BIN)
 	@contrib/demo.sh ./$(HUSK_BIN)
@@ -88,8 +98,8 @@ install: $(HUSK_BIN)
 	install -D -m 0755 $(HUSK_BIN) $(DESTDIR)$(BINDIR)/husk
 
 clean:
-	rm -rf build build-asan husk
+	rm -rf build build-asan build-fuzz husk
 
-.PHONY: all unit deps check check-asan demo install clean
+.PHONY: all unit deps check check-asan fuzz demo install clean
 
 -include $(DEPS)

@@ -24,6 +24,7 @@ stage1 (const struct husk_spawn *s)
   int flags = 0;
   sigset_t all;
   pid_t child;
+  int go[2];
 
   /* husk may have blocked signals (run forwards them): the container must not
    * inherit a blocked mask. */
@@ -88,6 +89,14 @@ stage1 (const struct husk_spawn *s)
   if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
 
+  /* The init shares the sync socket with us: it must not speak (sync 4) before
+   * our PID message is queued, or the parent would read them out of order.  It
+   * waits for `go` to close. */
+  if (pipe2 (go, O_CLOEXEC) < 0)
+    {
+      husk_error_set (&err, errno, "pipe");
+      husk_sync_fail (s->sync_fd, err);
+    }
   child = fork ();
   if (child < 0)
     {
@@ -96,9 +105,15 @@ stage1 (const struct husk_spawn *s)
     }
   if (child == 0)
     {
+      char c;
       prctl (PR_SET_PDEATHSIG, 0);
+      close (go[1]);
+      while (read (go[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      close (go[0]);
       husk_init_main (s);
     }
+  close (go[0]);
   /* sync 3 */
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_PID, 0, child, NULL, &err) < 0)
     {
