@@ -6,6 +6,7 @@
 #   make demo       build and walk a busybox container through its lifecycle
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make check-asan the unit and integration tests against an ASan+UBSan build
+#   make check-cgroup2  the cgroup tests in a pure cgroup v2 VM (qemu TCG, tests/vm/)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -29,7 +30,7 @@ WARNINGS := -Wall -Wextra -Wno-unused-parameter \
 OPT ?= -O2 -g
 CFLAGS ?= $(OPT)
 HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
-	-Isrc -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
+	-iquote src -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
 	-DHUSK_SPEC_VERSION='"$(SPEC_VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -66,6 +67,11 @@ $(BUILD)/probe: tests/probe/probe.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
+# The seccomp notify agent of tests/integration/seccomp.bats (runs on the host).
+$(BUILD)/seccomp-agent: tests/seccomp/agent.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARNINGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+
 unit: $(UNIT_BINS)
 
 # Install what the build and the tests need, from Debian, when it is missing.
@@ -73,8 +79,13 @@ deps:
 	@contrib/deps.sh
 
 check: deps
-	$(MAKE) $(HUSK_BIN) unit $(BUILD)/probe
+	$(MAKE) $(HUSK_BIN) unit $(BUILD)/probe $(BUILD)/seccomp-agent
 	@tests/run-all.sh
+
+# Part of check too (tests/run-all.sh runs tests/vm/run.sh unless HUSK_SKIP_VM=1).
+check-cgroup2: deps
+	$(MAKE) $(HUSK_BIN) $(BUILD)/probe
+	@HUSK=$(abspath $(HUSK_BIN)) BUILD=$(BUILD) tests/vm/run.sh
 
 # The unit tests and the lifecycle suite against an ASan+UBSan build.
 ASAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -88,7 +99,7 @@ check-asan: deps
 FUZZ_SRCS := $(filter src/oci/% src/util/%,$(LIB_SRCS))
 fuzz:
 	@mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(shell $(PKG_CONFIG) --cflags yajl) \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(shell $(PKG_CONFIG) --cflags yajl) \
 		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(LIBS)
 
 demo: deps $(HUSK_BIN)
@@ -100,6 +111,6 @@ install: $(HUSK_BIN)
 clean:
 	rm -rf build build-asan build-fuzz husk
 
-.PHONY: all unit deps check check-asan fuzz demo install clean
+.PHONY: all unit deps check check-asan check-cgroup2 fuzz demo install clean
 
 -include $(DEPS)

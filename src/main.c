@@ -21,6 +21,13 @@ static const char usage[] =
     "  kill     send a signal to a container\n"
     "  delete   delete a container\n"
     "  list     list containers\n"
+    "  update   change the cgroup resources of a container\n"
+    "  pause    freeze every process of a container\n"
+    "  resume   thaw a paused container\n"
+    "  ps       list the processes of a container\n"
+    "  events   print a container's statistics and OOM events\n"
+    "  exec     run a new process in a running container\n"
+    "  features print the features this runtime supports (JSON)\n"
     "  spec     write a default config.json\n"
     "\n"
     "global options:\n"
@@ -47,7 +54,10 @@ static const struct
 } commands[] = {
   { "create", husk_cmd_create }, { "start", husk_cmd_start }, { "run", husk_cmd_run },
   { "state", husk_cmd_state },   { "kill", husk_cmd_kill },   { "delete", husk_cmd_delete },
-  { "list", husk_cmd_list },     { "spec", cmd_spec },
+  { "update", husk_cmd_update }, { "pause", husk_cmd_pause }, { "resume", husk_cmd_resume },
+  { "ps", husk_cmd_ps },         { "events", husk_cmd_events },
+  { "list", husk_cmd_list },     { "spec", cmd_spec },        { "exec", husk_cmd_exec },
+  { "features", husk_cmd_features },
 };
 
 static void

@@ -6,6 +6,7 @@
 #
 #   HUSK_UNIT_ONLY=1 tests/run-all.sh   only the unit tests
 #   HUSK=runc tests/run-all.sh          the integration tests against runc
+#   HUSK_SKIP_VM=1 tests/run-all.sh     without the cgroup v2 VM (tests/vm/run.sh)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 exec </dev/null
@@ -60,6 +61,12 @@ if [ -z "${HUSK_UNIT_ONLY:-}" ]; then
 		for f in ${HUSK_BATS:-tests/integration/*.bats}; do
 			run_tap "integration: $(basename "$f")" bats --tap "$f"
 		done
+	fi
+	if [ -n "${HUSK_SKIP_VM:-}" ]; then
+		echo "# HUSK_SKIP_VM is set: the cgroup v2 VM tests (tests/vm/run.sh) did not run"
+	else
+		# run.sh times itself out first (HUSK_VM_TIMEOUT) and says where it was.
+		PER_FILE_TIMEOUT=$((${HUSK_VM_TIMEOUT:-900} + 60)) run_tap "cgroup v2 VM: tests/vm/run.sh" tests/vm/run.sh
 	fi
 fi
 

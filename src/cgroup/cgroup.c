@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -212,6 +214,113 @@ cpuset_init (const char *mountpoint, const char *dir, struct husk_error **err)
   return 0;
 }
 
+/* Whether controller `name` is one of the comma-separated list `ctrls`. */
+static bool
+has_token (const char *ctrls, const char *name)
+{
+  size_t nl = strlen (name);
+
+  for (const char *p = ctrls; p && *p;)
+    {
+      const char *c = strchr (p, ',');
+      size_t l = c ? (size_t) (c - p) : strlen (p);
+      if (l == nl && strncmp (p, name, nl) == 0)
+        return true;
+      p = c ? c + 1 : NULL;
+    }
+  return false;
+}
+
+const char *
+cg_v1_dir (const struct husk_cgroup *cg, const char *name)
+{
+  for (size_t i = 0; cg->dirs[i]; i++)
+    if (cg->controllers[i][0] && has_token (cg->controllers[i], name))
+      return cg->dirs[i];
+  return NULL;
+}
+
+bool
+cg_v2_has (const struct husk_cgroup *cg, const char *name)
+{
+  cleanup_free char *ctrls = NULL;
+
+  if (cg->unified_dir == NULL || (ctrls = cg_read (cg->unified_dir, "cgroup.controllers")) == NULL)
+    return false;
+  for (char *s = ctrls, *save = NULL, *t; (t = strtok_r (s, " \n", &save)); s = NULL)
+    if (strcmp (t, name) == 0)
+      return true;
+  return false;
+}
+
+/* In the unified hierarchy a controller is usable in a cgroup only once every
+ * ancestor lists it in cgroup.subtree_control: enable, from the mount root down
+ * to the container's parent, each controller the level offers.  One write per
+ * controller, and failures only logged: a level with processes of its own (the
+ * caller's cgroup, for a relative cgroupsPath) refuses, and a controller the
+ * config then asks for fails with a clear error when it is applied. */
+static void
+enable_v2_controllers (const char *mountpoint, const char *dir)
+{
+  size_t ml = strlen (mountpoint);
+  cleanup_free char *path = strdup (dir);
+  char *last = strrchr (path, '/');
+
+  if (path == NULL || last == NULL || (size_t) (last - path) < ml)
+    return;
+  *last = '\0'; /* the parent */
+  for (char *s = path + ml;;)
+    {
+      char saved = *s;
+      *s = '\0';
+      const char *level = *path ? path : "/";
+      cleanup_free char *ctrls = cg_read (level, "cgroup.controllers");
+      for (char *c = ctrls, *save = NULL, *t; ctrls && (t = strtok_r (c, " ", &save)); c = NULL)
+        {
+          struct husk_error *e = NULL;
+          if (cg_writef (level, "cgroup.subtree_control", &e, "+%s", t) < 0)
+            {
+              cleanup_free char *txt = husk_error_text (e);
+              husk_debug ("%s", txt);
+              husk_error_free (e);
+            }
+        }
+      *s = saved;
+      if (saved == '\0')
+        break;
+      char *next = strchr (s + 1, '/');
+      s = next ? next : s + strlen (s);
+    }
+}
+
+static struct husk_cgroup *
+cgroup_alloc (size_t n)
+{
+  struct husk_cgroup *cg = calloc (1, sizeof *cg);
+
+  if (cg == NULL || (cg->dirs = calloc (n + 1, sizeof (char *))) == NULL
+      || (cg->controllers = calloc (n + 1, sizeof (char *))) == NULL)
+    abort ();
+  return cg;
+}
+
+/* Fill slot i with dir in hierarchy h and keep the layout up to date. */
+static void
+cgroup_set (struct husk_cgroup *cg, size_t i, char *dir, const struct hierarchy *h)
+{
+  cg->dirs[i] = dir;
+  cg->controllers[i] = strdup (h->controllers);
+  if (h->v2)
+    cg->unified_dir = dir;
+  else if (has_token (h->controllers, "freezer"))
+    cg->freezer_dir = dir;
+  bool v1 = false;
+  for (size_t j = 0; j <= i; j++)
+    if (cg->controllers[j][0])
+      v1 = true;
+  cg->layout = !v1 ? HUSK_CGROUP_V2 : (cg->unified_dir ? HUSK_CGROUP_HYBRID : HUSK_CGROUP_V1);
+}
+
 struct husk_cgroup *
 husk_cgroup_create (const struct oci_config *c, const char *id, bool systemd,
                     struct husk_error **err)
@@ -219,7 +328,6 @@ husk_cgroup_create (const struct oci_config *c, const char *id, bool systemd,
   struct hierarchy *h = NULL;
   size_t n = 0;
   struct husk_cgroup *cg;
-  bool v1 = false, v2 = false;
   const char *p = c->linux_ ? c->linux_->cgroups_path : NULL;
 
   if (systemd || (p && strchr (p, ':') && *p != '/'))
@@ -232,39 +340,24 @@ husk_cgroup_create (const struct oci_config *c, const char *id, bool systemd,
     }
   if (read_hierarchies (&h, &n, err) < 0)
     return NULL;
-  cg = calloc (1, sizeof *cg);
-  cg->dirs = calloc (n + 1, sizeof (char *));
-  if (cg == NULL || cg->dirs == NULL)
-    abort ();
+  cg = cgroup_alloc (n);
   for (size_t i = 0; i < n; i++)
     {
       cleanup_free char *cgpath = container_cgpath (c, &h[i], id);
-      char *dir = hierarchy_dir (&h[i], cgpath);
-      cg->dirs[i] = dir;
-      if (h[i].v2)
-        {
-          v2 = true;
-          cg->unified_dir = dir;
-        }
-      else
-        {
-          v1 = true;
-          if (strstr (h[i].controllers, "freezer"))
-            cg->freezer_dir = dir;
-        }
-      if (husk_mkdir_p (dir, 0755, err) < 0
-          || (!h[i].v2 && strstr (h[i].controllers, "cpuset")
-              && cpuset_init (h[i].mountpoint, dir, err) < 0))
+      cgroup_set (cg, i, hierarchy_dir (&h[i], cgpath), &h[i]);
+      if (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
+          || (!h[i].v2 && has_token (h[i].controllers, "cpuset")
+              && cpuset_init (h[i].mountpoint, cg->dirs[i], err) < 0))
         {
           husk_error_wrap (err, "create cgroup");
-          cg->dirs[i + 1] = NULL;
           husk_cgroup_destroy (cg, NULL);
           husk_cgroup_free (cg);
           hierarchies_free (h, n);
           return NULL;
         }
+      if (h[i].v2)
+        enable_v2_controllers (h[i].mountpoint, cg->dirs[i]);
     }
-  cg->layout = v2 && !v1 ? HUSK_CGROUP_V2 : (v2 ? HUSK_CGROUP_HYBRID : HUSK_CGROUP_V1);
   hierarchies_free (h, n);
   return cg;
 }
@@ -272,32 +365,29 @@ husk_cgroup_create (const struct oci_config *c, const char *id, bool systemd,
 struct husk_cgroup *
 husk_cgroup_from_dirs (char *const *dirs)
 {
-  struct husk_cgroup *cg = calloc (1, sizeof *cg);
-  size_t n = 0;
-  bool v1 = false, v2 = false;
+  struct hierarchy *h = NULL;
+  size_t nh = 0, n = 0, k = 0;
+  struct husk_cgroup *cg;
 
-  if (cg == NULL)
-    abort ();
   while (dirs && dirs[n])
     n++;
-  cg->dirs = calloc (n + 1, sizeof (char *));
+  read_hierarchies (&h, &nh, NULL);
+  cg = cgroup_alloc (n);
   for (size_t i = 0; i < n; i++)
     {
-      cg->dirs[i] = strdup (dirs[i]);
-      if (strncmp (dirs[i], "/sys/fs/cgroup/unified/", 23) == 0
-          || (strncmp (dirs[i], "/sys/fs/cgroup/", 15) == 0 && husk_cgroup_detect () == HUSK_CGROUP_V2))
+      /* The hierarchy whose mount point is the longest prefix of the directory. */
+      const struct hierarchy *best = NULL;
+      for (size_t j = 0; j < nh; j++)
         {
-          cg->unified_dir = cg->dirs[i];
-          v2 = true;
+          size_t ml = strlen (h[j].mountpoint);
+          if (strncmp (dirs[i], h[j].mountpoint, ml) == 0 && (dirs[i][ml] == '/' || dirs[i][ml] == '\0')
+              && (best == NULL || ml > strlen (best->mountpoint)))
+            best = &h[j];
         }
-      else
-        {
-          v1 = true;
-          if (strncmp (dirs[i], "/sys/fs/cgroup/freezer/", 23) == 0)
-            cg->freezer_dir = cg->dirs[i];
-        }
+      if (best)
+        cgroup_set (cg, k++, strdup (dirs[i]), best);
     }
-  cg->layout = v2 && !v1 ? HUSK_CGROUP_V2 : (v2 ? HUSK_CGROUP_HYBRID : HUSK_CGROUP_V1);
+  hierarchies_free (h, nh);
   return cg;
 }
 
@@ -305,89 +395,88 @@ int
 husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
 {
   for (size_t i = 0; cg->dirs[i]; i++)
+    if (cg_write (cg->dirs[i], "cgroup.procs", "0", err) < 0)
+      return husk_error_wrap (err, "join cgroup");
+  return 0;
+}
+
+static void
+pids_append (pid_t **pids, size_t *n, size_t *cap, pid_t pid)
+{
+  for (size_t i = 0; i < *n; i++)
+    if ((*pids)[i] == pid)
+      return;
+  if (*n == *cap)
     {
-      cleanup_free char *procs = NULL;
-      if (asprintf (&procs, "%s/cgroup.procs", cg->dirs[i]) < 0)
+      *cap = *cap ? *cap * 2 : 16;
+      pid_t *np = realloc (*pids, *cap * sizeof (pid_t));
+      if (np == NULL)
         abort ();
-      if (husk_write_file (procs, "0", 1, err) < 0)
-        return husk_error_wrap (err, "join cgroup");
+      *pids = np;
     }
+  (*pids)[(*n)++] = pid;
+}
+
+/* cgroup.procs of dir and, depth first, of every sub-cgroup the container made. */
+static int
+pids_walk (const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth)
+{
+  cleanup_free char *data = cg_read (dir, "cgroup.procs");
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+
+  if (data == NULL)
+    return -1;
+  for (char *s = data, *save = NULL, *t; (t = strtok_r (s, "\n", &save)); s = NULL)
+    pids_append (pids, n, cap, (pid_t) atoi (t));
+  if (depth > 32 || (d = opendir (dir)) == NULL)
+    return 0;
+  while ((de = readdir (d)))
+    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+      {
+        cleanup_free char *sub = cg_path (dir, de->d_name);
+        pids_walk (sub, pids, n, cap, depth + 1);
+      }
   return 0;
 }
 
 int
 husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n, struct husk_error **err)
 {
+  size_t cap = 0;
+
   *pids = NULL;
   *n = 0;
   for (size_t i = 0; cg->dirs[i]; i++)
-    {
-      cleanup_free char *procs = NULL, *data = NULL;
-      size_t len;
-      if (asprintf (&procs, "%s/cgroup.procs", cg->dirs[i]) < 0)
-        abort ();
-      if (husk_read_file (procs, &data, &len, NULL) < 0)
-        continue;
-      size_t cap = 0;
-      for (char *s = data, *save = NULL, *t; (t = strtok_r (s, "\n", &save)); s = NULL)
-        {
-          if (*n == cap)
-            {
-              cap = cap ? cap * 2 : 16;
-              pid_t *np = realloc (*pids, cap * sizeof (pid_t));
-              if (np == NULL)
-                abort ();
-              *pids = np;
-            }
-          (*pids)[(*n)++] = (pid_t) atoi (t);
-        }
+    if (pids_walk (cg->dirs[i], pids, n, &cap, 0) == 0)
       return 0;
-    }
   return husk_error_set (err, ENOENT, "read cgroup.procs: no cgroup directory");
 }
 
-int
-husk_cgroup_kill_all (const struct husk_cgroup *cg, int sig, struct husk_error **err)
+/* rmdir dir after its sub-cgroups (a container may make its own). */
+static int
+remove_tree (const char *dir, int depth)
 {
-  pid_t *pids = NULL;
-  size_t n = 0;
+  cleanup_dir DIR *d = depth < 32 ? opendir (dir) : NULL;
+  struct dirent *de;
 
-  if (husk_cgroup_pids (cg, &pids, &n, err) < 0)
-    return -1;
-  for (size_t i = 0; i < n; i++)
-    if (kill (pids[i], sig) < 0 && errno != ESRCH)
+  while (d && (de = readdir (d)))
+    if (de->d_type == DT_DIR && de->d_name[0] != '.')
       {
-        int e = errno;
-        free (pids);
-        return husk_error_set (err, e, "kill %d", (int) pids[i]);
+        cleanup_free char *sub = cg_path (dir, de->d_name);
+        remove_tree (sub, depth + 1);
       }
-  free (pids);
-  return 0;
-}
-
-bool
-husk_cgroup_is_frozen (const struct husk_cgroup *cg)
-{
-  cleanup_free char *path = NULL, *data = NULL;
-  size_t len;
-
-  if (cg->freezer_dir)
+  /* A cgroup whose last process just exited can still be busy for a moment. */
+  for (int attempt = 0; attempt < 100; attempt++)
     {
-      if (asprintf (&path, "%s/freezer.state", cg->freezer_dir) < 0)
-        abort ();
-      if (husk_read_file (path, &data, &len, NULL) < 0)
-        return false;
-      return strncmp (data, "FROZEN", 6) == 0;
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return 0;
+      if (errno != EBUSY)
+        return -1;
+      struct timespec ts = { 0, 5 * 1000 * 1000 };
+      nanosleep (&ts, NULL);
     }
-  if (cg->unified_dir && cg->layout == HUSK_CGROUP_V2)
-    {
-      if (asprintf (&path, "%s/cgroup.freeze", cg->unified_dir) < 0)
-        abort ();
-      if (husk_read_file (path, &data, &len, NULL) < 0)
-        return false;
-      return data[0] == '1';
-    }
-  return false;
+  return -1;
 }
 
 int
@@ -396,21 +485,8 @@ husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err)
   int ret = 0;
 
   for (size_t i = 0; cg->dirs[i]; i++)
-    {
-      /* A cgroup whose last process just exited can still be busy for a moment. */
-      for (int attempt = 0; attempt < 100; attempt++)
-        {
-          if (rmdir (cg->dirs[i]) == 0 || errno == ENOENT)
-            break;
-          if (errno != EBUSY || attempt == 99)
-            {
-              ret = husk_error_set (err, errno, "remove cgroup `%s`", cg->dirs[i]);
-              break;
-            }
-          struct timespec ts = { 0, 5 * 1000 * 1000 };
-          nanosleep (&ts, NULL);
-        }
-    }
+    if (remove_tree (cg->dirs[i], 0) < 0 && ret == 0)
+      ret = husk_error_set (err, errno, "remove cgroup `%s`", cg->dirs[i]);
   return ret;
 }
 
@@ -420,7 +496,11 @@ husk_cgroup_free (struct husk_cgroup *cg)
   if (cg == NULL)
     return;
   for (size_t i = 0; cg->dirs && cg->dirs[i]; i++)
-    free (cg->dirs[i]);
+    {
+      free (cg->dirs[i]);
+      free (cg->controllers[i]);
+    }
   free (cg->dirs);
+  free (cg->controllers);
   free (cg);
 }

@@ -5,15 +5,22 @@
  * name=systemd), plus the cgroup2 hierarchy, whether it is the only one (pure v2)
  * or mounted beside v1 (hybrid, /sys/fs/cgroup/unified).
  *
+ * Each controller is applied where the host has it: in its v1 hierarchy when one
+ * is mounted, else in the unified hierarchy when cgroup.controllers offers it
+ * (on a hybrid host hugetlb lives only there).  A resource the config asks for
+ * whose controller the host has nowhere is an error naming it.
+ *
  * The container's processes join by themselves: stage 1 of create writes "0" into
  * each cgroup.procs while still single-threaded (moving another process costs an
- * RCU grace period, 6-13 ms on v1), and every later process is its descendant.
+ * RCU grace period, 6-13 ms on v1), or on pure v2 is cloned straight into the
+ * cgroup (clone3 CLONE_INTO_CGROUP); every later process is its descendant.
  */
 #ifndef HUSK_CGROUP_CGROUP_H
 #define HUSK_CGROUP_CGROUP_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "oci/config.h"
@@ -30,6 +37,8 @@ struct husk_cgroup
 {
   enum husk_cgroup_layout layout;
   char **dirs; /* absolute directories, NULL-terminated, one per hierarchy */
+  char **controllers; /* parallel to dirs: v1 controllers ("cpu,cpuacct",
+                         "name=systemd"), or "" for the cgroup2 directory */
   char *unified_dir; /* the cgroup2 directory among dirs, or NULL */
   char *freezer_dir; /* the v1 freezer directory among dirs, or NULL */
 };
@@ -37,22 +46,42 @@ struct husk_cgroup
 enum husk_cgroup_layout husk_cgroup_detect (void);
 
 /* Compute the directories for the config's cgroupsPath (absolute: under each
- * hierarchy root; relative: under the caller's own cgroup; empty: /husk/<id>) and
- * create them.  On failure nothing created is left. */
+ * hierarchy root; relative: under the caller's own cgroup; empty: /husk/<id>),
+ * create them and, in the unified hierarchy, enable the controllers it offers in
+ * every ancestor.  On failure nothing created is left. */
 struct husk_cgroup *husk_cgroup_create (const struct oci_config *c, const char *id,
                                         bool systemd, struct husk_error **err);
-/* Rebuild from the directories saved in the state. */
+/* Rebuild from the directories saved in the state (hierarchies from mountinfo). */
 struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
 /* Move the calling process into every directory (writes "0" to cgroup.procs). */
 int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
-/* The pids in the container's cgroup (from the first hierarchy that lists them). */
+/* Apply linux.resources of a new container, and its device rules: the config's,
+ * then an allow rule for each linux.devices entry and runc's default devices. */
+int husk_cgroup_apply (const struct husk_cgroup *cg, const struct oci_config *c,
+                       struct husk_error **err);
+/* Change the resources of a running container (`update`).  Unset fields keep
+ * their current values.  devices_config: the container's config, for the default
+ * device rules when r has devices; may be NULL. */
+int husk_cgroup_update (const struct husk_cgroup *cg, const struct oci_resources *r,
+                        const struct oci_config *devices_config, struct husk_error **err);
+/* Every pid in the container's cgroup and its sub-cgroups. */
 int husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n,
                       struct husk_error **err);
+/* Signal every process: cgroup.kill for SIGKILL on v2; else freeze, signal each
+ * pid, thaw (so that no process forks a child we do not see). */
 int husk_cgroup_kill_all (const struct husk_cgroup *cg, int sig, struct husk_error **err);
+/* Freeze (v1 freezer FROZEN, v2 cgroup.freeze) and wait until the kernel says so. */
+int husk_cgroup_freeze (const struct husk_cgroup *cg, bool frozen, struct husk_error **err);
 /* Whether the v1 freezer or cgroup.freeze says FROZEN. */
 bool husk_cgroup_is_frozen (const struct husk_cgroup *cg);
 /* Remove every directory (after the processes are gone; retries EBUSY briefly). */
 int husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err);
 void husk_cgroup_free (struct husk_cgroup *cg);
+
+/* OOM notifications for `events`: a pollable fd (v1: an eventfd registered on
+ * memory.oom_control; v2: inotify on memory.events), or -1 with *err set. */
+int husk_cgroup_oom_fd (const struct husk_cgroup *cg, struct husk_error **err);
+/* The number of OOM kills so far (memory.oom_control / memory.events oom_kill). */
+uint64_t husk_cgroup_oom_kills (const struct husk_cgroup *cg);
 
 #endif

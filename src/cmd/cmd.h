@@ -29,6 +29,13 @@ int husk_cmd_kill (const struct husk_globals *g, int argc, char **argv, struct h
 int husk_cmd_delete (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_run (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_update (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_pause (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_resume (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_features (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 
 /* Shared option handling: prints usage for --help and returns 1; returns -1 with
  * an error for an unknown option; 0 otherwise. */

@@ -49,6 +49,42 @@ struct husk_run_opts
  * return the exit status in *status (128+N for signal N). */
 int husk_container_run (const struct husk_run_opts *o, int *status, struct husk_error **err);
 
+/* husk exec.  Vectors are NULL-terminated and may be NULL. */
+struct husk_exec_opts
+{
+  const char *root;
+  const char *id;
+  const char *process_file; /* --process: replaces the config's process */
+  char **args; /* the command and its arguments (without --process) */
+  bool detach, tty, no_new_privs, ignore_paused;
+  const char *pid_file, *console_socket, *cwd, *user, *apparmor, *process_label;
+  char **env; /* KEY=VALUE, appended to the config's */
+  char **caps; /* added to bounding, effective, permitted */
+  gid_t *additional_gids;
+  size_t additional_gids_len;
+  char **cgroups; /* "PATH" or "CTRL[,CTRL]:PATH" under the container's cgroup */
+  int preserve_fds;
+};
+/* Run a process in the container; unless detached, forward signals to it, wait,
+ * and return its exit status in *status (128+N for signal N). */
+int husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_error **err);
+
+/* The cgroup of a running (or created, or paused) container: update sets the
+ * resources given (unset fields keep their values), pause/resume freeze and thaw
+ * it, pids lists its processes (caller frees), events reports stats once
+ * (stats_once) or every interval_ms plus "oom" events until the container stops,
+ * each as one JSON line given to fn (which returns < 0 to stop). */
+struct oci_resources;
+int husk_container_update (const char *root, const char *id, const struct oci_resources *r,
+                           struct husk_error **err);
+int husk_container_pause (const char *root, const char *id, struct husk_error **err);
+int husk_container_resume (const char *root, const char *id, struct husk_error **err);
+int husk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n,
+                         struct husk_error **err);
+typedef int (*husk_event_fn) (const char *json, void *data);
+int husk_container_events (const char *root, const char *id, bool stats_once, unsigned interval_ms,
+                           husk_event_fn fn, void *data, struct husk_error **err);
+
 /* The state directory of a container (caller frees). */
 char *husk_container_dir (const char *root, const char *id);
 /* Signal names and numbers: "KILL", "SIGKILL", "9". */

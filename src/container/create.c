@@ -23,8 +23,11 @@
 #include "cgroup/cgroup.h"
 #include "container/internal.h"
 #include "linux/hooks.h"
+#include "linux/intelrdt.h"
 #include "linux/namespaces.h"
+#include "linux/netdev.h"
 #include "linux/rootfs.h"
+#include "linux/seccomp.h"
 #include "linux/spawn.h"
 #include "linux/sync.h"
 #include "oci/config.h"
@@ -67,7 +70,12 @@ kill_and_reap (pid_t pid)
 static void
 create_cleanup (struct create_ctx *x)
 {
+  /* While the init lives, its network namespace does: a veth dies with it. */
+  if (x->pid > 0)
+    husk_netdev_move_out (x->config, x->pid);
   kill_and_reap (x->pid);
+  if (x->pid > 0)
+    husk_intelrdt_destroy (x->config, x->o->id);
   kill_and_reap (x->stage1);
   if (x->cgroup)
     {
@@ -234,6 +242,20 @@ set_oom_score_adj (struct create_ctx *x, struct husk_error **err)
   return husk_write_file (path, val, strlen (val), err);
 }
 
+/* sync 5a: the init's seccomp listener goes to the agent at listenerPath with the
+ * container process state ("creating", as runc sends it). */
+static int
+hand_seccomp_listener (struct create_ctx *x, int fd, struct husk_error **err)
+{
+  cleanup_close int listener = fd;
+  cleanup_free char *json = hooks_state_json (x, HUSK_STATUS_CREATING);
+  const struct oci_seccomp *s = x->config->linux_ ? x->config->linux_->seccomp : NULL;
+
+  if (s == NULL || s->listener_path == NULL || s->listener_path[0] == '\0')
+    return husk_error_set (err, EPROTO, "sync: a seccomp listener without linux.seccomp.listenerPath");
+  return husk_seccomp_send_listener (s, listener, x->pid, json, err);
+}
+
 /* The parent's half of the sync protocol (see linux/sync.h). */
 static int
 sync_with_children (struct create_ctx *x, struct husk_error **err)
@@ -265,17 +287,37 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   x->start_time = husk_proc_start_time (x->pid);
   if (set_oom_score_adj (x, err) < 0)
     return -1;
+  /* Before the init goes on to anything of the container's (runc's order). */
+  if (husk_intelrdt_apply (x->config, x->o->id, x->pid, err) < 0
+      || husk_netdev_move_in (x->config, x->pid, err) < 0)
+    return -1;
   if (husk_sync_expect (x->sync_fd, HUSK_SYNC_HOOKS_PLS, &m, "its mounts were ready", err) < 0) /* sync 4 */
     return -1;
   free (m.text);
+  /* The limits go on now, as runc sets them at procHooks: the init exists and has
+   * made its device nodes, so a pids.limit of 1 or a deny-all device rule cannot
+   * break the fork of the init or its mknods; the hooks and the user's process
+   * run under them. */
+  if (x->cgroup && husk_cgroup_apply (x->cgroup, x->config, err) < 0)
+    return -1;
   if (run_create_hooks (x, err) < 0)
     return -1;
   json = hooks_state_json (x, HUSK_STATUS_CREATED);
   if (husk_sync_send (x->sync_fd, HUSK_SYNC_HOOKS_ACK, 0, 0, json, err) < 0) /* sync 5 */
     return -1;
-  if (husk_sync_expect (x->sync_fd, HUSK_SYNC_READY, &m, "it was ready to start", err) < 0) /* sync 6 */
+  if (husk_sync_recv (x->sync_fd, &m, "it was ready to start", err) < 0)
     return -1;
   free (m.text);
+  if (m.type == HUSK_SYNC_SECCOMP_FD) /* sync 5a */
+    {
+      if (hand_seccomp_listener (x, m.fd, err) < 0)
+        return -1;
+      if (husk_sync_expect (x->sync_fd, HUSK_SYNC_READY, &m, "it was ready to start", err) < 0)
+        return -1;
+      free (m.text);
+    }
+  else if (m.type != HUSK_SYNC_READY) /* sync 6 */
+    return husk_error_set (err, EPROTO, "sync: unexpected message %d", (int) m.type);
   return 0;
 }
 
@@ -337,7 +379,7 @@ save_state (struct create_ctx *x, struct husk_error **err)
 
   if (husk_state_write (x->dir, &st, err) < 0)
     return -1;
-  if (x->o->pid_file == NULL)
+  if (x->pid == 0 || x->o->pid_file == NULL)
     return 0;
   snprintf (buf, sizeof buf, "%d", (int) x->pid);
   if (husk_write_file_atomic (x->o->pid_file, buf, strlen (buf), 0644, err) < 0)
@@ -360,6 +402,11 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   x.created = husk_now_rfc3339 ();
   x.cgroup = husk_cgroup_create (x.config, o->id, o->systemd_cgroup, err);
   if (x.cgroup == NULL)
+    goto fail;
+  /* A first state (pid 0: "stopped") as soon as there is a cgroup: if husk is
+   * killed from here on, `delete --force` still finds the cgroup and every
+   * process in it. */
+  if (save_state (&x, err) < 0)
     goto fail;
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);
   if (x.idmap_fds == NULL)

@@ -20,6 +20,8 @@
 #include "cgroup/cgroup.h"
 #include "container/internal.h"
 #include "linux/hooks.h"
+#include "linux/intelrdt.h"
+#include "linux/netdev.h"
 #include "oci/config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -311,15 +313,12 @@ out:
   return ret;
 }
 
+/* A paused container's tasks take even SIGKILL only once thawed (v1 freezer). */
 static void
 thaw (const struct husk_cgroup *cg)
 {
-  cleanup_free char *p = NULL;
-
-  if (cg->freezer_dir && asprintf (&p, "%s/freezer.state", cg->freezer_dir) >= 0)
-    husk_write_file (p, "THAWED", 6, NULL);
-  else if (cg->unified_dir && asprintf (&p, "%s/cgroup.freeze", cg->unified_dir) >= 0)
-    husk_write_file (p, "0", 1, NULL);
+  if (husk_cgroup_is_frozen (cg))
+    husk_cgroup_freeze (cg, false, NULL);
 }
 
 /* Kill whatever lives, run poststop, remove cgroup and state. */
@@ -332,6 +331,9 @@ destroy (const char *dir, struct husk_state *st, enum husk_status status, struct
 
   if (st->cgroup_dirs && st->cgroup_dirs[0])
     cg = husk_cgroup_from_dirs (st->cgroup_dirs);
+  /* The devices go back while the container's network namespace exists: when
+   * it dies, the kernel destroys a veth and renames a physical device. */
+  husk_netdev_move_out (c, status != HUSK_STATUS_STOPPED ? st->pid : 0);
   if (status != HUSK_STATUS_STOPPED)
     {
       kill (st->pid, SIGKILL);
@@ -350,6 +352,7 @@ destroy (const char *dir, struct husk_state *st, enum husk_status status, struct
         ret = -1;
       husk_cgroup_free (cg);
     }
+  husk_intelrdt_destroy (c, st->id);
   if (c && c->hooks)
     run_hooks_warn (c->hooks->poststop, c->hooks->poststop_len, "poststop", st,
                     HUSK_STATUS_STOPPED);

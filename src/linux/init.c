@@ -18,8 +18,11 @@
 #include <unistd.h>
 
 #include "linux/hooks.h"
+#include "linux/lsm.h"
 #include "linux/process.h"
 #include "linux/rootfs.h"
+#include "linux/sched.h"
+#include "linux/seccomp.h"
 #include "linux/sync.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -165,8 +168,11 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_err
 
 /* Identity and privileges, in the order linux/process.h explains. */
 static int
-setup_process (const struct oci_process *p, struct husk_error **err)
+setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
+               struct husk_error **err)
 {
+  const struct oci_process *p = s->config->process;
+
   if (husk_apply_rlimits (p, err) < 0)
     return -1;
   /* The cwd as root first (runc's order): a directory only root may enter is
@@ -178,6 +184,14 @@ setup_process (const struct oci_process *p, struct husk_error **err)
         return -1;
       husk_error_release (err);
     }
+  /* seccomp without no_new_privs: loading a filter then needs CAP_SYS_ADMIN, so
+   * it goes in before the user switch and the capability drop (runc's order,
+   * libcontainer/standard_init_linux.go); and after the cwd check, whose getcwd
+   * a profile may deny (runtime-tools' linux_seccomp does), as crun does.  The
+   * filter then covers the init's remaining syscalls (setresuid, capset,
+   * execve...), as in runc. */
+  if (!p->no_new_privileges && husk_seccomp_apply (seccomp, s->sync_fd, err) < 0)
+    return -1;
   if (husk_apply_user (p, err) < 0 || (!cwd_done && husk_chdir_cwd (p->cwd, err) < 0))
     return -1;
   if (husk_apply_capabilities (p, err) < 0)
@@ -191,6 +205,7 @@ void
 husk_init_main (const struct husk_spawn *s)
 {
   const struct oci_process *p = s->config->process;
+  const struct oci_seccomp *seccomp = s->config->linux_ ? s->config->linux_->seccomp : NULL;
   struct husk_error *err = NULL;
   cleanup_free char *state_json = NULL, *exe = NULL;
   char **env, **full_env;
@@ -207,18 +222,33 @@ husk_init_main (const struct husk_spawn *s)
       husk_error_set (&err, errno, "open /proc");
       husk_sync_fail (s->sync_fd, err);
     }
+  /* Before any mount: the LSMs are detected from the host's /sys. */
+  if (husk_lsm_prepare (s->config, procfd, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
   if (setup_filesystem (s, &state_json, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+  /* runc's order: the exec labels, then scheduler, ioPriority, personality and
+   * memoryPolicy, all before seccomp and the capability drop: an RT policy or a
+   * negative nice needs CAP_SYS_NICE, the RT io class CAP_SYS_ADMIN; keycreate
+   * comes before the session keyring is joined below. */
+  if (husk_lsm_apply (s->config, procfd, &err) < 0 || husk_sched_apply (s->config, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   join_session_keyring (s);
   env = build_env (s);
   full_env = husk_env_with_home (env, p->user.uid);
   free (env);
-  if (setup_process (p, &err) < 0)
+  if (setup_process (s, seccomp, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* Looked up as the container user, in the container's root, before READY, so
    * that `create` itself reports a missing executable. */
   exe = husk_find_executable (p->args[0], full_env, &err);
   if (exe == NULL)
+    husk_sync_fail (s->sync_fd, err);
+  /* With no_new_privs the filter loads unprivileged, so it goes in as late as
+   * possible: the fewer syscalls after it, the fewer a profile must allow.  Still
+   * before READY, because a listener fd travels over the sync socket (sync 5a),
+   * which is closed after READY. */
+  if (p->no_new_privileges && husk_seccomp_apply (seccomp, s->sync_fd, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_READY, 0, 0, NULL, &err) < 0) /* sync 6 */
     _exit (1);

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/lsm.h"
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -836,8 +837,11 @@ mount_tmpfs (struct entry *e, const char *src, struct husk_error **err)
           < 0)
         abort ();
     }
+  /* linux.mountLabel: SELinux's context= (runc labels tmpfs mounts this way). */
+  cleanup_free char *labelled = husk_lsm_mount_data (e->ctx->c, data ? data : e->o.data);
   /* ro waits for finalize: the copy-up (and for /dev the devices) write first. */
-  if (mount_at_dest (e, src, "tmpfs", e->o.flags & ~MS_RDONLY, data ? data : e->o.data, err)
+  if (mount_at_dest (e, src, "tmpfs", e->o.flags & ~MS_RDONLY,
+                     labelled ? labelled : data ? data : e->o.data, err)
       < 0)
     return -1;
   if (e->o.copyup)
@@ -1030,6 +1034,14 @@ mount_cgroup_v1 (struct entry *e, struct husk_error **err)
         return -1;
       if (strchr (strrchr (f[4], '/'), ',') && cgroup_v1_links (e, strrchr (f[4], '/') + 1, err) < 0)
         return -1;
+    }
+  /* "ro" covers the tmpfs too (runc remounts it last): only after the
+   * hierarchies' mount points and links were made in it. */
+  if (e->o.flags & MS_RDONLY)
+    {
+      struct husk_fd_path fp = husk_fd_path (e->mntfd);
+      if (mount (NULL, fp.s, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return husk_error_set (err, errno, "remount `%s` read-only", e->dest);
     }
   return 0;
 }

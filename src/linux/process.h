@@ -9,7 +9,7 @@
  *                             needs CAP_SETPCAP, which the uid change may lose)
  *   husk_apply_capabilities   effective/permitted/inheritable, then ambient
  *   husk_apply_no_new_privs
- *   (seccomp, last — issue 3)
+ *   (seccomp: linux/seccomp.h; last when no_new_privs is set, see init.c)
  *   husk_exec_process         PATH lookup inside the container, execve
  */
 #ifndef HUSK_LINUX_PROCESS_H

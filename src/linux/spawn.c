@@ -6,18 +6,22 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/namespaces.h"
+#include "linux/sched.h"
 #include "linux/sync.h"
 
 /* Stage 1: join the cgroup, then the namespaces, create the new ones, fork the
  * init.  Runs in a fresh fork of husk: single-threaded. */
 static __attribute__ ((noreturn)) void
-stage1 (const struct husk_spawn *s)
+stage1 (const struct husk_spawn *s, bool in_cgroup)
 {
   struct husk_error *err = NULL;
   struct husk_sync_msg msg;
@@ -45,8 +49,10 @@ stage1 (const struct husk_spawn *s)
   /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
    * another task), every later process is our descendant, and a new cgroup
    * namespace created below is rooted at the container's cgroup. */
-  if (s->cgroup && husk_cgroup_enter_self (s->cgroup, &err) < 0)
+  if (s->cgroup && !in_cgroup && husk_cgroup_enter_self (s->cgroup, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
+  husk_sched_reset_affinity ();
 
   if (husk_ns_join (s->config, &flags, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
@@ -123,14 +129,58 @@ stage1 (const struct husk_spawn *s)
   _exit (0);
 }
 
+/* clone3's arguments (linux/sched.h, which -Isrc would shadow with ours). */
+struct clone3_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+#define HUSK_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* On pure cgroup v2, fork straight into the container's cgroup: clone3 with
+ * CLONE_INTO_CGROUP (Linux 5.7) and no stack has fork's semantics, and spares
+ * stage 1 its cgroup.procs write.  0 in the child, the pid in the parent, -1
+ * (errno set) when the kernel cannot: the caller falls back to fork.  (glibc's
+ * idea of the thread id stays the parent's in this child, which only raise()
+ * would notice; stage 1 forks the init with fork(), which sets it right.) */
+static pid_t
+clone_into_cgroup (const struct husk_cgroup *cg)
+{
+  struct clone3_args a = { .flags = HUSK_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+  int fd;
+  long r;
+
+  if (cg == NULL || cg->layout != HUSK_CGROUP_V2 || cg->unified_dir == NULL)
+    return errno = EOPNOTSUPP, -1;
+  fd = open (cg->unified_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  a.cgroup = (uint64_t) fd;
+  r = syscall (SYS_clone3, &a, sizeof a);
+  if (r != 0)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+    }
+  else
+    close (fd);
+  return (pid_t) r;
+}
+
 pid_t
 husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err)
 {
-  pid_t pid = fork ();
+  pid_t pid = clone_into_cgroup (s->cgroup);
+  bool in_cgroup = pid >= 0;
 
+  /* ENOSYS/E2BIG: an older kernel; others (EOPNOTSUPP, EBUSY for a cgroup with
+   * controllers in subtree_control, ...): let the cgroup.procs write explain. */
+  if (pid < 0)
+    pid = fork ();
   if (pid < 0)
     return husk_error_set (err, errno, "fork");
   if (pid == 0)
-    stage1 (s);
+    stage1 (s, in_cgroup);
   return pid;
 }

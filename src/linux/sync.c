@@ -41,15 +41,75 @@ husk_sync_send (int fd, enum husk_sync_type type, int errnum, int64_t value,
 }
 
 int
+husk_sync_send_fd (int fd, enum husk_sync_type type, int pass_fd, struct husk_error **err)
+{
+  struct wire_header h = { .type = type };
+  struct iovec iov = { &h, sizeof h };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                      .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c = CMSG_FIRSTHDR (&m);
+  ssize_t n;
+
+  memset (&ctl, 0, sizeof ctl);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &pass_fd, sizeof (int));
+  do
+    n = sendmsg (fd, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return husk_error_set (err, errno, "sync: send message %d with fd", (int) type);
+  return 0;
+}
+
+/* The fd of an SCM_RIGHTS message, or -1.  Only one fd is ever sent; should a
+ * peer send more, the others are closed rather than leaked. */
+static int
+take_passed_fd (struct msghdr *m)
+{
+  int fd = -1;
+
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (m); c; c = CMSG_NXTHDR (m, c))
+    {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+        continue;
+      size_t nfds = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+      for (size_t i = 0; i < nfds; i++)
+        {
+          int f;
+          memcpy (&f, CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+          if (fd < 0)
+            fd = f;
+          else
+            close (f);
+        }
+    }
+  return fd;
+}
+
+int
 husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err)
 {
   struct wire_header h;
   char *buf;
   ssize_t n;
   struct iovec iov[2];
-  struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf,
+                      .msg_controllen = sizeof ctl.buf };
 
   memset (msg, 0, sizeof *msg);
+  msg->fd = -1;
   buf = malloc (SYNC_MAX);
   if (buf == NULL)
     return husk_error_set (err, ENOMEM, "sync: allocate");
@@ -68,10 +128,24 @@ husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk
       free (buf);
       return husk_error_set (err, 0, "container init exited before %s", what);
     }
+  msg->fd = take_passed_fd (&m);
   if ((size_t) n < sizeof h || (m.msg_flags & MSG_TRUNC))
     {
       free (buf);
+      if (msg->fd >= 0)
+        close (msg->fd);
+      msg->fd = -1;
       return husk_error_set (err, EPROTO, "sync: malformed message (%s)", what);
+    }
+  if (h.type == HUSK_SYNC_SECCOMP_FD && msg->fd < 0)
+    {
+      free (buf);
+      return husk_error_set (err, EPROTO, "sync: message %d without its fd (%s)", (int) h.type, what);
+    }
+  if (h.type != HUSK_SYNC_SECCOMP_FD && msg->fd >= 0)
+    {
+      close (msg->fd);
+      msg->fd = -1;
     }
   buf[n - sizeof h] = '\0';
   msg->type = h.type;

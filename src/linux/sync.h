@@ -11,6 +11,10 @@
  *   sync 3  stage1 -> parent  PID             value = pid of stage 2, then stage 1 exits
  *   sync 4  stage2 -> parent  HOOKS_PLS       mounts are ready: run prestart + createRuntime
  *   sync 5  parent -> stage2  HOOKS_ACK       text = the state JSON (for the hooks of init)
+ *   sync 5a stage2 -> parent  SECCOMP_FD      only with a SCMP_ACT_NOTIFY rule: the seccomp
+ *                                             listener fd (SCM_RIGHTS), which the parent
+ *                                             sends on to linux.seccomp.listenerPath; no
+ *                                             reply (a notified syscall just waits for it)
  *   sync 6  stage2 -> parent  READY           about to block on exec.fifo
  *   any     child  -> parent  ERROR           errnum + text; the child then _exits
  */
@@ -30,6 +34,7 @@ enum husk_sync_type
   HUSK_SYNC_HOOKS_ACK,
   HUSK_SYNC_READY,
   HUSK_SYNC_ERROR,
+  HUSK_SYNC_SECCOMP_FD,
 };
 
 struct husk_sync_msg
@@ -38,10 +43,13 @@ struct husk_sync_msg
   int errnum;
   int64_t value;
   char *text; /* malloc'd, may be NULL */
+  int fd; /* passed with SCM_RIGHTS (HUSK_SYNC_SECCOMP_FD only, O_CLOEXEC), else -1 */
 };
 
 int husk_sync_send (int fd, enum husk_sync_type type, int errnum, int64_t value,
                     const char *text, struct husk_error **err);
+/* Send a message without text carrying pass_fd (SCM_RIGHTS); the caller keeps pass_fd. */
+int husk_sync_send_fd (int fd, enum husk_sync_type type, int pass_fd, struct husk_error **err);
 /* Receive one message.  An ERROR message from the peer is turned into *err (with
  * the peer's errno and text) and -1 is returned; EOF is an error "... exited
  * before ...".  `what` names the expected step for messages. */

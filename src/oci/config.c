@@ -408,7 +408,9 @@ static const struct json_field process_fields[] = {
   JSON_OBJECT ("execCPUAffinity", t_cpu_affinity, struct oci_process, exec_cpu_affinity, false),
   JSON_END,
 };
-OBJECT_TYPE (t_process, struct oci_process, process_fields, check_process);
+/* Not static: oci/process.c parses exec's standalone process.json with it. */
+const struct json_type t_process
+    = { .size = sizeof (struct oci_process), .fields = process_fields, .check = check_process };
 
 /* --- root, mounts, hooks --------------------------------------------------- */
 

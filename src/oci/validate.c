@@ -102,11 +102,18 @@ validate_names (const struct oci_config *c, struct husk_error **err)
   return 0;
 }
 
+/* runc's list of the ipc namespace's sysctls (validSysctlMap), and fs.mqueue.*. */
 static bool
 is_ipc_sysctl (const char *k)
 {
-  return strncmp (k, "kernel.msg", 10) == 0 || strcmp (k, "kernel.sem") == 0
-         || strncmp (k, "kernel.shm", 10) == 0 || strncmp (k, "fs.mqueue.", 10) == 0;
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                     "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+
+  for (const char *const *i = ipc; *i; i++)
+    if (strcmp (k, *i) == 0)
+      return true;
+  return strncmp (k, "fs.mqueue.", 10) == 0;
 }
 
 static int
@@ -137,6 +144,15 @@ validate_sysctl_key (const struct oci_config *c, const char *key, struct husk_er
         r = husk_error_set (
             err, 0, "config.json: linux.sysctl: sysctl \"%s\" not allowed in host network namespace",
             key);
+    }
+  /* user.* (ucounts) belong to the user namespace; without one they would be the
+   * host's limits, e.g. max_user_namespaces (runc refuses them the same way). */
+  else if (strncmp (k, "user.", 5) == 0)
+    {
+      if (!has_ns (c, OCI_NS_USER))
+        r = husk_error_set (err, 0,
+                            "config.json: linux.sysctl: setting ucounts without a user namespace not allowed: %s",
+                            key);
     }
   else
     r = husk_error_set (err, 0,

@@ -1,0 +1,179 @@
+/* Applying linux.resources: each controller where the host has it (cgroup.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup/internal.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+/* cpuset before cpu: on v1 a cpu.rt_runtime_us change can depend on the cpus. */
+static const struct cg_controller *const controllers[] = {
+  &cg_cpuset, &cg_cpu, &cg_memory, &cg_pids, &cg_blkio, &cg_hugetlb, &cg_net_cls, &cg_net_prio,
+  &cg_rdma,
+};
+
+static int
+apply_controller (const struct husk_cgroup *cg, const struct cg_controller *ctl,
+                  const struct oci_resources *r, bool update, struct husk_error **err)
+{
+  const char *dir = cg_v1_dir (cg, ctl->name);
+  int ret;
+
+  if (!ctl->wanted (r))
+    return 0;
+  if (dir)
+    ret = ctl->v1 (dir, r, update, err);
+  else if (cg_v2_has (cg, ctl->v2_name))
+    {
+      if (ctl->v2 == NULL)
+        return husk_error_set (err, EOPNOTSUPP, "the %s controller has no cgroup v2 equivalent",
+                               ctl->name);
+      ret = ctl->v2 (cg->unified_dir, r, update, err);
+    }
+  else
+    return husk_error_set (err, ENODEV,
+                           "the config sets %s limits, but this host has no %s cgroup controller "
+                           "(neither a v1 hierarchy nor in cgroup.controllers)",
+                           ctl->name, ctl->name);
+  return ret;
+}
+
+/* runc's default device rules (libcontainer/specconv AllowedDevices): mknod of
+ * any device, the standard character devices, ptys and tun. */
+static const struct
+{
+  const char *type;
+  int64_t major, minor; /* -1: any */
+  const char *access;
+} default_devices[] = {
+  { "c", -1, -1, "m" }, { "b", -1, -1, "m" },  { "c", 1, 3, "rwm" },    { "c", 1, 8, "rwm" },
+  { "c", 1, 7, "rwm" }, { "c", 5, 0, "rwm" },  { "c", 1, 5, "rwm" },    { "c", 1, 9, "rwm" },
+  { "c", 136, -1, "rwm" }, { "c", 5, 2, "rwm" }, { "c", 10, 200, "rwm" },
+};
+
+static bool
+is_deny_all (const struct oci_device_cgroup *d)
+{
+  return !d->allow && (d->type == NULL || strcmp (d->type, "a") == 0) && !d->has_major && !d->has_minor
+         && (d->access == NULL || strspn (d->access, "rwm") == strlen (d->access));
+}
+
+/* Whether the config denies (part of) the device an extra allow rule is for,
+ * after its last "deny all": then that rule is left out. */
+static bool
+denied_later (const struct oci_resources *r, size_t from, const struct oci_device_cgroup *x)
+{
+  for (size_t i = from; i < r->devices_len; i++)
+    {
+      const struct oci_device_cgroup *d = &r->devices[i];
+      bool type_ok = d->type == NULL || strcmp (d->type, "a") == 0 || strcmp (d->type, x->type) == 0;
+      if (!d->allow && type_ok && (!d->has_major || (x->has_major && d->major == x->major))
+          && (!d->has_minor || (x->has_minor && d->minor == x->minor)))
+        return true;
+    }
+  return false;
+}
+
+/* The rules in order: the resources', then allow rules for linux.devices and
+ * runc's defaults (appended, as runc does, so devices.list starts with the
+ * config's own rules in their order).  Unlike runc, an extra rule for a device
+ * the config denies after its "deny all" is left out, so that such a deny is
+ * not undone.  Strings point into the inputs. */
+static struct oci_device_cgroup *
+device_rules (const struct oci_resources *r, const struct oci_config *c, size_t *n)
+{
+  size_t nd = c && c->linux_ ? c->linux_->devices_len : 0;
+  size_t nr = r->devices_len, k = 0, from = 0;
+  size_t total = nr + nd + sizeof default_devices / sizeof default_devices[0];
+  struct oci_device_cgroup *out = calloc (total, sizeof *out);
+
+  if (out == NULL)
+    abort ();
+  for (size_t i = 0; i < nr; i++)
+    {
+      out[k++] = r->devices[i];
+      if (is_deny_all (&r->devices[i]))
+        from = i + 1;
+    }
+  for (size_t i = 0; i < nd; i++)
+    {
+      const struct oci_device *d = &c->linux_->devices[i];
+      if (strcmp (d->type, "p") == 0)
+        continue;
+      out[k] = (struct oci_device_cgroup){ .allow = true, .type = strcmp (d->type, "b") == 0 ? "b" : "c",
+                                           .has_major = true, .major = d->major, .has_minor = true,
+                                           .minor = d->minor, .access = (char *) "rwm" };
+      if (!denied_later (r, from, &out[k]))
+        k++;
+    }
+  for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++)
+    {
+      out[k] = (struct oci_device_cgroup){ .allow = true, .type = (char *) default_devices[i].type,
+                                           .has_major = default_devices[i].major >= 0,
+                                           .major = default_devices[i].major,
+                                           .has_minor = default_devices[i].minor >= 0,
+                                           .minor = default_devices[i].minor,
+                                           .access = (char *) default_devices[i].access };
+      if (!denied_later (r, from, &out[k]))
+        k++;
+    }
+  *n = k;
+  return out;
+}
+
+static int
+apply_devices (const struct husk_cgroup *cg, const struct oci_resources *r,
+               const struct oci_config *c, bool update, struct husk_error **err)
+{
+  size_t n;
+  cleanup_free struct oci_device_cgroup *rules = device_rules (r, c, &n);
+  const char *dir = cg_v1_dir (cg, "devices");
+
+  if (dir)
+    return cg_devices_v1 (dir, rules, n, update, err);
+  if (cg->unified_dir)
+    return cg_devices_ebpf (cg->unified_dir, rules, n, update, err);
+  return husk_error_set (err, ENODEV, "linux.resources.devices: this host has no devices cgroup");
+}
+
+static int
+apply_all (const struct husk_cgroup *cg, const struct oci_resources *r, const struct oci_config *c,
+           bool update, struct husk_error **err)
+{
+  static const struct oci_resources none = { 0 };
+
+  if (r == NULL)
+    r = &none;
+  for (size_t i = 0; i < sizeof controllers / sizeof controllers[0]; i++)
+    if (apply_controller (cg, controllers[i], r, update, err) < 0)
+      return -1;
+  if (r->unified_len && cg_unified_apply (cg, r, err) < 0)
+    return -1;
+  /* Without rules of the config's the start state (allow all) stands: the
+   * defaults would change nothing. */
+  if (r->devices_len && apply_devices (cg, r, c, update, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+husk_cgroup_apply (const struct husk_cgroup *cg, const struct oci_config *c, struct husk_error **err)
+{
+  const struct oci_resources *r = c->linux_ ? c->linux_->resources : NULL;
+
+  if (apply_all (cg, r, c, false, err) < 0)
+    return husk_error_wrap (err, "apply linux.resources");
+  return 0;
+}
+
+int
+husk_cgroup_update (const struct husk_cgroup *cg, const struct oci_resources *r,
+                    const struct oci_config *devices_config, struct husk_error **err)
+{
+  if (apply_all (cg, r, devices_config, true, err) < 0)
+    return husk_error_wrap (err, "update resources");
+  return 0;
+}

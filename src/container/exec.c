@@ -1,0 +1,649 @@
+/* husk exec: the parent side (linux/exec.h has the process model).  It builds
+ * the process from the container's config (runc's rules: the config's process
+ * is the base, the options override it; --process replaces it), opens the
+ * init's namespaces, starts the joiner, and waits on a pidfd unless detached. */
+#define _GNU_SOURCE
+#include "container/container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "linux/exec.h"
+#include "linux/seccomp.h"
+#include "linux/sync.h"
+#include "oci/config.h"
+#include "oci/process.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct exec_ctx
+{
+  const struct husk_exec_opts *o;
+  struct husk_state *st;
+  struct oci_config *config; /* config->process is the process to run */
+  int proc_fd; /* /proc/<init> */
+  int ns_fds[OCI_NS_COUNT];
+  char **cgroup_procs;
+  int console_fd; /* connected --console-socket, or our socketpair end */
+  int pty_peer; /* the other end of the socketpair (foreground tty), or -1 */
+  int sync_fd;
+  pid_t joiner;
+  pid_t pid;
+  int pidfd;
+};
+
+static void
+strv_free (char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+/* Append copies of add[] to the NULL-terminated vector *v. */
+static void
+strv_append (char ***v, char *const *add)
+{
+  size_t n = 0, m = 0;
+
+  while (*v && (*v)[n])
+    n++;
+  while (add && add[m])
+    m++;
+  if (m == 0)
+    return;
+  *v = realloc (*v, (n + m + 1) * sizeof (char *));
+  if (*v == NULL)
+    abort ();
+  for (size_t i = 0; i < m; i++)
+    if (((*v)[n + i] = strdup (add[i])) == NULL)
+      abort ();
+  (*v)[n + m] = NULL;
+}
+
+static void
+replace_str (char **dst, const char *src)
+{
+  if (src == NULL || *src == '\0')
+    return;
+  free (*dst);
+  *dst = strdup (src);
+  if (*dst == NULL)
+    abort ();
+}
+
+static int
+parse_id (const char *s, const char *what, unsigned *out, struct husk_error **err)
+{
+  char *end;
+  unsigned long v;
+
+  errno = 0;
+  v = strtoul (s, &end, 10);
+  if (*s == '\0' || *s == '-' || *end || errno || v > 0xfffffffeUL)
+    return husk_error_set (err, 0, "parsing %s as int for %s failed", s, what);
+  *out = (unsigned) v;
+  return 0;
+}
+
+/* --user UID[:GID]: the gid stays the config's when not given (runc). */
+static int
+apply_user_option (struct oci_process *p, const char *user, struct husk_error **err)
+{
+  cleanup_free char *u = strdup (user);
+  char *colon = strchr (u, ':');
+  unsigned id;
+
+  if (colon)
+    {
+      *colon = '\0';
+      if (parse_id (colon + 1, "gid", &id, err) < 0)
+        return -1;
+      p->user.gid = id;
+    }
+  if (parse_id (u, "uid", &id, err) < 0)
+    return -1;
+  p->user.uid = id;
+  return 0;
+}
+
+/* The config's process with the options applied, as runc's getProcess does.
+ * --cap adds to bounding, effective and permitted only: never to inheritable
+ * or ambient, which would let the capability survive an execve of any file. */
+static int
+merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct husk_error **err)
+{
+  strv_free (p->args);
+  p->args = NULL;
+  strv_append (&p->args, o->args);
+  if (o->cwd)
+    replace_str (&p->cwd, o->cwd);
+  replace_str (&p->apparmor_profile, o->apparmor);
+  replace_str (&p->selinux_label, o->process_label);
+  if (o->caps && o->caps[0])
+    {
+      if (p->capabilities == NULL && (p->capabilities = calloc (1, sizeof *p->capabilities)) == NULL)
+        abort ();
+      strv_append (&p->capabilities->bounding, o->caps);
+      strv_append (&p->capabilities->effective, o->caps);
+      strv_append (&p->capabilities->permitted, o->caps);
+    }
+  strv_append (&p->env, o->env);
+  p->terminal = o->tty;
+  if (o->no_new_privs)
+    p->no_new_privileges = true;
+  if (o->user && apply_user_option (p, o->user, err) < 0)
+    return -1;
+  if (o->additional_gids_len > 0)
+    {
+      size_t n = p->user.additional_gids_len + o->additional_gids_len;
+      p->user.additional_gids = realloc (p->user.additional_gids, n * sizeof (gid_t));
+      if (p->user.additional_gids == NULL)
+        abort ();
+      memcpy (p->user.additional_gids + p->user.additional_gids_len, o->additional_gids,
+              o->additional_gids_len * sizeof (gid_t));
+      p->user.additional_gids_len = n;
+    }
+  return 0;
+}
+
+static int
+load_process (struct exec_ctx *x, struct husk_error **err)
+{
+  cleanup_free char *path = NULL, *data = NULL;
+  struct oci_process *p;
+  size_t len;
+
+  if (asprintf (&path, "%s/%s/config.json", x->o->root, x->o->id) < 0)
+    abort ();
+  x->config = oci_config_load (path, err);
+  if (x->config == NULL)
+    return husk_error_wrap (err, "load the container's config");
+  if (x->o->process_file)
+    {
+      if (husk_read_file (x->o->process_file, &data, &len, err) < 0)
+        return -1;
+      p = oci_process_parse (data, len, err);
+      if (p == NULL)
+        return husk_error_wrap (err, "%s", x->o->process_file);
+      oci_process_free (x->config->process);
+      x->config->process = p;
+      return 0;
+    }
+  if (x->o->args == NULL || x->o->args[0] == NULL)
+    return husk_error_set (err, 0, "exec args cannot be empty");
+  if (x->config->process == NULL && (x->config->process = calloc (1, sizeof *x->config->process)) == NULL)
+    abort ();
+  if (merge_options (x->config->process, x->o, err) < 0)
+    return -1;
+  if (x->config->process->cwd == NULL || x->config->process->cwd[0] != '/')
+    return husk_error_set (err, 0, "cwd must be an absolute path");
+  return 0;
+}
+
+/* Whether the v1 hierarchy of dir has controller ctrl: its files are "<ctrl>.*". */
+static bool
+dir_has_controller (const char *dir, const char *ctrl)
+{
+  cleanup_dir DIR *d = opendir (dir);
+  struct dirent *de;
+  size_t n = strlen (ctrl);
+
+  while (d && (de = readdir (d)))
+    if (strncmp (de->d_name, ctrl, n) == 0 && de->d_name[n] == '.')
+      return true;
+  return false;
+}
+
+/* The --cgroup entry for dir: "CTRL[,CTRL]:PATH" when one of its controllers
+ * is dir's (v1 only), else a bare "PATH", else NULL (the container's cgroup). */
+static const char *
+sub_cgroup_for (const char *dir, char *const *specs)
+{
+  cleanup_free char *probe = NULL;
+  const char *any = NULL;
+  bool v2;
+
+  if (asprintf (&probe, "%s/cgroup.controllers", dir) < 0)
+    abort ();
+  v2 = access (probe, F_OK) == 0;
+  for (; specs && *specs; specs++)
+    {
+      const char *colon = strchr (*specs, ':');
+      if (colon == NULL)
+        {
+          any = *specs;
+          continue;
+        }
+      cleanup_free char *ctrls = strndup (*specs, (size_t) (colon - *specs));
+      char *save = NULL;
+      for (char *c = strtok_r (ctrls, ",", &save); c && !v2; c = strtok_r (NULL, ",", &save))
+        if (dir_has_controller (dir, c))
+          return colon + 1;
+    }
+  return any;
+}
+
+static int
+check_sub_cgroup (const char *sub, struct husk_error **err)
+{
+  cleanup_free char *copy = strdup (sub);
+  char *save = NULL;
+
+  if (*sub == '\0')
+    return husk_error_set (err, 0, "invalid --cgroup argument: empty path");
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    if (strcmp (c, "..") == 0)
+      return husk_error_set (err, 0, "invalid --cgroup argument `%s`: must stay inside the "
+                                     "container's cgroup", sub);
+  return 0;
+}
+
+static int
+cgroup_targets (struct exec_ctx *x, struct husk_error **err)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
+    {
+      const char *c = strchr (x->o->cgroups[i], ':');
+      if (check_sub_cgroup (c ? c + 1 : x->o->cgroups[i], err) < 0)
+        return -1;
+    }
+  while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
+    n++;
+  x->cgroup_procs = calloc (n + 1, sizeof (char *));
+  if (x->cgroup_procs == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *dir = x->st->cgroup_dirs[i];
+      const char *sub = sub_cgroup_for (dir, x->o->cgroups);
+      cleanup_free char *target = NULL;
+      struct stat sb;
+
+      if (asprintf (&target, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "") < 0)
+        abort ();
+      if (stat (target, &sb) < 0 || !S_ISDIR (sb.st_mode))
+        return husk_error_set (err, errno ? errno : ENOTDIR, "cgroup `%s`", target);
+      if (asprintf (&x->cgroup_procs[i], "%s/cgroup.procs", target) < 0)
+        abort ();
+    }
+  return 0;
+}
+
+static int
+connect_console (struct exec_ctx *x, struct husk_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  const char *path = x->o->console_socket;
+  int sv[2];
+
+  if (!x->config->process->terminal)
+    {
+      if (path)
+        return husk_error_set (err, 0, "cannot use console socket if the process has no tty");
+      return 0;
+    }
+  if (path == NULL)
+    {
+      if (x->o->detach)
+        return husk_error_set (err, 0, "cannot allocate tty if husk will detach without "
+                                       "setting console socket");
+      /* In the foreground husk holds the pty itself, as `run` does. */
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return husk_error_set (err, errno, "socketpair");
+      x->pty_peer = sv[0];
+      x->console_fd = sv[1];
+      return 0;
+    }
+  if (strlen (path) >= sizeof addr.sun_path)
+    return husk_error_set (err, ENAMETOOLONG, "console socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  x->console_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (x->console_fd < 0)
+    return husk_error_set (err, errno, "socket");
+  if (connect (x->console_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return husk_error_set (err, errno, "connect to console socket `%s`", path);
+  return 0;
+}
+
+/* The init's /proc directory, checked to be the init (pid + start time) once
+ * opened: everything opened through it afterwards belongs to that process. */
+static int
+open_init (struct exec_ctx *x, struct husk_error **err)
+{
+  char path[64];
+
+  snprintf (path, sizeof path, "/proc/%d", (int) x->st->pid);
+  x->proc_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (x->proc_fd < 0 || husk_exec_proc_start_time (x->proc_fd) != x->st->start_time)
+    return husk_error_set (err, 0, "cannot exec in a stopped container");
+  /* A zombie init (killed, not yet reaped) has no namespaces left to join. */
+  char state = husk_proc_state (x->st->pid);
+  if (state == 'Z' || state == 'X' || state == 0)
+    return husk_error_set (err, 0, "cannot exec in a stopped container");
+  return husk_exec_open_namespaces (x->proc_fd, x->ns_fds, err);
+}
+
+static int
+check_status (struct exec_ctx *x, struct husk_error **err)
+{
+  enum husk_status status;
+
+  if (husk_container_load (x->o->root, x->o->id, &x->st, &status, err) < 0)
+    return -1;
+  if (status == HUSK_STATUS_STOPPED)
+    return husk_error_set (err, 0, "cannot exec in a stopped container");
+  if (status == HUSK_STATUS_PAUSED && !x->o->ignore_paused)
+    return husk_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused "
+                                   "to override)");
+  return 0;
+}
+
+static void
+kill_and_reap (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+/* exec 2, and 2a: the seccomp agent gets the listener of this process too. */
+static int
+wait_exec (struct exec_ctx *x, struct husk_error **err)
+{
+  const struct oci_seccomp *sc = x->config->linux_ ? x->config->linux_->seccomp : NULL;
+  int r, listener = -1;
+
+  while ((r = husk_exec_wait_exec (x->sync_fd, &listener, err)) == 1)
+    {
+      cleanup_free char *json = husk_state_oci_json (x->st, HUSK_STATUS_RUNNING);
+      r = sc ? husk_seccomp_send_listener (sc, listener, x->pid, json, err) : 0;
+      close (listener);
+      listener = -1;
+      if (r < 0)
+        return -1;
+    }
+  return r;
+}
+
+/* Fork the joiner and follow the protocol of linux/exec.h. */
+static int
+spawn (struct exec_ctx *x, struct husk_error **err)
+{
+  struct husk_exec_spawn s = {
+    .config = x->config, .process = x->config->process, .id = x->o->id,
+    .cgroup_procs = x->cgroup_procs, .console_fd = x->console_fd,
+    .preserve_fds = x->o->preserve_fds,
+  };
+  struct husk_sync_msg m;
+  int sv[2];
+
+  memcpy (s.ns_fds, x->ns_fds, sizeof s.ns_fds);
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error_set (err, errno, "socketpair");
+  x->sync_fd = sv[0];
+  s.sync_fd = sv[1];
+  /* Ours, not the children's: the joiner closes them first. */
+  int n = 0, mine[] = { sv[0], x->pty_peer, x->proc_fd };
+  for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++)
+    if (mine[i] >= 0)
+      s.close_fds[n++] = mine[i];
+  s.close_fds[n] = -1;
+  /* The process is the joiner's child; as a subreaper we inherit it when the
+   * joiner exits, so that we can wait for it. */
+  prctl (PR_SET_CHILD_SUBREAPER, 1);
+  x->joiner = husk_exec_spawn (&s, err);
+  close (sv[1]);
+  if (x->joiner < 0)
+    {
+      x->joiner = 0;
+      return -1;
+    }
+  if (husk_sync_expect (x->sync_fd, HUSK_SYNC_PID, &m, "joining the container", err) < 0) /* exec 1 */
+    return -1;
+  free (m.text);
+  x->pid = (pid_t) m.value;
+  while (waitpid (x->joiner, NULL, 0) < 0 && errno == EINTR)
+    ;
+  x->joiner = 0;
+  /* The process's own orphans go to the container's init (they are in its pid
+   * namespace); nothing else is ours to reap. */
+  prctl (PR_SET_CHILD_SUBREAPER, 0);
+  x->pidfd = (int) syscall (SYS_pidfd_open, x->pid, 0);
+  return wait_exec (x, err);
+}
+
+static int
+write_pid_file (struct exec_ctx *x, struct husk_error **err)
+{
+  char buf[32];
+
+  if (x->o->pid_file == NULL)
+    return 0;
+  snprintf (buf, sizeof buf, "%d", (int) x->pid);
+  if (husk_write_file_atomic (x->o->pid_file, buf, strlen (buf), 0644, err) < 0)
+    return husk_error_wrap (err, "write pid file");
+  return 0;
+}
+
+/* --- the foreground: forward signals, proxy the pty, wait on the pidfd ------ */
+
+/* The process sent its pty master before its execve, so it is already queued. */
+static int
+recv_master (int sock)
+{
+  char buf[256], cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { buf, sizeof buf };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                      .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cm;
+  int fd = -1;
+
+  if (recvmsg (sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+    return -1;
+  cm = CMSG_FIRSTHDR (&m);
+  if (cm && cm->cmsg_type == SCM_RIGHTS)
+    memcpy (&fd, CMSG_DATA (cm), sizeof (int));
+  return fd;
+}
+
+static void
+copy_winsize (int master)
+{
+  struct winsize ws;
+
+  if (master >= 0 && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    ioctl (master, TIOCSWINSZ, &ws);
+}
+
+/* Copy what is readable from one fd to the other; false at end of input. */
+static bool
+pump (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof buf);
+
+  if (n <= 0)
+    return n < 0 && errno == EINTR;
+  for (ssize_t off = 0; off < n;)
+    {
+      ssize_t w = write (to, buf + off, (size_t) (n - off));
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        break;
+      off += w;
+    }
+  return true;
+}
+
+static void
+forward_signal (int sfd, int pidfd, pid_t pid, int master)
+{
+  struct signalfd_siginfo si;
+
+  if (read (sfd, &si, sizeof si) != sizeof si || si.ssi_signo == SIGCHLD)
+    return;
+  if (si.ssi_signo == SIGWINCH && master >= 0)
+    copy_winsize (master);
+  else if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0) < 0)
+    kill (pid, (int) si.ssi_signo);
+}
+
+static int
+reap (pid_t pid, int pidfd, int *status, struct husk_error **err)
+{
+  siginfo_t si = { 0 };
+  int r;
+
+  do
+    r = pidfd >= 0 ? waitid ((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED)
+                   : waitid (P_PID, (id_t) pid, &si, WEXITED);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return husk_error_set (err, errno, "wait for the exec'd process %d", (int) pid);
+  *status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+  return 0;
+}
+
+static bool
+exited (pid_t pid, int pidfd, const struct pollfd *p, int r)
+{
+  siginfo_t si = { 0 };
+
+  if (pidfd >= 0)
+    return r > 0 && (p->revents & POLLIN);
+  /* Without a pidfd (Linux < 5.3): look every 100 ms, without reaping. */
+  return waitid (P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+static int
+wait_foreground (pid_t pid, int pidfd, int master, int *status, struct husk_error **err)
+{
+  struct termios saved, raw;
+  bool restore = false, in_open = master >= 0, out_open = master >= 0, done = false;
+  cleanup_close int sfd = -1;
+  sigset_t all;
+
+  sigfillset (&all);
+  sfd = signalfd (-1, &all, SFD_CLOEXEC);
+  if (sfd < 0)
+    return husk_error_set (err, errno, "signalfd");
+  if (master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
+    {
+      raw = saved;
+      cfmakeraw (&raw);
+      restore = tcsetattr (0, TCSANOW, &raw) == 0;
+      copy_winsize (master);
+    }
+  /* Until the process is gone, then what is left of its output. */
+  while (!done || out_open)
+    {
+      struct pollfd p[4] = { { sfd, POLLIN, 0 }, { pidfd, POLLIN, 0 },
+                             { in_open ? 0 : -1, POLLIN, 0 }, { out_open ? master : -1, POLLIN, 0 } };
+      if (done)
+        p[1].fd = -1;
+      int r = poll (p, 4, done ? 100 : (pidfd < 0 ? 100 : -1));
+      if (r <= 0 && done)
+        break;
+      if (r > 0 && (p[0].revents & POLLIN))
+        forward_signal (sfd, pidfd, pid, master);
+      if (r > 0 && (p[2].revents & (POLLIN | POLLHUP)))
+        in_open = pump (0, master);
+      if (r > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))
+        out_open = pump (master, 1);
+      if (!done && exited (pid, pidfd, &p[1], r))
+        {
+          if (reap (pid, pidfd, status, err) < 0)
+            break;
+          done = true;
+        }
+    }
+  if (restore)
+    tcsetattr (0, TCSANOW, &saved);
+  return done ? 0 : -1;
+}
+
+static void
+exec_free (struct exec_ctx *x)
+{
+  kill_and_reap (x->joiner);
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    if (x->ns_fds[t] >= 0)
+      close (x->ns_fds[t]);
+  int fds[] = { x->proc_fd, x->console_fd, x->pty_peer, x->sync_fd, x->pidfd };
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  strv_free (x->cgroup_procs);
+  oci_config_free (x->config);
+  husk_state_free (x->st);
+}
+
+int
+husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_error **err)
+{
+  struct exec_ctx x = { .o = o, .proc_fd = -1, .console_fd = -1, .pty_peer = -1,
+                        .sync_fd = -1, .pidfd = -1 };
+  sigset_t all, old;
+  int ret = -1, master = -1;
+
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    x.ns_fds[t] = -1;
+  /* Blocked before the fork so that no signal meant for the process is lost;
+   * the joiner unblocks them for itself and the process. */
+  sigfillset (&all);
+  sigprocmask (SIG_BLOCK, &all, &old);
+  if (check_status (&x, err) < 0 || load_process (&x, err) < 0 || connect_console (&x, err) < 0
+      || cgroup_targets (&x, err) < 0 || open_init (&x, err) < 0)
+    goto out;
+  if (spawn (&x, err) < 0)
+    {
+      kill_and_reap (x.pid);
+      goto out;
+    }
+  if (x.pty_peer >= 0)
+    master = recv_master (x.pty_peer);
+  if (write_pid_file (&x, err) < 0)
+    {
+      kill_and_reap (x.pid);
+      goto out;
+    }
+  *status = 0;
+  ret = 0;
+  if (!o->detach)
+    ret = wait_foreground (x.pid, x.pidfd, master, status, err);
+out:
+  if (master >= 0)
+    close (master);
+  exec_free (&x);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return ret;
+}

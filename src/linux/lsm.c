@@ -1,0 +1,198 @@
+/* AppArmor and SELinux labels for the container process.  The detection follows
+ * runc: AppArmor is enabled when securityfs has it and the module parameter says
+ * Y (libcontainer/apparmor); SELinux when selinuxfs is mounted and the current
+ * label is not "kernel" (go-selinux GetEnabled). */
+#define _GNU_SOURCE
+#include "linux/lsm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SELINUX_MAGIC 0xf97cff8c
+#define PROC_ROOT_INO 1
+
+static int apparmor_state = -1;
+static int selinux_state = -1;
+
+static bool
+read_first_line (const char *path, char *buf, size_t size)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0)
+    return false;
+  n = read (fd, buf, size - 1);
+  close (fd);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  buf[strcspn (buf, "\n")] = '\0';
+  return true;
+}
+
+bool
+husk_apparmor_enabled (void)
+{
+  char buf[8];
+  struct stat st;
+
+  if (apparmor_state < 0)
+    apparmor_state = stat ("/sys/kernel/security/apparmor", &st) == 0
+                     && read_first_line ("/sys/module/apparmor/parameters/enabled", buf, sizeof buf)
+                     && buf[0] == 'Y';
+  return apparmor_state;
+}
+
+bool
+husk_selinux_enabled (void)
+{
+  char buf[256];
+  struct statfs sfs;
+
+  if (selinux_state < 0)
+    selinux_state = statfs ("/sys/fs/selinux", &sfs) == 0 && (unsigned long) sfs.f_type == SELINUX_MAGIC
+                    && read_first_line ("/proc/thread-self/attr/current", buf, sizeof buf)
+                    && strcmp (buf, "kernel") != 0;
+  return selinux_state;
+}
+
+static bool
+is_procfs (int fd)
+{
+  struct statfs sfs;
+  return fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* Open thread-self/attr/<attr> below procfd for writing.  procfd must be the root
+ * of a procfs; the lookup may cross no mount (something bind-mounted over an attr
+ * file would be another filesystem) and follow no magic link; the file opened
+ * must be on procfs as well. */
+static int
+open_attr (int procfd, const char *attr, struct husk_error **err)
+{
+  struct open_how how = { .flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+                          .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS };
+  char path[64];
+  struct stat st;
+  int fd;
+
+  if (!is_procfs (procfd) || fstat (procfd, &st) < 0 || st.st_ino != PROC_ROOT_INO)
+    return husk_error_set (err, EXDEV, "/proc opened before pivot_root is not the root of a procfs");
+  snprintf (path, sizeof path, "thread-self/attr/%s", attr);
+  fd = (int) syscall (SYS_openat2, procfd, path, &how, sizeof how);
+  /* Before Linux 5.6: a plain lookup, still checked below. */
+  if (fd < 0 && errno == ENOSYS)
+    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return husk_error_set (err, errno, "open /proc/%s", path);
+  if (!is_procfs (fd))
+    {
+      close (fd);
+      return husk_error_set (err, EXDEV, "/proc/%s is not on procfs", path);
+    }
+  return fd;
+}
+
+static int
+write_attr (int procfd, const char *attr, const char *value, struct husk_error **err)
+{
+  cleanup_close int fd = open_attr (procfd, attr, err);
+  size_t len = strlen (value);
+  ssize_t n;
+
+  if (fd < 0)
+    return -1;
+  do
+    n = write (fd, value, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return husk_error_set (err, errno, "write \"%s\" to /proc/thread-self/attr/%s", value, attr);
+  if ((size_t) n != len)
+    return husk_error_set (err, EIO, "short write to /proc/thread-self/attr/%s", attr);
+  return 0;
+}
+
+int
+husk_lsm_prepare (const struct oci_config *c, int procfd, struct husk_error **err)
+{
+  const struct oci_process *p = c->process;
+  const char *mount_label = c->linux_ ? c->linux_->mount_label : NULL;
+
+  if (p->apparmor_profile && p->apparmor_profile[0] && !husk_apparmor_enabled ())
+    husk_debug ("apparmor is not enabled on this host: process.apparmorProfile \"%s\" is ignored",
+                p->apparmor_profile);
+  /* runc's validator refuses this rather than run the process unconfined. */
+  if (p->selinux_label && p->selinux_label[0] && !husk_selinux_enabled ())
+    return husk_error_set (err, 0,
+                           "selinux label is specified in config, but selinux is disabled or not supported");
+  if (mount_label && mount_label[0] && !husk_selinux_enabled ())
+    husk_debug ("selinux is not enabled on this host: linux.mountLabel \"%s\" is ignored", mount_label);
+  return 0;
+}
+
+static int
+apply_apparmor (const char *profile, int procfd, struct husk_error **err)
+{
+  cleanup_free char *value = NULL;
+  struct husk_error *e = NULL;
+
+  if (asprintf (&value, "exec %s", profile) < 0)
+    abort ();
+  /* Linux 5.8+ has the per-LSM directory; older kernels only the shared file. */
+  if (write_attr (procfd, "apparmor/exec", value, &e) == 0)
+    return 0;
+  if (e->errnum != ENOENT)
+    {
+      *err = e;
+      return husk_error_wrap (err, "apply apparmor profile \"%s\"", profile);
+    }
+  husk_error_release (&e);
+  if (write_attr (procfd, "exec", value, err) < 0)
+    return husk_error_wrap (err, "apply apparmor profile \"%s\"", profile);
+  return 0;
+}
+
+int
+husk_lsm_apply (const struct oci_config *c, int procfd, struct husk_error **err)
+{
+  const struct oci_process *p = c->process;
+
+  /* Both take effect at our execve: until then the init keeps its label. */
+  if (p->apparmor_profile && p->apparmor_profile[0] && husk_apparmor_enabled ()
+      && apply_apparmor (p->apparmor_profile, procfd, err) < 0)
+    return -1;
+  if (p->selinux_label && p->selinux_label[0] && husk_selinux_enabled ())
+    {
+      /* keycreate first, as runc: the session keyring joined next gets the label. */
+      if (write_attr (procfd, "keycreate", p->selinux_label, err) < 0
+          || write_attr (procfd, "exec", p->selinux_label, err) < 0)
+        return husk_error_wrap (err, "set selinux label \"%s\"", p->selinux_label);
+    }
+  return 0;
+}
+
+char *
+husk_lsm_mount_data (const struct oci_config *c, const char *data)
+{
+  const char *label = c->linux_ ? c->linux_->mount_label : NULL;
+  char *out;
+
+  if (label == NULL || label[0] == '\0' || !husk_selinux_enabled ())
+    return NULL;
+  if (asprintf (&out, "%s%scontext=\"%s\"", data ? data : "", data && data[0] ? "," : "", label) < 0)
+    abort ();
+  return out;
+}

@@ -1,0 +1,416 @@
+/* process.scheduler, process.ioPriority, linux.personality, linux.memoryPolicy and
+ * CPU affinity.  The checks follow runc's libcontainer/configs/validate
+ * (scheduler, ioPriority, memoryPolicy) and its specconv (lists, personality). */
+#define _GNU_SOURCE
+#include "linux/sched.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+/* runc's configs.MaxCPU: a sanity limit for CPU and node ids. */
+#define MAX_ID (64 * 1024)
+#define LONG_BITS (sizeof (unsigned long) * CHAR_BIT)
+
+/* struct sched_attr of linux/sched/types.h (SCHED_ATTR_SIZE_VER1): glibc before
+ * 2.41 has no declaration. */
+struct husk_sched_attr
+{
+  uint32_t size;
+  uint32_t sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime;
+  uint64_t sched_deadline;
+  uint64_t sched_period;
+  uint32_t sched_util_min;
+  uint32_t sched_util_max;
+};
+
+struct name_value
+{
+  const char *name;
+  unsigned long value;
+};
+
+/* Kernel values; the parser already limited the names to these. */
+static const struct name_value sched_policies[] = {
+  { "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },      { "SCHED_BATCH", 3 },
+  { "SCHED_ISO", 4 },   { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 }, { NULL, 0 },
+};
+static const struct name_value sched_flags[] = {
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
+  { "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 }, { NULL, 0 },
+};
+static const struct name_value ioprio_classes[] = {
+  { "IOPRIO_CLASS_RT", 1 }, { "IOPRIO_CLASS_BE", 2 }, { "IOPRIO_CLASS_IDLE", 3 }, { NULL, 0 },
+};
+static const struct name_value mpol_modes[] = {
+  { "MPOL_DEFAULT", 0 },        { "MPOL_PREFERRED", 1 },           { "MPOL_BIND", 2 },
+  { "MPOL_INTERLEAVE", 3 },     { "MPOL_LOCAL", 4 },               { "MPOL_PREFERRED_MANY", 5 },
+  { "MPOL_WEIGHTED_INTERLEAVE", 6 }, { NULL, 0 },
+};
+static const struct name_value mpol_flags[] = {
+  { "MPOL_F_STATIC_NODES", 1 << 15 },
+  { "MPOL_F_RELATIVE_NODES", 1 << 14 },
+  { "MPOL_F_NUMA_BALANCING", 1 << 13 },
+  { NULL, 0 },
+};
+
+static int
+lookup (const struct name_value *t, const char *name, unsigned long *value)
+{
+  for (; t->name; t++)
+    if (strcmp (t->name, name) == 0)
+      {
+        *value = t->value;
+        return 0;
+      }
+  return -1;
+}
+
+/* ---- lists ---- */
+
+static int
+parse_id (const char *s, size_t len, unsigned *id)
+{
+  char buf[16];
+  char *end;
+  unsigned long v;
+
+  while (len && (*s == ' ' || *s == '\t'))
+    s++, len--;
+  while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+    len--;
+  if (len == 0 || len >= sizeof buf || strspn (s, "0123456789") < len)
+    return -1;
+  memcpy (buf, s, len);
+  buf[len] = '\0';
+  v = strtoul (buf, &end, 10);
+  if (v > MAX_ID)
+    return -1;
+  *id = (unsigned) v;
+  return 0;
+}
+
+static void
+bitmask_set_range (struct husk_bitmask *m, unsigned lo, unsigned hi)
+{
+  size_t need = (hi / LONG_BITS + 1) * sizeof (unsigned long);
+
+  if (need > m->bytes)
+    {
+      unsigned long *b = realloc (m->bits, need);
+      if (b == NULL)
+        abort ();
+      memset ((char *) b + m->bytes, 0, need - m->bytes);
+      m->bits = b;
+      m->bytes = need;
+    }
+  for (unsigned i = lo; i <= hi; i++)
+    m->bits[i / LONG_BITS] |= 1UL << (i % LONG_BITS);
+  if (hi + 1 > m->nbits)
+    m->nbits = hi + 1;
+}
+
+int
+husk_bitmask_parse (const char *list, struct husk_bitmask *m, struct husk_error **err)
+{
+  const char *p = list;
+
+  memset (m, 0, sizeof *m);
+  while (*p)
+    {
+      size_t n = strcspn (p, ",");
+      const char *dash = memchr (p, '-', n);
+      unsigned lo, hi;
+
+      /* Empty elements ("0,,1", a trailing comma) are allowed, as in runc. */
+      if (strspn (p, " \t") < n)
+        {
+          if (parse_id (p, dash ? (size_t) (dash - p) : n, &lo) < 0
+              || (dash && parse_id (dash + 1, n - (size_t) (dash - p) - 1, &hi) < 0))
+            {
+              husk_bitmask_free (m);
+              return husk_error_set (err, 0, "invalid element \"%.*s\" (ids are 0-%d)", (int) n, p,
+                                     MAX_ID);
+            }
+          if (!dash)
+            hi = lo;
+          if (lo > hi)
+            {
+              husk_bitmask_free (m);
+              return husk_error_set (err, 0, "invalid range \"%.*s\"", (int) n, p);
+            }
+          bitmask_set_range (m, lo, hi);
+        }
+      p += n;
+      if (*p == ',')
+        p++;
+    }
+  return 0;
+}
+
+void
+husk_bitmask_free (struct husk_bitmask *m)
+{
+  free (m->bits);
+  memset (m, 0, sizeof *m);
+}
+
+/* ---- scheduler ---- */
+
+static int
+check_scheduler (const struct oci_scheduler *s, struct husk_error **err)
+{
+  bool nice_policy = strcmp (s->policy, "SCHED_OTHER") == 0 || strcmp (s->policy, "SCHED_BATCH") == 0;
+  bool rt = strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0;
+
+  if (nice_policy && (s->nice < -20 || s->nice > 19))
+    return husk_error_set (err, 0,
+                           "config.json: process.scheduler.nice: invalid nice %lld when the policy is %s (-20..19)",
+                           (long long) s->nice, s->policy);
+  if (s->priority != 0 && !rt)
+    return husk_error_set (err, 0,
+                           "config.json: process.scheduler.priority: can only be specified for SCHED_FIFO or SCHED_RR, not %s",
+                           s->policy);
+  if (strcmp (s->policy, "SCHED_DEADLINE") != 0 && (s->runtime || s->deadline || s->period))
+    return husk_error_set (err, 0,
+                           "config.json: process.scheduler: runtime/deadline/period can only be specified for SCHED_DEADLINE");
+  return 0;
+}
+
+static int
+apply_scheduler (const struct oci_config *c, struct husk_error **err)
+{
+  const struct oci_scheduler *s = c->process->scheduler;
+  struct husk_sched_attr attr = { .size = sizeof attr };
+  const struct oci_resources *r = c->linux_ ? c->linux_->resources : NULL;
+  unsigned long v;
+
+  if (s == NULL)
+    return 0;
+  if (check_scheduler (s, err) < 0)
+    return -1;
+  if (lookup (sched_policies, s->policy, &v) < 0)
+    return husk_error_set (err, 0, "config.json: process.scheduler.policy: unknown \"%s\"", s->policy);
+  attr.sched_policy = (uint32_t) v;
+  for (char **f = s->flags; f && *f; f++)
+    {
+      if (lookup (sched_flags, *f, &v) < 0)
+        return husk_error_set (err, 0, "config.json: process.scheduler.flags: unknown \"%s\"", *f);
+      attr.sched_flags |= v;
+    }
+  attr.sched_nice = (int32_t) s->nice;
+  attr.sched_priority = (uint32_t) s->priority;
+  attr.sched_runtime = s->runtime;
+  attr.sched_deadline = s->deadline;
+  attr.sched_period = s->period;
+  /* pid 0: the calling thread, which is the whole init (single-threaded). */
+  if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+    {
+      /* runc's hint: SCHED_DEADLINE needs the whole root domain, which a
+       * restricted cpuset denies with EPERM. */
+      if (errno == EPERM && r && r->cpu && r->cpu->cpus && r->cpu->cpus[0])
+        return husk_error_set (err, errno,
+                               "sched_setattr %s: the scheduler cannot be used together with linux.resources.cpu.cpus",
+                               s->policy);
+      /* With RT group scheduling, a cgroup has no realtime budget unless given. */
+      if (errno == EPERM && (strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0))
+        return husk_error_set (err, errno,
+                               "sched_setattr %s (the container's cpu cgroup may have no realtime budget: cpu.rt_runtime_us)",
+                               s->policy);
+      return husk_error_set (err, errno, "sched_setattr %s", s->policy);
+    }
+  husk_debug ("scheduler: %s nice %lld priority %d", s->policy, (long long) s->nice, s->priority);
+  return 0;
+}
+
+/* ---- ioPriority ---- */
+
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_SHIFT 13
+
+static int
+apply_io_priority (const struct oci_process *p, struct husk_error **err)
+{
+  const struct oci_io_priority *io = p->io_priority;
+  unsigned long klass;
+
+  if (io == NULL)
+    return 0;
+  if (io->priority < 0 || io->priority > 7)
+    return husk_error_set (err, 0, "config.json: process.ioPriority.priority: invalid priority %d (0..7)",
+                           io->priority);
+  if (lookup (ioprio_classes, io->klass, &klass) < 0)
+    return husk_error_set (err, 0, "config.json: process.ioPriority.class: invalid class \"%s\"",
+                           io->klass);
+  /* runc sets it for its process group; the init is alone in its group after
+   * setsid(), so the process itself is the same thing, said plainly. */
+  if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+               (int) (klass << IOPRIO_CLASS_SHIFT) | io->priority)
+      < 0)
+    return husk_error_set (err, errno, "ioprio_set %s %d", io->klass, io->priority);
+  return 0;
+}
+
+/* ---- personality ---- */
+
+static int
+apply_personality (const struct oci_linux *l, struct husk_error **err)
+{
+  const struct oci_personality *pe = l ? l->personality : NULL;
+  unsigned long domain;
+
+  if (pe == NULL)
+    return 0;
+  /* The spec defines no flag values yet; runc warns and ignores them. */
+  if (pe->flags && pe->flags[0])
+    husk_warn ("ignoring unsupported personality flags (linux.personality.flags): the spec defines none");
+  domain = strcmp (pe->domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+  if (personality (domain) < 0)
+    return husk_error_set (err, errno, "personality %s", pe->domain);
+  return 0;
+}
+
+/* ---- memoryPolicy ---- */
+
+static int
+apply_memory_policy (const struct oci_linux *l, struct husk_error **err)
+{
+  const struct oci_memory_policy *mp = l ? l->memory_policy : NULL;
+  struct husk_bitmask nodes;
+  unsigned long mode, flag, flags = 0;
+  long r;
+
+  if (mp == NULL)
+    return 0;
+  if (lookup (mpol_modes, mp->mode, &mode) < 0)
+    return husk_error_set (err, 0, "config.json: linux.memoryPolicy.mode: invalid mode \"%s\"", mp->mode);
+  for (char **f = mp->flags; f && *f; f++)
+    {
+      if (lookup (mpol_flags, *f, &flag) < 0)
+        return husk_error_set (err, 0, "config.json: linux.memoryPolicy.flags: invalid flag \"%s\"", *f);
+      flags |= flag;
+    }
+  if (husk_bitmask_parse (mp->nodes ? mp->nodes : "", &nodes, err) < 0)
+    return husk_error_wrap (err, "config.json: linux.memoryPolicy.nodes: invalid nodes \"%s\"", mp->nodes);
+  /* runc's validator: DEFAULT and LOCAL take no nodes, PREFERRED any number,
+   * the others at least one. */
+  if ((mode == 0 || mode == 4) && nodes.nbits)
+    r = husk_error_set (err, 0, "config.json: linux.memoryPolicy.nodes: %s takes no nodes", mp->mode);
+  else if (mode != 0 && mode != 1 && mode != 4 && nodes.nbits == 0)
+    r = husk_error_set (err, 0, "config.json: linux.memoryPolicy.nodes: %s needs at least one node",
+                        mp->mode);
+  /* maxnode: the kernel reads one bit fewer than it is told (get_nodes()). */
+  else if ((r = syscall (SYS_set_mempolicy, (int) (mode | flags), nodes.bits,
+                         nodes.bytes ? nodes.bytes * CHAR_BIT + 1 : 0))
+           < 0)
+    r = husk_error_set (err, errno, "set_mempolicy %s nodes \"%s\"", mp->mode,
+                        mp->nodes ? mp->nodes : "");
+  husk_bitmask_free (&nodes);
+  return r < 0 ? -1 : 0;
+}
+
+/* ---- CPU affinity ---- */
+
+static int
+parse_affinity (const char *list, const char *field, struct husk_bitmask *m, struct husk_error **err)
+{
+  if (husk_bitmask_parse (list, m, err) < 0)
+    return husk_error_wrap (err, "config.json: process.execCPUAffinity.%s: invalid cpu list \"%s\"",
+                            field, list);
+  if (m->nbits == 0)
+    return husk_error_set (err, 0, "config.json: process.execCPUAffinity.%s: no cpus in \"%s\"", field,
+                           list);
+  return 0;
+}
+
+static int
+check_exec_affinity (const struct oci_process *p, struct husk_error **err)
+{
+  const struct oci_exec_cpu_affinity *a = p->exec_cpu_affinity;
+  struct husk_bitmask m;
+
+  if (a == NULL)
+    return 0;
+  if (a->initial && a->initial[0])
+    {
+      if (parse_affinity (a->initial, "initial", &m, err) < 0)
+        return -1;
+      husk_bitmask_free (&m);
+    }
+  if (a->final && a->final[0])
+    {
+      if (parse_affinity (a->final, "final", &m, err) < 0)
+        return -1;
+      husk_bitmask_free (&m);
+    }
+  return 0;
+}
+
+static int
+set_affinity (pid_t pid, const char *list, const char *field, struct husk_error **err)
+{
+  struct husk_bitmask m;
+  int r = 0;
+
+  if (list == NULL || list[0] == '\0')
+    return 0;
+  if (parse_affinity (list, field, &m, err) < 0)
+    return -1;
+  if (sched_setaffinity (pid, m.bytes, (cpu_set_t *) m.bits) < 0)
+    r = husk_error_set (err, errno, "set %s cpu affinity \"%s\"", field, list);
+  husk_bitmask_free (&m);
+  return r;
+}
+
+int
+husk_exec_affinity_initial (const struct oci_process *p, struct husk_error **err)
+{
+  return p->exec_cpu_affinity ? set_affinity (0, p->exec_cpu_affinity->initial, "initial", err) : 0;
+}
+
+int
+husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_error **err)
+{
+  return p->exec_cpu_affinity ? set_affinity (pid, p->exec_cpu_affinity->final, "final", err) : 0;
+}
+
+void
+husk_sched_reset_affinity (void)
+{
+  size_t bytes = MAX_ID / CHAR_BIT;
+  void *all = malloc (bytes);
+
+  if (all == NULL)
+    abort ();
+  /* Every CPU there could be, online or not: a tighter mask would keep CPUs
+   * added to the cpuset later out of reach. */
+  memset (all, 0xff, bytes);
+  if (sched_setaffinity (0, bytes, all) < 0)
+    husk_debug ("reset cpu affinity: %s", strerror (errno));
+  free (all);
+}
+
+int
+husk_sched_apply (const struct oci_config *c, struct husk_error **err)
+{
+  if (check_exec_affinity (c->process, err) < 0 || apply_scheduler (c, err) < 0
+      || apply_io_priority (c->process, err) < 0 || apply_personality (c->linux_, err) < 0
+      || apply_memory_policy (c->linux_, err) < 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,657 @@
+/* linux.seccomp with libseccomp, the way runc applies it:
+ *
+ * - actions: SCMP_ACT_KILL is KILL_THREAD; ERRNO and TRACE without errnoRet
+ *   return EPERM; a rule whose action equals the default is redundant and skipped;
+ *   a syscall name libseccomp does not know is skipped with a debug line.
+ * - args: all conditions of a rule must hold (AND), except when two of them test
+ *   the same argument, where runc adds each condition as a rule of its own (OR).
+ *   For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the expected result.
+ * - newer syscalls get ENOSYS, not the default action (add_enosys_rules()).
+ * - husk builds the BPF with libseccomp but loads it with seccomp(2) itself (as
+ *   runc's patchbpf does), so every filter flag works where the kernel has it,
+ *   whatever libseccomp's own flag attributes know.
+ *
+ * Support is checked before anything is loaded: an action needs the libseccomp
+ * API level that generates it (seccomp_api_get(), which also reflects the kernel)
+ * and the kernel's SECCOMP_GET_ACTION_AVAIL; a flag is probed the way libseccomp
+ * does, with seccomp(SECCOMP_SET_MODE_FILTER, flag, NULL): EFAULT means the kernel
+ * knows the flag, EINVAL that it does not. */
+#define _GNU_SOURCE
+#include "linux/seccomp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "linux/sync.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+#ifndef SECCOMP_RET_LOG
+#define SECCOMP_RET_LOG 0x7ffc0000U
+#endif
+
+/* How far past the highest syscall a profile names add_enosys_rules() looks for
+ * syscalls libseccomp knows.  Every table is far shorter than this. */
+#define ENOSYS_SCAN 1024
+#define MAX_ARCHS 24
+
+struct action_def
+{
+  const char *name;
+  uint32_t scmp; /* libseccomp's action (errno data added later) */
+  uint32_t kernel; /* SECCOMP_RET_* for SECCOMP_GET_ACTION_AVAIL */
+  unsigned api; /* the libseccomp API level that has it */
+  bool takes_errno;
+};
+
+static const struct action_def actions[] = {
+  { "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, 1, false },
+  { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, 1, false },
+  { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS, 3, false },
+  { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, SECCOMP_RET_TRAP, 1, false },
+  { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO (0), SECCOMP_RET_ERRNO, 1, true },
+  { "SCMP_ACT_TRACE", SCMP_ACT_TRACE (0), SECCOMP_RET_TRACE, 1, true },
+  { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, SECCOMP_RET_ALLOW, 1, false },
+  { "SCMP_ACT_LOG", SCMP_ACT_LOG, SECCOMP_RET_LOG, 3, false },
+  { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, SECCOMP_RET_USER_NOTIF, 5, false },
+};
+
+static const struct
+{
+  const char *name;
+  enum scmp_compare op;
+} operators[] = {
+  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+static const struct
+{
+  const char *name;
+  unsigned long flag;
+} filter_flags[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+};
+
+#define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
+
+static bool
+kernel_has_action (uint32_t ret)
+{
+  if (syscall (SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &ret) == 0)
+    return true;
+  /* Before Linux 4.14 there is no query, and only the original actions exist. */
+  return errno == EINVAL
+         && (ret == SECCOMP_RET_KILL_THREAD || ret == SECCOMP_RET_TRAP
+             || ret == SECCOMP_RET_ERRNO || ret == SECCOMP_RET_TRACE || ret == SECCOMP_RET_ALLOW);
+}
+
+static bool
+kernel_has_flags (unsigned long flags)
+{
+  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL) < 0 && errno == EFAULT;
+}
+
+/* `path` is the JSON path of the action, for messages. */
+static int
+resolve_action (const char *path, const char *name, bool has_errno, unsigned errno_ret,
+                uint32_t *out, struct husk_error **err)
+{
+  const struct scmp_version *v = seccomp_version ();
+
+  for (size_t i = 0; i < N_ELEMENTS (actions); i++)
+    {
+      const struct action_def *a = &actions[i];
+      if (strcmp (a->name, name) != 0)
+        continue;
+      if (seccomp_api_get () < a->api)
+        return husk_error_set (err, 0,
+                               "config.json: %s: %s needs libseccomp API level %u, libseccomp "
+                               "%u.%u.%u on this kernel has %u",
+                               path, name, a->api, v->major, v->minor, v->micro,
+                               seccomp_api_get ());
+      if (!kernel_has_action (a->kernel))
+        return husk_error_set (err, 0, "config.json: %s: %s is not supported by the kernel",
+                               path, name);
+      *out = a->scmp;
+      if (a->takes_errno)
+        {
+          /* The errno travels in the 16 data bits of the filter's return value. */
+          if (has_errno && errno_ret > 0xffff)
+            return husk_error_set (err, 0, "config.json: %s: errnoRet %u does not fit 16 bits",
+                                   path, errno_ret);
+          *out |= has_errno ? errno_ret : EPERM;
+        }
+      else if (has_errno)
+        husk_debug ("seccomp: %s: errnoRet is ignored for %s", path, name);
+      return 0;
+    }
+  /* The parser accepts only the names above. */
+  return husk_error_set (err, EINVAL, "config.json: %s: unknown seccomp action `%s`", path, name);
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's token, or 0. */
+static uint32_t
+resolve_arch (const char *name)
+{
+  char lower[32];
+  size_t i;
+
+  if (strncmp (name, "SCMP_ARCH_", 10) != 0 || strlen (name + 10) >= sizeof lower)
+    return 0;
+  for (i = 0; name[10 + i]; i++)
+    lower[i] = (char) tolower ((unsigned char) name[10 + i]);
+  lower[i] = '\0';
+  return seccomp_arch_resolve_name (lower);
+}
+
+static bool
+profile_has_notify (const struct oci_seccomp *s)
+{
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    if (strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0)
+      return true;
+  return false;
+}
+
+static int
+resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
+               struct husk_error **err)
+{
+  unsigned long flags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+
+  for (size_t i = 0; s->flags && s->flags[i]; i++)
+    {
+      unsigned long f = 0;
+      for (size_t j = 0; j < N_ELEMENTS (filter_flags); j++)
+        if (strcmp (filter_flags[j].name, s->flags[i]) == 0)
+          f = filter_flags[j].flag;
+      if (f == 0)
+        return husk_error_set (err, EINVAL, "config.json: linux.seccomp.flags[%zu]: unknown flag `%s`",
+                               i, s->flags[i]);
+      /* The kernel takes this flag only together with a listener. */
+      if (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify)
+        return husk_error_set (err, 0,
+                               "config.json: linux.seccomp.flags[%zu]: %s needs a SCMP_ACT_NOTIFY rule",
+                               i, s->flags[i]);
+      if (!kernel_has_flags (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+                                 ? f | SECCOMP_FILTER_FLAG_NEW_LISTENER
+                                 : f))
+        return husk_error_set (err, 0,
+                               "config.json: linux.seccomp.flags[%zu]: %s is not supported by the kernel",
+                               i, s->flags[i]);
+      flags |= f;
+    }
+  /* TSYNC with a listener is refused unless a failed sync is reported as ESRCH
+   * (the return value is the listener fd then, not a thread id): Linux 5.7. */
+  if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && notify)
+    {
+      flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+      if (!kernel_has_flags (flags))
+        return husk_error_set (err, 0,
+                               "config.json: linux.seccomp.flags: SECCOMP_FILTER_FLAG_TSYNC with "
+                               "SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_TSYNC_ESRCH (Linux 5.7)");
+    }
+  *out = flags;
+  return 0;
+}
+
+/* The conditions of one rule; *separate when two test the same argument. */
+static int
+resolve_args (const struct oci_seccomp_syscall *sc, size_t i, struct scmp_arg_cmp *cmps,
+              bool *separate, struct husk_error **err)
+{
+  unsigned seen = 0;
+
+  *separate = false;
+  for (size_t k = 0; k < sc->args_len; k++)
+    {
+      const struct oci_seccomp_arg *a = &sc->args[k];
+      size_t o;
+
+      if (a->index > 5)
+        return husk_error_set (err, 0,
+                               "config.json: linux.seccomp.syscalls[%zu].args[%zu].index: %u is not "
+                               "an argument index (0 to 5)",
+                               i, k, a->index);
+      for (o = 0; o < N_ELEMENTS (operators); o++)
+        if (strcmp (operators[o].name, a->op) == 0)
+          break;
+      if (o == N_ELEMENTS (operators))
+        return husk_error_set (err, EINVAL,
+                               "config.json: linux.seccomp.syscalls[%zu].args[%zu].op: unknown `%s`",
+                               i, k, a->op);
+      cmps[k] = (struct scmp_arg_cmp){ .arg = a->index, .op = operators[o].op,
+                                       .datum_a = a->value, .datum_b = a->value_two };
+      if (seen & (1U << a->index))
+        *separate = true;
+      seen |= 1U << a->index;
+    }
+  return 0;
+}
+
+/* `log_unknown`: say which names are skipped (once, not once per arch). */
+static int
+add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, size_t i,
+                   uint32_t def, bool log_unknown, struct husk_error **err)
+{
+  char path[64];
+  uint32_t act;
+  bool separate;
+  cleanup_free struct scmp_arg_cmp *cmps = calloc (sc->args_len + 1, sizeof *cmps);
+
+  if (cmps == NULL)
+    abort ();
+  snprintf (path, sizeof path, "linux.seccomp.syscalls[%zu].action", i);
+  if (resolve_action (path, sc->action, sc->has_errno_ret, sc->errno_ret, &act, err) < 0
+      || resolve_args (sc, i, cmps, &separate, err) < 0)
+    return -1;
+  if (act == def)
+    return 0; /* redundant, and libseccomp refuses it */
+  for (size_t j = 0; sc->names[j]; j++)
+    {
+      const char *name = sc->names[j];
+      int nr = seccomp_syscall_resolve_name (name), rc = 0;
+
+      if (nr == __NR_SCMP_ERROR)
+        {
+          if (log_unknown)
+            husk_debug ("seccomp: unknown syscall `%s` ignored", name);
+          continue;
+        }
+      /* The init reports to the parent with sendmsg after the filter is loaded:
+       * a notified sendmsg would wait for an agent that has no fd yet (runc
+       * refuses `write` for the same reason). */
+      if (act == SCMP_ACT_NOTIFY && strcmp (name, "sendmsg") == 0)
+        return husk_error_set (err, 0,
+                               "config.json: linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot be "
+                               "used for sendmsg, which husk needs to pass the listener",
+                               i);
+      if (sc->args_len == 0 || !separate)
+        rc = seccomp_rule_add_array (ctx, act, nr, (unsigned) sc->args_len, cmps);
+      else
+        for (size_t k = 0; k < sc->args_len && rc == 0; k++)
+          rc = seccomp_rule_add_array (ctx, act, nr, 1, &cmps[k]);
+      if (rc < 0)
+        return husk_error_set (err, -rc, "config.json: linux.seccomp.syscalls[%zu]: add a rule for `%s`",
+                               i, name);
+    }
+  return 0;
+}
+
+/* The highest number on `arch` of the syscalls the profile names, or -1. */
+static int
+highest_named (const struct oci_seccomp *s, uint32_t arch)
+{
+  int max = -1;
+
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    for (char **n = s->syscalls[i].names; *n; n++)
+      {
+        int nr = seccomp_syscall_resolve_name_arch (arch, *n);
+        if (nr > max)
+          max = nr;
+      }
+  return max;
+}
+
+static bool
+profile_names (const struct oci_seccomp *s, const char *name)
+{
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    for (char **n = s->syscalls[i].names; *n; n++)
+      if (strcmp (*n, name) == 0)
+        return true;
+  return false;
+}
+
+/* runc's -ENOSYS stub: a syscall newer than the profile must fail with ENOSYS,
+ * not with the default errno, so that a new libc falls back to the old syscall
+ * (clone3 -> clone, faccessat2 -> faccessat) instead of failing with EPERM.
+ *
+ * runc prepends BPF that returns ENOSYS for every number above the highest one the
+ * profile names, per arch.  husk gets the same result with libseccomp rules, in
+ * the filter of one arch (build_filter() merges them): it takes the highest
+ * number the profile names on that arch and adds an ENOSYS rule for every syscall
+ * libseccomp knows above it that the profile does not name.  Per arch matters:
+ * x32's table ends with x32-only entries (512-547) for old syscalls, so "newer
+ * than the profile" on x86_64 is not newer on x32.  What this does not cover:
+ * numbers libseccomp's tables do not know (a kernel newer than libseccomp) keep
+ * the default action, where runc's stub answers ENOSYS.  Not for a permissive
+ * default (ALLOW, LOG, TRACE), nor when the default already is ENOSYS, as runc. */
+static int
+add_enosys_rules (scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def,
+                  uint32_t arch, struct husk_error **err)
+{
+  int max = highest_named (s, arch);
+
+  if (def == SCMP_ACT_ALLOW || def == SCMP_ACT_LOG || (def & 0xffff0000U) == SCMP_ACT_TRACE (0)
+      || def == SCMP_ACT_ERRNO (ENOSYS) || max < 0)
+    return 0;
+  for (int nr = max + 1; nr <= max + ENOSYS_SCAN; nr++)
+    {
+      cleanup_free char *name = seccomp_syscall_resolve_num_arch (arch, nr);
+      int native, rc;
+
+      if (name == NULL || profile_names (s, name))
+        continue;
+      /* libseccomp takes the native number (or its pseudo number for a syscall
+       * the native arch lacks) and translates it by name for the filter's arch. */
+      native = seccomp_syscall_resolve_name (name);
+      if (native == __NR_SCMP_ERROR)
+        continue;
+      rc = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), native, 0);
+      if (rc < 0 && rc != -EEXIST)
+        return husk_error_set (err, -rc, "seccomp: add the ENOSYS rule for `%s`", name);
+    }
+  return 0;
+}
+
+/* The filter's architectures: the native one first, then the configured ones. */
+static int
+resolve_architectures (const struct oci_seccomp *s, uint32_t *archs, size_t *n,
+                       struct husk_error **err)
+{
+  const struct scmp_version *v = seccomp_version ();
+
+  archs[0] = seccomp_arch_native ();
+  *n = 1;
+  for (size_t i = 0; s->architectures && s->architectures[i]; i++)
+    {
+      uint32_t a = resolve_arch (s->architectures[i]);
+      bool dup = false;
+
+      if (a == 0)
+        return husk_error_set (err, 0,
+                               "config.json: linux.seccomp.architectures[%zu]: %s is not known to "
+                               "libseccomp %u.%u.%u",
+                               i, s->architectures[i], v->major, v->minor, v->micro);
+      for (size_t j = 0; j < *n; j++)
+        dup |= archs[j] == a;
+      if (!dup && *n == MAX_ARCHS)
+        return husk_error_set (err, E2BIG, "config.json: linux.seccomp.architectures: too many");
+      if (!dup)
+        archs[(*n)++] = a;
+    }
+  return 0;
+}
+
+/* The profile's rules and the ENOSYS rules, in a filter for `arch` alone. */
+static scmp_filter_ctx
+build_arch_filter (const struct oci_seccomp *s, uint32_t def, uint32_t arch,
+                   struct husk_error **err)
+{
+  scmp_filter_ctx ctx = seccomp_init (def);
+  int rc = 0;
+
+  if (ctx == NULL)
+    {
+      husk_error_set (err, EINVAL, "seccomp: create the filter");
+      return NULL;
+    }
+  if (arch != seccomp_arch_native ())
+    {
+      rc = seccomp_arch_add (ctx, arch);
+      if (rc == 0)
+        rc = seccomp_arch_remove (ctx, SCMP_ARCH_NATIVE);
+    }
+  if (rc < 0)
+    {
+      husk_error_set (err, -rc, "seccomp: add architecture 0x%x", arch);
+      goto fail;
+    }
+  /* A binary tree for long profiles (Docker's has ~350 names), as runc; not
+   * for short ones, which libseccomp <= 2.5.4 mishandles when empty. */
+  if (s->syscalls_len > 32 && seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+    husk_debug ("seccomp: binary tree optimization not available");
+  for (size_t i = 0; i < s->syscalls_len; i++)
+    if (add_syscall_rules (ctx, &s->syscalls[i], i, def, arch == seccomp_arch_native (), err) < 0)
+      goto fail;
+  if (add_enosys_rules (ctx, s, def, arch, err) < 0)
+    goto fail;
+  return ctx;
+fail:
+  seccomp_release (ctx);
+  return NULL;
+}
+
+/* One filter per architecture, merged: libseccomp adds a rule to every arch of a
+ * filter, and the ENOSYS rules differ per arch. */
+static scmp_filter_ctx
+build_filter (const struct oci_seccomp *s, struct husk_error **err)
+{
+  uint32_t def, archs[MAX_ARCHS];
+  scmp_filter_ctx ctx;
+  size_t n;
+
+  if (resolve_action ("linux.seccomp.defaultAction", s->default_action,
+                      s->has_default_errno_ret, s->default_errno_ret, &def, err)
+          < 0
+      || resolve_architectures (s, archs, &n, err) < 0)
+    return NULL;
+  ctx = build_arch_filter (s, def, archs[0], err);
+  for (size_t a = 1; ctx && a < n; a++)
+    {
+      scmp_filter_ctx more = build_arch_filter (s, def, archs[a], err);
+      int rc = more ? seccomp_merge (ctx, more) : -1;
+
+      if (rc < 0)
+        {
+          if (more)
+            {
+              husk_error_set (err, -rc, "seccomp: merge the filter of architecture 0x%x", archs[a]);
+              seccomp_release (more);
+            }
+          seccomp_release (ctx);
+          ctx = NULL;
+        }
+    }
+  return ctx;
+}
+
+/* Load the BPF libseccomp generated, with our flags.  *listener is the listener
+ * fd when flags has NEW_LISTENER, else -1. */
+static int
+load_filter (scmp_filter_ctx ctx, unsigned long flags, int *listener, struct husk_error **err)
+{
+  cleanup_close int mfd = memfd_create ("husk-seccomp", MFD_CLOEXEC);
+  cleanup_free char *bpf = NULL;
+  struct sock_fprog prog;
+  size_t len;
+  long rc;
+
+  if (mfd < 0)
+    return husk_error_set (err, errno, "seccomp: memfd_create");
+  rc = seccomp_export_bpf (ctx, mfd);
+  if (rc < 0)
+    return husk_error_set (err, (int) -rc, "seccomp: export the filter");
+  if (lseek (mfd, 0, SEEK_SET) < 0)
+    return husk_error_set (err, errno, "seccomp: rewind the filter");
+  if (husk_read_fd (mfd, &bpf, &len, err) < 0)
+    return husk_error_wrap (err, "seccomp: read the filter");
+  if (len == 0 || len % sizeof (struct sock_filter) != 0)
+    return husk_error_set (err, EPROTO, "seccomp: libseccomp exported %zu bytes of BPF", len);
+  if (len / sizeof (struct sock_filter) > BPF_MAXINSNS)
+    return husk_error_set (err, E2BIG,
+                           "seccomp: the filter has %zu instructions, the kernel takes at most %d",
+                           len / sizeof (struct sock_filter), BPF_MAXINSNS);
+  prog.len = (unsigned short) (len / sizeof (struct sock_filter));
+  prog.filter = (struct sock_filter *) bpf;
+  husk_debug ("seccomp filter flags: %lu, %u instructions", flags, prog.len);
+  rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (rc < 0 && errno == EACCES)
+    return husk_error_set (err, errno,
+                           "load the seccomp filter (without noNewPrivileges this needs CAP_SYS_ADMIN)");
+  if (rc < 0)
+    return husk_error_set (err, errno, "load the seccomp filter");
+  *listener = (flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) ? (int) rc : -1;
+  return 0;
+}
+
+int
+husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error **err)
+{
+  scmp_filter_ctx ctx;
+  unsigned long flags = 0;
+  bool notify;
+  int listener = -1, ret;
+
+  if (s == NULL)
+    return 0;
+  notify = profile_has_notify (s);
+  if (resolve_flags (s, notify, &flags, err) < 0)
+    return -1;
+  ctx = build_filter (s, err);
+  if (ctx == NULL)
+    return -1;
+  ret = load_filter (ctx, flags, &listener, err);
+  seccomp_release (ctx);
+  if (ret < 0 || listener < 0)
+    return ret;
+  /* sync 5a: the parent hands the listener to the agent.  No reply is needed: a
+   * notified syscall of ours simply waits until the agent has the fd. */
+  ret = husk_sync_send_fd (sync_fd, HUSK_SYNC_SECCOMP_FD, listener, err);
+  close (listener);
+  return ret;
+}
+
+/* Copy valid JSON without the whitespace between tokens. */
+static char *
+compact_json (const char *json)
+{
+  char *out = malloc (strlen (json) + 1), *o = out;
+  bool in_string = false;
+
+  if (out == NULL)
+    abort ();
+  for (const char *c = json; *c; c++)
+    {
+      if (in_string)
+        {
+          if (*c == '\\' && c[1])
+            *o++ = *c++;
+          else if (*c == '"')
+            in_string = false;
+        }
+      else if (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r')
+        continue;
+      else if (*c == '"')
+        in_string = true;
+      *o++ = *c;
+    }
+  *o = '\0';
+  return out;
+}
+
+/* runc's ContainerProcessState, on one line: agents written for runc read it with
+ * a 4 KiB buffer.  The OCI state document is spliced in as the last member
+ * ("state"): it is already JSON, made by husk_state_oci_json(). */
+static char *
+process_state_json (const struct oci_seccomp *s, pid_t pid, const char *state_json)
+{
+  cleanup_free char *state = compact_json (state_json);
+  static const char *const keys[] = { "ociVersion", "fds", "seccompFd", "pid", "metadata" };
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  const char *md = s->listener_metadata ? s->listener_metadata : "";
+  size_t len;
+  char *out = NULL;
+
+  if (g == NULL)
+    abort ();
+  yajl_gen_map_open (g);
+  yajl_gen_string (g, (const unsigned char *) keys[0], strlen (keys[0]));
+  yajl_gen_string (g, (const unsigned char *) HUSK_SPEC_VERSION, strlen (HUSK_SPEC_VERSION));
+  yajl_gen_string (g, (const unsigned char *) keys[1], strlen (keys[1]));
+  yajl_gen_array_open (g);
+  yajl_gen_string (g, (const unsigned char *) keys[2], strlen (keys[2]));
+  yajl_gen_array_close (g);
+  yajl_gen_string (g, (const unsigned char *) keys[3], strlen (keys[3]));
+  yajl_gen_integer (g, pid);
+  yajl_gen_string (g, (const unsigned char *) keys[4], strlen (keys[4]));
+  yajl_gen_string (g, (const unsigned char *) md, strlen (md));
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  /* buf ends with the closing brace: reopen the object for "state". */
+  if (len < 2 || asprintf (&out, "%.*s,\"state\":%s}", (int) len - 1, buf, state) < 0)
+    abort ();
+  yajl_gen_free (g);
+  return out;
+}
+
+int
+husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t pid,
+                            const char *state_json, struct husk_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_close int fd = -1;
+  cleanup_free char *msg = NULL;
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov;
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                      .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c;
+  ssize_t n;
+
+  if (strlen (s->listener_path) >= sizeof addr.sun_path)
+    return husk_error_set (err, ENAMETOOLONG, "seccomp listenerPath `%s`", s->listener_path);
+  strcpy (addr.sun_path, s->listener_path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return husk_error_set (err, errno, "socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return husk_error_set (err, errno, "connect to the seccomp agent at listenerPath `%s`",
+                           s->listener_path);
+  msg = process_state_json (s, pid, state_json);
+  iov = (struct iovec){ msg, strlen (msg) };
+  memset (&ctl, 0, sizeof ctl);
+  c = CMSG_FIRSTHDR (&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &listener_fd, sizeof (int));
+  do
+    n = sendmsg (fd, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return husk_error_set (err, errno, "send the seccomp listener to `%s`", s->listener_path);
+  if ((size_t) n != iov.iov_len)
+    return husk_error_set (err, EMSGSIZE, "send the seccomp listener to `%s`: short write",
+                           s->listener_path);
+  return 0;
+}

@@ -1,0 +1,29 @@
+/* linux.seccomp: building the filter with libseccomp, loading it, and handing a
+ * SCMP_ACT_NOTIFY listener to the agent at listenerPath.
+ *
+ * The init calls husk_seccomp_apply() as late as it can (see init.c for where and
+ * why); the parent calls husk_seccomp_send_listener() when the init reports the
+ * listener fd (HUSK_SYNC_SECCOMP_FD, see linux/sync.h). */
+#ifndef HUSK_LINUX_SECCOMP_H
+#define HUSK_LINUX_SECCOMP_H
+
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "util/error.h"
+
+/* Build and load the filter for the calling thread.  When the profile has a
+ * SCMP_ACT_NOTIFY rule, the kernel's listener fd is sent to the parent over
+ * sync_fd (HUSK_SYNC_SECCOMP_FD) and closed here.  Errors name the JSON path of
+ * what the kernel or libseccomp cannot do. */
+int husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error **err);
+
+/* The parent's half: connect to s->listener_path and send, in one message, the
+ * container process state (runc's ContainerProcessState: ociVersion, fds
+ * ["seccompFd"], pid, metadata, state) with listener_fd as SCM_RIGHTS.
+ * state_json is the OCI state document of the container.  Does not close
+ * listener_fd. */
+int husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t pid,
+                                const char *state_json, struct husk_error **err);
+
+#endif
