@@ -100,6 +100,12 @@ struct husk_mount_ctx
 int husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *m,
                       struct husk_error **err);
 
+/* ---- idmap.c ---- */
+
+/* A user namespace carrying the mount's uid/gid mappings (an fd of it), made by a
+ * short-lived child whose maps we write. */
+int husk_userns_with_maps (const struct oci_mount *m, struct husk_error **err);
+
 /* Is this mount a bind (type "bind" or a bind/rbind option)? */
 bool husk_mount_is_bind (const struct oci_mount *m);
 

@@ -18,83 +18,94 @@
 #include "linux/sched.h"
 #include "linux/sync.h"
 
-/* Stage 1: join the cgroup, then the namespaces, create the new ones, fork the
- * init.  Runs in a fresh fork of husk: single-threaded. */
-static __attribute__ ((noreturn)) void
-stage1 (const struct husk_spawn *s, bool in_cgroup)
+/* A fresh fork of husk starts clean: none of the parent's fds it must not hold
+ * (see close_fds), an empty signal mask (run blocks the signals it forwards),
+ * killed if husk dies half-way, and non-dumpable. */
+static void
+stage1_start (const struct husk_spawn *s)
 {
-  struct husk_error *err = NULL;
-  struct husk_sync_msg msg;
-  int flags = 0;
   sigset_t all;
-  pid_t child;
-  int go[2];
 
-  /* husk may have blocked signals (run forwards them): the container must not
-   * inherit a blocked mask. */
   for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
     close (s->close_fds[i]);
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
-
-  /* If husk dies half-way, stage 1 must not live on. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-
   /* Non-dumpable until the container's own exec: no process that appears inside
    * the container can ptrace us or open our /proc/PID files (exe, fds), which
    * point at the host (CVE-2019-5736 class).  Inherited by the init's fork, reset
    * by execve. */
   prctl (PR_SET_DUMPABLE, 0);
+}
+
+/* The user namespace is unshared alone and first: the others created after it
+ * are then owned by it, so the container's root has capabilities over them. */
+static int
+stage1_userns (const struct husk_spawn *s, struct husk_error **err)
+{
+  struct husk_sync_msg msg;
+
+  if (unshare (CLONE_NEWUSER) < 0)
+    return husk_error_set (err, errno, "unshare user namespace");
+  /* The maps are written by the parent: it holds the privilege in the parent
+   * namespace that writing a map needs, which we just gave up.  sync 1 */
+  if (husk_sync_send (s->sync_fd, HUSK_SYNC_USERMAP_PLS, 0, getpid (), NULL, err) < 0)
+    return -1;
+  /* sync 2 */
+  if (husk_sync_expect (s->sync_fd, HUSK_SYNC_USERMAP_ACK, &msg, "uid/gid mapping", err) < 0)
+    return -1;
+  free (msg.text);
+  /* Become the container's root, so that files created while setting up the
+   * rootfs belong to the mapped root. */
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return husk_error_set (err, errno, "setresuid to root in the user namespace");
+  return 0;
+}
+
+/* Join the cgroup and the namespaces given by path, create the new ones. */
+static int
+stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error **err)
+{
+  int flags = 0;
 
   /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
    * another task), every later process is our descendant, and a new cgroup
    * namespace created below is rooted at the container's cgroup. */
-  if (s->cgroup && !in_cgroup && husk_cgroup_enter_self (s->cgroup, &err) < 0)
-    husk_sync_fail (s->sync_fd, err);
+  if (s->cgroup && !in_cgroup && husk_cgroup_enter_self (s->cgroup, err) < 0)
+    return -1;
   /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
   husk_sched_reset_affinity ();
-
-  if (husk_ns_join (s->config, &flags, &err) < 0)
-    husk_sync_fail (s->sync_fd, err);
-
+  if (husk_ns_join (s->config, &flags, err) < 0)
+    return -1;
   if (flags & CLONE_NEWUSER)
     {
-      /* The user namespace is unshared alone and first: the others created below
-       * are then owned by it, so the container's root has capabilities over them. */
-      if (unshare (CLONE_NEWUSER) < 0)
-        {
-          husk_error_set (&err, errno, "unshare user namespace");
-          husk_sync_fail (s->sync_fd, err);
-        }
-      /* The maps are written by the parent: it holds the privilege in the parent
-       * namespace that writing a map needs, which we just gave up.  sync 1 */
-      if (husk_sync_send (s->sync_fd, HUSK_SYNC_USERMAP_PLS, 0, getpid (), NULL, &err) < 0)
-        husk_sync_fail (s->sync_fd, err);
-      /* sync 2 */
-      if (husk_sync_expect (s->sync_fd, HUSK_SYNC_USERMAP_ACK, &msg, "uid/gid mapping", &err) < 0)
-        husk_sync_fail (s->sync_fd, err);
-      free (msg.text);
-      /* Become the container's root, so that files created while setting up the
-       * rootfs belong to the mapped root. */
-      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-        {
-          husk_error_set (&err, errno, "setresuid to root in the user namespace");
-          husk_sync_fail (s->sync_fd, err);
-        }
+      if (stage1_userns (s, err) < 0)
+        return -1;
       flags &= ~CLONE_NEWUSER;
     }
-
   /* Everything else at once.  CLONE_NEWPID and CLONE_NEWTIME apply to children
-   * only, hence the fork below: the init becomes PID 1 of the new pid namespace. */
+   * only, hence the fork that follows: the init becomes PID 1 of the new pid
+   * namespace. */
   if (flags && unshare (flags) < 0)
-    {
-      husk_error_set (&err, errno, "unshare namespaces (flags 0x%x)", (unsigned) flags);
-      husk_sync_fail (s->sync_fd, err);
-    }
+    return husk_error_set (err, errno, "unshare namespaces (flags 0x%x)", (unsigned) flags);
   /* Offsets must be set before any process lives in the time namespace. */
-  if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, &err) < 0)
-    husk_sync_fail (s->sync_fd, err);
+  if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, err) < 0)
+    return -1;
+  return 0;
+}
 
+/* Stage 1: join the cgroup, then the namespaces, create the new ones, fork the
+ * init, report its pid (sync 3) and exit.  Single-threaded. */
+static __attribute__ ((noreturn)) void
+stage1 (const struct husk_spawn *s, bool in_cgroup)
+{
+  struct husk_error *err = NULL;
+  pid_t child;
+  int go[2];
+
+  stage1_start (s);
+  if (stage1_namespaces (s, in_cgroup, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
   /* The init shares the sync socket with us: it must not speak (sync 4) before
    * our PID message is queued, or the parent would read them out of order.  It
    * waits for `go` to close. */
@@ -129,7 +140,8 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
   _exit (0);
 }
 
-/* clone3's arguments (linux/sched.h, which -Isrc would shadow with ours). */
+/* clone3's arguments (as in the kernel's linux/sched.h; kept here to need no
+ * newer kernel headers than Debian's). */
 struct clone3_args
 {
   uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
