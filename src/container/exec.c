@@ -32,6 +32,7 @@
 #include "oci/config.h"
 #include "oci/process.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -455,25 +456,6 @@ write_pid_file (struct exec_ctx *x, struct husk_error **err)
 
 /* --- the foreground: forward signals, proxy the pty, wait on the pidfd ------ */
 
-/* The process sent its pty master before its execve, so it is already queued. */
-static int
-recv_master (int sock)
-{
-  char buf[256], cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { buf, sizeof buf };
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm;
-  int fd = -1;
-
-  if (recvmsg (sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
-    return -1;
-  cm = CMSG_FIRSTHDR (&m);
-  if (cm && cm->cmsg_type == SCM_RIGHTS)
-    memcpy (&fd, CMSG_DATA (cm), sizeof (int));
-  return fd;
-}
-
 static void
 copy_winsize (int master)
 {
@@ -630,7 +612,11 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
       goto out;
     }
   if (x.pty_peer >= 0)
-    master = recv_master (x.pty_peer);
+    {
+      /* The process sent it (with its pts path) before it reported ready. */
+      char name[256];
+      master = husk_recv_fd (x.pty_peer, name, sizeof name, NULL, MSG_DONTWAIT);
+    }
   if (write_pid_file (&x, err) < 0)
     {
       kill_and_reap (x.pid);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/log.h"
 
 struct run_loop
@@ -27,25 +28,6 @@ struct run_loop
   bool done;
   int status;
 };
-
-/* The init sent its pty master before it reported READY, so it is already queued. */
-static int
-recv_master (int sock)
-{
-  char buf[256], cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { buf, sizeof buf };
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm;
-  int fd = -1;
-
-  if (recvmsg (sock, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
-    return -1;
-  cm = CMSG_FIRSTHDR (&m);
-  if (cm && cm->cmsg_type == SCM_RIGHTS)
-    memcpy (&fd, CMSG_DATA (cm), sizeof (int));
-  return fd;
-}
 
 static void
 copy_winsize (int master)
@@ -172,7 +154,11 @@ husk_container_run (const struct husk_run_opts *o, int *status, struct husk_erro
   if (husk_container_create (&co, &pid, err) < 0)
     goto fail;
   if (sv[0] >= 0)
-    master = recv_master (sv[0]);
+    {
+      /* The process sent it (with its pts path) before it reported ready. */
+      char name[256];
+      master = husk_recv_fd (sv[0], name, sizeof name, NULL, MSG_DONTWAIT);
+    }
   /* Blocked before start so that no signal (SIGCHLD included) is lost; the
    * container's processes start with an empty mask (stage 1 resets it). */
   sigfillset (&set);

@@ -18,29 +18,11 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
-
-static int
-send_fd (int sock, int fd, const char *name, struct husk_error **err)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { (void *) name, strlen (name) };
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm;
-
-  memset (cbuf, 0, sizeof cbuf);
-  cm = CMSG_FIRSTHDR (&m);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof (int));
-  if (sendmsg (sock, &m, MSG_NOSIGNAL) < 0)
-    return husk_error_set (err, errno, "send pty master to the console socket");
-  return 0;
-}
+#include "util/fdpass.h"
 
 int
-husk_console_setup (const struct oci_process *p, int console_fd, struct husk_error **err)
+husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
+                    struct husk_error **err)
 {
   cleanup_close int master = -1, slave = -1;
   char pts[64];
@@ -63,7 +45,9 @@ husk_console_setup (const struct oci_process *p, int console_fd, struct husk_err
                             .ws_col = (unsigned short) p->console_size.width };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
-  /* /dev/console is the pty, as on a real system; created if the rootfs lacks it. */
+  /* The init's /dev/console is its pty, as on a real system (created if the
+   * rootfs lacks it); an exec'd process's pty is its own and leaves it alone. */
+  if (is_init)
   {
     int cfd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (cfd >= 0)
@@ -71,9 +55,14 @@ husk_console_setup (const struct oci_process *p, int console_fd, struct husk_err
     if (mount (pts, "/dev/console", NULL, MS_BIND, NULL) < 0)
       return husk_error_set (err, errno, "bind `%s` to /dev/console", pts);
   }
-  if (send_fd (console_fd, master, pts, err) < 0)
+  if (husk_send_fd (console_fd, master, pts, strlen (pts),
+                    "send pty master to the console socket", err) < 0)
     return -1;
   close (console_fd);
+  /* A controlling terminal needs a session of its own: the init made one when it
+   * started; an exec'd process makes it here. */
+  if (!is_init && setsid () < 0)
+    return husk_error_set (err, errno, "setsid");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return husk_error_set (err, errno, "set controlling terminal");
   for (int i = 0; i < 3; i++)

@@ -3,6 +3,7 @@
  * process model and the sync protocol. */
 #define _GNU_SOURCE
 #include "linux/exec.h"
+#include "linux/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,66 +134,6 @@ join_namespaces (const struct husk_exec_spawn *s, struct husk_error **err)
   return 0;
 }
 
-static int
-send_master (int sock, int master, const char *name, struct husk_error **err)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { (void *) name, strlen (name) };
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                      .msg_controllen = sizeof cbuf };
-  struct cmsghdr *cm;
-
-  memset (cbuf, 0, sizeof cbuf);
-  cm = CMSG_FIRSTHDR (&m);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &master, sizeof (int));
-  if (sendmsg (sock, &m, MSG_NOSIGNAL) < 0)
-    return husk_error_set (err, errno, "send pty master to the console socket");
-  return 0;
-}
-
-/* A pty of the container's own devpts for this process.  Unlike the init's,
- * it is not bound on /dev/console: that one belongs to the container. */
-static int
-setup_console (const struct oci_process *p, int console_fd, struct husk_error **err)
-{
-  cleanup_close int master = -1, slave = -1;
-  char pts[64];
-  int n, unlock = 0;
-
-  if (console_fd < 0)
-    return husk_error_set (err, EINVAL, "terminal requested without a console socket");
-  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0)
-    return husk_error_set (err, errno, "open /dev/ptmx");
-  if (ioctl (master, TIOCSPTLCK, &unlock) < 0 || ioctl (master, TIOCGPTN, &n) < 0)
-    return husk_error_set (err, errno, "unlock pty");
-  snprintf (pts, sizeof pts, "/dev/pts/%d", n);
-  slave = open (pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (slave < 0)
-    return husk_error_set (err, errno, "open `%s`", pts);
-  if (p->has_console_size)
-    {
-      struct winsize ws = { .ws_row = (unsigned short) p->console_size.height,
-                            .ws_col = (unsigned short) p->console_size.width };
-      ioctl (slave, TIOCSWINSZ, &ws);
-    }
-  if (send_master (console_fd, master, pts, err) < 0)
-    return -1;
-  close (console_fd);
-  /* A controlling terminal needs a session of our own. */
-  if (setsid () < 0)
-    return husk_error_set (err, errno, "setsid");
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
-    return husk_error_set (err, errno, "set controlling terminal");
-  for (int i = 0; i < 3; i++)
-    if (dup2 (slave, i) < 0)
-      return husk_error_set (err, errno, "dup2 pty to fd %d", i);
-  return 0;
-}
-
 /* Identity and privileges, in the init's order (linux/process.h), and seccomp
  * where runc's setns init puts it.  Without no_new_privs, loading the filter
  * needs CAP_SYS_ADMIN, so it goes in before the user switch and the capability
@@ -245,7 +186,7 @@ exec_process (const struct husk_exec_spawn *s, int procfd)
    * Not fatal: the kernel may lack keyrings, or a user namespace may refuse it. */
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->id) < 0)
     husk_debug ("join session keyring: %s", strerror (errno));
-  if (p->terminal && setup_console (p, s->console_fd, &err) < 0)
+  if (p->terminal && husk_console_setup (p, s->console_fd, false, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* Scheduling needs privilege (RT policies, negative nice): before the drop.
    * We are in the container's cgroup now, so the final affinity sticks. */

@@ -37,6 +37,7 @@
 
 #include "linux/sync.h"
 #include "util/cleanup.h"
+#include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -616,17 +617,7 @@ husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t 
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int fd = -1;
-  cleanup_free char *msg = NULL;
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } ctl;
-  struct iovec iov;
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                      .msg_controllen = sizeof ctl.buf };
-  struct cmsghdr *c;
-  ssize_t n;
+  cleanup_free char *msg = NULL, *what = NULL;
 
   if (strlen (s->listener_path) >= sizeof addr.sun_path)
     return husk_error_set (err, ENAMETOOLONG, "seccomp listenerPath `%s`", s->listener_path);
@@ -638,20 +629,7 @@ husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t 
     return husk_error_set (err, errno, "connect to the seccomp agent at listenerPath `%s`",
                            s->listener_path);
   msg = process_state_json (s, pid, state_json);
-  iov = (struct iovec){ msg, strlen (msg) };
-  memset (&ctl, 0, sizeof ctl);
-  c = CMSG_FIRSTHDR (&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &listener_fd, sizeof (int));
-  do
-    n = sendmsg (fd, &m, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return husk_error_set (err, errno, "send the seccomp listener to `%s`", s->listener_path);
-  if ((size_t) n != iov.iov_len)
-    return husk_error_set (err, EMSGSIZE, "send the seccomp listener to `%s`: short write",
-                           s->listener_path);
-  return 0;
+  if (asprintf (&what, "send the seccomp listener to `%s`", s->listener_path) < 0)
+    abort ();
+  return husk_send_fd (fd, listener_fd, msg, strlen (msg), what, err);
 }

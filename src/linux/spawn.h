@@ -38,7 +38,10 @@ pid_t husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err);
 /* The container init (stage 2): never returns. */
 __attribute__ ((noreturn)) void husk_init_main (const struct husk_spawn *s);
 
-/* Receive a pty master sent by husk_console_send. */
-int husk_console_setup (const struct oci_process *p, int console_fd, struct husk_error **err);
+/* A pty of the container's devpts for the calling process (its stdio and
+ * controlling terminal), the master sent over console_fd.  The init's is also
+ * bound on /dev/console; an exec'd process (is_init false) gets a new session. */
+int husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
+                        struct husk_error **err);
 
 #endif

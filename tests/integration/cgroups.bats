@@ -339,7 +339,7 @@ events_bg() {
 }
 
 @test "events --interval streams stats until the container stops" {
-	set_args sleep 1
+	set_args sleep 3
 	run_detached
 	run timeout 10 "$HUSK" --root "$ROOT" events --interval 200ms "$CID"
 	[ "$status" -eq 0 ]

@@ -203,7 +203,11 @@ marker_bundle() {
 
 @test "run prints the container's output and takes a killed init's status" {
 	set_args /bin/sh -c 'echo hello from $(hostname); exec sleep 100'
-	(sleep 1; "$HUSK" --root "$ROOT" kill "$CID" KILL) 3>&- &
+	# Kill once it runs (a fixed sleep was too short under a slow VM).
+	(for _ in $(seq 200); do
+		"$HUSK" --root "$ROOT" state "$CID" 2>/dev/null | grep -q '"running"' && break
+		sleep 0.1
+	done; "$HUSK" --root "$ROOT" kill "$CID" KILL) 3>&- &
 	run run_ctr
 	[ "$status" -eq 137 ]
 	[[ "${lines[0]}" == "hello from "* ]]

@@ -1,0 +1,69 @@
+#define _GNU_SOURCE
+#include "util/fdpass.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int
+husk_send_fd (int sock, int fd, const void *data, size_t len, const char *what,
+              struct husk_error **err)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = { (void *) data, len };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                      .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c;
+  ssize_t n;
+
+  memset (&ctl, 0, sizeof ctl);
+  c = CMSG_FIRSTHDR (&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  do
+    n = sendmsg (sock, &m, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return husk_error_set (err, errno, "%s", what);
+  if ((size_t) n != len)
+    return husk_error_set (err, EMSGSIZE, "%s: short write", what);
+  return 0;
+}
+
+int
+husk_recv_fd (int sock, void *buf, size_t len, size_t *got, int flags)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = { buf, len };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                      .msg_controllen = sizeof ctl.buf };
+  struct cmsghdr *c;
+  ssize_t n;
+  int fd = -1;
+
+  do
+    n = recvmsg (sock, &m, flags | MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return -1;
+  if (got)
+    *got = (size_t) n;
+  for (c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+        && c->cmsg_len == CMSG_LEN (sizeof (int)))
+      memcpy (&fd, CMSG_DATA (c), sizeof (int));
+  if (fd < 0)
+    errno = EBADMSG;
+  return fd;
+}
