@@ -40,6 +40,10 @@ int husk_cmd_features (const struct husk_globals *g, int argc, char **argv, stru
 /* Shared option handling: prints usage for --help and returns 1; returns -1 with
  * an error for an unknown option; 0 otherwise. */
 int husk_cmd_usage (const char *usage);
+/* For commands whose only argument is the id (and --help): 1 when the usage was
+ * printed, 0 with *id set, -1 with *err set. */
+int husk_cmd_only_id (int argc, char **argv, const char *usage, const char **id,
+                      struct husk_error **err);
 /* The single positional container id after the options. */
 int husk_cmd_id (int argc, char **argv, int optind_, const char *usage, const char **id,
                  struct husk_error **err);
