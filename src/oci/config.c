@@ -887,11 +887,11 @@ parse_tree (const char *data, size_t len, struct husk_error **err)
   return NULL;
 }
 
-struct oci_config *
-oci_config_parse (const char *data, size_t len, struct husk_error **err)
+int
+oci_json_parse_document (const char *data, size_t len, const struct json_type *t, void *dest,
+                         struct husk_error **err)
 {
   struct json_ctx ctx = { .err = err };
-  struct oci_config *c;
   yajl_val tree;
   int r;
 
@@ -899,21 +899,28 @@ oci_config_parse (const char *data, size_t len, struct husk_error **err)
     data = "", len = 0;
   tree = parse_tree (data, len, err);
   if (tree == NULL)
-    return NULL;
+    return -1;
   if (!YAJL_IS_OBJECT (tree))
     {
       husk_error_set (err, 0, "config.json: expected an object at the top level, got %s",
                       json_type_name (tree));
       yajl_tree_free (tree);
-      return NULL;
+      return -1;
     }
-  c = calloc (1, sizeof *c);
-  if (c == NULL)
-    abort ();
-  r = json_parse (&ctx, tree, c, &t_config);
+  r = json_parse (&ctx, tree, dest, t);
   json_ctx_release (&ctx);
   yajl_tree_free (tree);
-  if (r < 0)
+  return r;
+}
+
+struct oci_config *
+oci_config_parse (const char *data, size_t len, struct husk_error **err)
+{
+  struct oci_config *c = calloc (1, sizeof *c);
+
+  if (c == NULL)
+    abort ();
+  if (oci_json_parse_document (data, len, &t_config, c, err) < 0)
     {
       oci_config_free (c);
       return NULL;

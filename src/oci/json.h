@@ -123,4 +123,10 @@ yajl_val json_get (yajl_val v, const char *key);
 
 void json_ctx_release (struct json_ctx *ctx);
 
+/* Parse a whole document (a JSON object) into dest with table t: the checks of
+ * config.c (no NUL byte, a nesting limit, one-line yajl errors).  Errors read
+ * "config.json: ..."; a caller parsing another document renames the prefix. */
+int oci_json_parse_document (const char *data, size_t len, const struct json_type *t, void *dest,
+                             struct husk_error **err);
+
 #endif

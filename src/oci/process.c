@@ -2,14 +2,11 @@
 #define _GNU_SOURCE
 #include "oci/process.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_tree.h>
-
 #include "oci/json.h"
-#include "util/cleanup.h"
 
 /* Defined in oci/config.c (the "process" member of config.json). */
 extern const struct json_type t_process;
@@ -29,57 +26,14 @@ rename_document (struct husk_error **err)
   (*err)->msg = msg;
 }
 
-static yajl_val
-parse_tree (const char *data, size_t len, struct husk_error **err)
-{
-  cleanup_free char *buf = NULL;
-  char errbuf[1024] = "";
-  yajl_val tree;
-
-  if (memchr (data, '\0', len))
-    return husk_error_set (err, 0, "process.json: parse error: the document contains a NUL byte"),
-           NULL;
-  buf = malloc (len + 1);
-  if (buf == NULL)
-    return husk_error_set (err, errno, "process.json: cannot allocate %zu bytes", len + 1), NULL;
-  memcpy (buf, data, len);
-  buf[len] = '\0';
-  tree = yajl_tree_parse (buf, errbuf, sizeof errbuf);
-  if (tree == NULL)
-    {
-      errbuf[strcspn (errbuf, "\n")] = '\0';
-      husk_error_set (err, 0, "process.json: %s", *errbuf ? errbuf : "parse error");
-    }
-  return tree;
-}
-
 struct oci_process *
 oci_process_parse (const char *data, size_t len, struct husk_error **err)
 {
-  struct json_ctx ctx = { .err = err };
-  struct oci_process *p;
-  yajl_val tree;
-  int r;
+  struct oci_process *p = calloc (1, sizeof *p);
 
-  if (data == NULL)
-    data = "", len = 0;
-  tree = parse_tree (data, len, err);
-  if (tree == NULL)
-    return NULL;
-  if (!YAJL_IS_OBJECT (tree))
-    {
-      husk_error_set (err, 0, "process.json: expected an object at the top level, got %s",
-                      json_type_name (tree));
-      yajl_tree_free (tree);
-      return NULL;
-    }
-  p = calloc (1, sizeof *p);
   if (p == NULL)
     abort ();
-  r = json_parse (&ctx, tree, p, &t_process);
-  json_ctx_release (&ctx);
-  yajl_tree_free (tree);
-  if (r < 0)
+  if (oci_json_parse_document (data, len, &t_process, p, err) < 0)
     {
       rename_document (err);
       oci_process_free (p);
