@@ -57,26 +57,15 @@ struct create_ctx
 };
 
 static void
-kill_and_reap (pid_t pid)
-{
-  if (pid <= 0)
-    return;
-  kill (pid, SIGKILL);
-  /* We are a child subreaper, so the init is ours to reap once stage 1 is gone. */
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-}
-
-static void
 create_cleanup (struct create_ctx *x)
 {
   /* While the init lives, its network namespace does: a veth dies with it. */
   if (x->pid > 0)
     husk_netdev_move_out (x->config, x->pid);
-  kill_and_reap (x->pid);
+  husk_kill_and_reap (x->pid);
   if (x->pid > 0)
     husk_intelrdt_destroy (x->config, x->o->id);
-  kill_and_reap (x->stage1);
+  husk_kill_and_reap (x->stage1);
   if (x->cgroup)
     {
       husk_cgroup_destroy (x->cgroup, NULL);

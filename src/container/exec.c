@@ -365,16 +365,6 @@ check_status (struct exec_ctx *x, struct husk_error **err)
   return 0;
 }
 
-static void
-kill_and_reap (pid_t pid)
-{
-  if (pid <= 0)
-    return;
-  kill (pid, SIGKILL);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-}
-
 /* exec 2, and 2a: the seccomp agent gets the listener of this process too. */
 static int
 wait_exec (struct exec_ctx *x, struct husk_error **err)
@@ -576,7 +566,7 @@ wait_foreground (pid_t pid, int pidfd, int master, int *status, struct husk_erro
 static void
 exec_free (struct exec_ctx *x)
 {
-  kill_and_reap (x->joiner);
+  husk_kill_and_reap (x->joiner);
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (x->ns_fds[t] >= 0)
       close (x->ns_fds[t]);
@@ -608,7 +598,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
     goto out;
   if (spawn (&x, err) < 0)
     {
-      kill_and_reap (x.pid);
+      husk_kill_and_reap (x.pid);
       goto out;
     }
   if (x.pty_peer >= 0)
@@ -619,7 +609,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
     }
   if (write_pid_file (&x, err) < 0)
     {
-      kill_and_reap (x.pid);
+      husk_kill_and_reap (x.pid);
       goto out;
     }
   *status = 0;

@@ -1,6 +1,8 @@
 #ifndef HUSK_CONTAINER_INTERNAL_H
 #define HUSK_CONTAINER_INTERNAL_H
 
+#include <sys/types.h>
+
 #include "util/error.h"
 
 /* Open a state directory and take its exclusive lock (flock): one command at a
@@ -8,6 +10,9 @@
 int husk_lock_dir (const char *dir, struct husk_error **err);
 /* Remove a state directory and the files husk keeps in it. */
 void husk_remove_state_dir (const char *dir);
+/* SIGKILL a child of ours (or of a stage that exited while we are its
+ * subreaper) and reap it; nothing for pid <= 0. */
+void husk_kill_and_reap (pid_t pid);
 /* Wait until a pid (not necessarily our child) is gone; reaps it if it is ours. */
 int husk_wait_pid_gone (pid_t pid, int timeout_ms);
 

@@ -99,6 +99,16 @@ pidfd_open_ (pid_t pid)
   return (int) syscall (SYS_pidfd_open, pid, 0);
 }
 
+void
+husk_kill_and_reap (pid_t pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGKILL);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
 int
 husk_wait_pid_gone (pid_t pid, int timeout_ms)
 {
