@@ -102,7 +102,10 @@ fuzz:
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(shell $(PKG_CONFIG) --cflags yajl) \
 		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(LIBS)
 
-demo: deps $(HUSK_BIN)
+# deps first, then a new make: LIBS and the pkg-config flags are read when a make
+# starts, so the make that ran deps cannot have them on a fresh machine.
+demo: deps
+	@$(MAKE) --no-print-directory $(HUSK_BIN)
 	@contrib/demo.sh ./$(HUSK_BIN)
 
 install: $(HUSK_BIN)
