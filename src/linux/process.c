@@ -394,32 +394,74 @@ passwd_home (uid_t uid)
   return NULL;
 }
 
-static bool
-is_key (const char *kv, const char *other)
+/* An environment entry by its key (up to the first '=', or all of it) and its
+ * position, for sorting. */
+struct env_ref
 {
-  size_t klen = strcspn (kv, "=");
-  return strncmp (kv, other, klen) == 0 && (other[klen] == '=' || other[klen] == '\0');
+  const char *kv;
+  size_t klen, pos;
+};
+
+static int
+cmp_env_ref (const void *a, const void *b)
+{
+  const struct env_ref *x = a, *y = b;
+  int r = memcmp (x->kv, y->kv, x->klen < y->klen ? x->klen : y->klen);
+
+  if (r == 0 && x->klen != y->klen)
+    r = x->klen < y->klen ? -1 : 1;
+  if (r == 0)
+    r = x->pos < y->pos ? -1 : x->pos > y->pos;
+  return r;
+}
+
+/* keep[i]: env[i] is the last entry with its key.  Sorting by (key, position)
+ * makes it O(n log n): 100k entries took seconds with a pairwise scan. */
+static bool *
+last_of_each_key (char *const *env, size_t n)
+{
+  struct env_ref *refs = calloc (n ? n : 1, sizeof *refs);
+  bool *keep = calloc (n ? n : 1, sizeof *keep);
+
+  if (refs == NULL || keep == NULL)
+    {
+      free (refs);
+      free (keep);
+      return NULL;
+    }
+  for (size_t i = 0; i < n; i++)
+    refs[i] = (struct env_ref){ env[i], strcspn (env[i], "="), i };
+  qsort (refs, n, sizeof *refs, cmp_env_ref);
+  for (size_t i = 0; i < n; i++)
+    if (i + 1 == n || refs[i].klen != refs[i + 1].klen
+        || memcmp (refs[i].kv, refs[i + 1].kv, refs[i].klen) != 0)
+      keep[refs[i].pos] = true;
+  free (refs);
+  return keep;
 }
 
 char **
 husk_env_with_home (char *const *env, uid_t uid)
 {
-  size_t n = 0, i, j, out = 0;
+  size_t n = 0, i, out = 0;
   bool has_home = false;
+  cleanup_free bool *keep = NULL;
   char **res;
 
   while (env && env[n])
     n++;
+  keep = last_of_each_key (env, n);
   res = calloc (n + 2, sizeof *res);
-  if (res == NULL)
-    return NULL;
-  /* Like runc: duplicates keep their last value, an empty HOME counts as unset. */
+  if (res == NULL || keep == NULL)
+    {
+      free (res);
+      return NULL;
+    }
+  /* Like runc: duplicates keep their last value (at the place of the last
+   * one), an empty HOME counts as unset. */
   for (i = 0; i < n; i++)
     {
-      bool later = false;
-      for (j = i + 1; j < n && !later; j++)
-        later = is_key (env[i], env[j]);
-      if (later)
+      if (!keep[i])
         continue;
       if (strncmp (env[i], "HOME=", 5) == 0)
         {

@@ -27,9 +27,6 @@ _Static_assert (sizeof (uid_t) == 4 && sizeof (gid_t) == 4 && sizeof (mode_t) ==
 _Static_assert (sizeof (unsigned) == 4, "unsigned is read as uint32");
 _Static_assert (sizeof (enum oci_ns_type) == sizeof (int), "namespace type is an int");
 
-/* Nesting deeper than this is refused before yajl builds (and recursively frees) the tree. */
-#define MAX_DEPTH 256
-
 /* --- names ---------------------------------------------------------------- */
 
 static const char *const ns_names[OCI_NS_COUNT] = {
@@ -158,6 +155,21 @@ check_no_newline (struct json_ctx *ctx, const char *s, const struct json_type *t
   return 0;
 }
 
+/* hostname and domainname: at most the kernel's 64 bytes (sethostname() says
+ * EINVAL past that), and no control character.  The kernel takes any byte, but
+ * a newline in a hostname forges lines wherever it is printed or written
+ * (/etc/hosts, logs, shell prompts); RFC 1123 names have none. */
+static int
+check_uts_name (struct json_ctx *ctx, const char *s, const struct json_type *t)
+{
+  if (strlen (s) > 64)
+    return json_error (ctx, "longer than the 64 bytes the kernel takes: \"%s\"", s);
+  for (const char *p = s; *p; p++)
+    if ((unsigned char) *p < 0x20 || *p == 0x7f)
+      return json_error (ctx, "contains the control character 0x%02x", (unsigned char) *p);
+  return 0;
+}
+
 static int
 check_mem_bw_schema (struct json_ctx *ctx, const char *s, const struct json_type *t)
 {
@@ -237,6 +249,7 @@ STR_TYPE (t_cpu_list, check_cpu_list);
 STR_TYPE (t_no_newline, check_no_newline);
 STRV_TYPE (t_no_newline_v, check_no_newline);
 STR_TYPE (t_mem_bw_schema, check_mem_bw_schema);
+STR_TYPE (t_uts_name, check_uts_name);
 STR_TYPE (t_page_size, check_page_size);
 STR_TYPE (t_access, check_access);
 STR_TYPE (t_ifname, check_ifname);
@@ -291,11 +304,30 @@ static const struct json_type t_kv = { .size = sizeof (struct oci_kv), .parse = 
 #define OBJECT_TYPE(var, st, tbl, chk)                                                    \
   static const struct json_type var = { .size = sizeof (st), .fields = tbl, .check = chk }
 
+/* A uid or gid: 4294967295 is (uid_t) -1, which setresuid() and setgroups()
+ * read as "leave unchanged" or refuse: a process meant to run as nobody in
+ * particular would keep running as root. */
+static int
+parse_id (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+{
+  if (json_parse_uint (ctx, v, dest, t) < 0)
+    return -1;
+  if (*(uint32_t *) dest == UINT32_MAX)
+    return json_error (ctx, "4294967295 is not a valid %s ((%s_t) -1 means \"unchanged\" to the kernel)",
+                       t->what, t->what);
+  return 0;
+}
+
+static const struct json_type t_uid = { .size = 4, .parse = parse_id, .max = UINT32_MAX,
+                                        .what = "uid" };
+static const struct json_type t_gid = { .size = 4, .parse = parse_id, .max = UINT32_MAX,
+                                        .what = "gid" };
+
 static const struct json_field user_fields[] = {
-  JSON_FIELD ("uid", json_u32, struct oci_user, uid),
-  JSON_FIELD ("gid", json_u32, struct oci_user, gid),
+  JSON_FIELD ("uid", t_uid, struct oci_user, uid),
+  JSON_FIELD ("gid", t_gid, struct oci_user, gid),
   JSON_OPTIONAL ("umask", json_u32, struct oci_user, umask, has_umask),
-  JSON_ARRAY_OF ("additionalGids", json_u32, struct oci_user, additional_gids,
+  JSON_ARRAY_OF ("additionalGids", t_gid, struct oci_user, additional_gids,
                  additional_gids_len, false),
   JSON_FIELD ("username", json_string, struct oci_user, username),
   JSON_END,
@@ -426,11 +458,12 @@ check_id_mapping (struct json_ctx *ctx, yajl_val v, void *dest)
 {
   struct oci_id_mapping *m = dest;
 
-  /* The kernel refuses ranges that wrap around 2^32. */
-  if ((uint64_t) m->container_id + m->size > (uint64_t) UINT32_MAX + 1)
-    return json_error (ctx, "containerID + size exceeds 4294967296");
-  if ((uint64_t) m->host_id + m->size > (uint64_t) UINT32_MAX + 1)
-    return json_error (ctx, "hostID + size exceeds 4294967296");
+  /* The kernel (map_write) refuses a range that reaches 4294967295, which is
+   * (uid_t) -1 and no id: say so here, with the path, rather than at write time. */
+  if ((uint64_t) m->container_id + m->size > (uint64_t) UINT32_MAX)
+    return json_error (ctx, "containerID + size exceeds 4294967295");
+  if ((uint64_t) m->host_id + m->size > (uint64_t) UINT32_MAX)
+    return json_error (ctx, "hostID + size exceeds 4294967295");
   return 0;
 }
 
@@ -811,81 +844,14 @@ static const struct json_field config_fields[] = {
   JSON_OBJECT ("root", t_root, struct oci_config, root, true),
   JSON_ARRAY_OF ("mounts", t_mount, struct oci_config, mounts, mounts_len, false),
   JSON_OBJECT ("process", t_process, struct oci_config, process, false),
-  JSON_FIELD ("hostname", json_string, struct oci_config, hostname),
-  JSON_FIELD ("domainname", json_string, struct oci_config, domainname),
+  JSON_FIELD ("hostname", t_uts_name, struct oci_config, hostname),
+  JSON_FIELD ("domainname", t_uts_name, struct oci_config, domainname),
   JSON_OBJECT ("hooks", t_hooks, struct oci_config, hooks, false),
   JSON_MAP_OF ("annotations", t_kv, struct oci_config, annotations, annotations_len),
   JSON_OBJECT ("linux", t_linux, struct oci_config, linux_, false),
   JSON_END,
 };
 OBJECT_TYPE (t_config, struct oci_config, config_fields, NULL);
-
-/* yajl builds the tree without recursion but frees it recursively: refuse
- * documents nested deeper than anything a config needs. */
-static bool
-too_deep (const char *s, size_t len)
-{
-  int depth = 0;
-  bool in_string = false;
-
-  for (size_t i = 0; i < len; i++)
-    {
-      char ch = s[i];
-      if (in_string)
-        {
-          if (ch == '\\')
-            i++;
-          else if (ch == '"')
-            in_string = false;
-        }
-      else if (ch == '"')
-        in_string = true;
-      else if (ch == '{' || ch == '[')
-        {
-          if (++depth > MAX_DEPTH)
-            return true;
-        }
-      else if (ch == '}' || ch == ']')
-        depth--;
-    }
-  return false;
-}
-
-static yajl_val
-parse_tree (const char *data, size_t len, struct husk_error **err)
-{
-  cleanup_free char *buf = NULL;
-  char errbuf[1024] = "";
-  yajl_val tree;
-  char *msg, *nl;
-
-  if (memchr (data, '\0', len))
-    return husk_error_set (err, 0, "config.json: parse error: the document contains a NUL byte"),
-           NULL;
-  if (too_deep (data, len))
-    return husk_error_set (err, 0, "config.json: parse error: nested deeper than %d levels",
-                           MAX_DEPTH),
-           NULL;
-  /* yajl_tree_parse() wants a NUL-terminated string. */
-  buf = malloc (len + 1);
-  if (buf == NULL)
-    return husk_error_set (err, errno, "config.json: cannot allocate %zu bytes", len + 1), NULL;
-  memcpy (buf, data, len);
-  buf[len] = '\0';
-  tree = yajl_tree_parse (buf, errbuf, sizeof errbuf);
-  if (tree)
-    return tree;
-  /* yajl's message is several lines (text excerpt and an arrow): keep the first. */
-  msg = errbuf;
-  if ((nl = strchr (msg, '\n')))
-    *nl = '\0';
-  if (strncmp (msg, "parse error: ", 13) == 0)
-    msg += 13;
-  for (size_t n = strlen (msg); n && (msg[n - 1] == ' ' || msg[n - 1] == '.'); n--)
-    msg[n - 1] = '\0';
-  husk_error_set (err, 0, "config.json: parse error: %s", *msg ? msg : "invalid document");
-  return NULL;
-}
 
 int
 oci_json_parse_document (const char *data, size_t len, const struct json_type *t, void *dest,
@@ -897,19 +863,19 @@ oci_json_parse_document (const char *data, size_t len, const struct json_type *t
 
   if (data == NULL)
     data = "", len = 0;
-  tree = parse_tree (data, len, err);
+  tree = json_tree_parse (data, len, err);
   if (tree == NULL)
     return -1;
   if (!YAJL_IS_OBJECT (tree))
     {
       husk_error_set (err, 0, "config.json: expected an object at the top level, got %s",
                       json_type_name (tree));
-      yajl_tree_free (tree);
+      json_tree_free (tree);
       return -1;
     }
   r = json_parse (&ctx, tree, dest, t);
   json_ctx_release (&ctx);
-  yajl_tree_free (tree);
+  json_tree_free (tree);
   return r;
 }
 

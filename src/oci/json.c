@@ -107,24 +107,74 @@ json_ctx_release (struct json_ctx *ctx)
   ctx->len = ctx->cap = 0;
 }
 
+/* Longest message and path an error keeps whole: a value quoted in the message
+ * (a 100 kB capability name) is elided in its middle, never cut at the end,
+ * where the reason may be. */
+#define ERR_MAX 1024
+
+static size_t
+utf8_back (const char *s, size_t i)
+{
+  while (i > 0 && ((unsigned char) s[i] & 0xc0) == 0x80)
+    i--;
+  return i;
+}
+
+char *
+json_elide (const char *s, size_t max)
+{
+  size_t len = strlen (s), head, tail;
+  char *r = NULL;
+
+  if (len <= max)
+    r = strdup (s);
+  else
+    {
+      head = utf8_back (s, max / 2);
+      tail = utf8_back (s, len - max / 2);
+      if (asprintf (&r, "%.*s[... %zu bytes elided ...]%s", (int) head, s, tail - head, s + tail) < 0)
+        r = NULL;
+    }
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+void
+json_elide_error (struct husk_error **err)
+{
+  char *m;
+
+  if (err == NULL || *err == NULL || strlen ((*err)->msg) <= 2 * ERR_MAX)
+    return;
+  m = json_elide ((*err)->msg, 2 * ERR_MAX);
+  free ((*err)->msg);
+  (*err)->msg = m;
+}
+
 static int
 verror (struct json_ctx *ctx, const char *fmt, va_list ap)
 {
-  char *msg = NULL;
-  if (vasprintf (&msg, fmt, ap) < 0)
+  char *raw = NULL, *msg, *path;
+
+  if (vasprintf (&raw, fmt, ap) < 0)
     abort ();
+  msg = json_elide (raw, ERR_MAX);
+  path = json_elide (ctx->path ? ctx->path : "", ERR_MAX);
+  free (raw);
   /* Keys and values come from the document: keep the message on one line. */
   for (char *p = msg; *p; p++)
     if ((unsigned char) *p < 0x20)
       *p = '?';
-  for (char *p = ctx->path; p && *p; p++)
+  for (char *p = path; *p; p++)
     if ((unsigned char) *p < 0x20)
       *p = '?';
-  if (ctx->len)
-    husk_error_set (ctx->err, 0, "config.json: %s: %s", ctx->path, msg);
+  if (*path)
+    husk_error_set (ctx->err, 0, "config.json: %s: %s", path, msg);
   else
     husk_error_set (ctx->err, 0, "config.json: %s", msg);
   free (msg);
+  free (path);
   return -1;
 }
 

@@ -123,6 +123,19 @@ yajl_val json_get (yajl_val v, const char *key);
 
 void json_ctx_release (struct json_ctx *ctx);
 
+/* The tree of a JSON text (jsontree.c): comments refused, every key and string
+ * checked (no NUL, strict UTF-8, paired surrogate escapes) with its JSON path in
+ * the error, nesting limited.  Free with json_tree_free(), not yajl_tree_free(). */
+yajl_val json_tree_parse (const char *data, size_t len, struct husk_error **err);
+void json_tree_free (yajl_val v);
+
+/* A copy of s of at most about max bytes: a longer s keeps its start and end
+ * (cut at UTF-8 boundaries) around "[... N bytes elided ...]". */
+char *json_elide (const char *s, size_t max);
+/* The same for the message of *err, so that a huge value quoted in it does not
+ * hide the reason. */
+void json_elide_error (struct husk_error **err);
+
 /* Parse a whole document (a JSON object) into dest with table t: the checks of
  * config.c (no NUL byte, a nesting limit, one-line yajl errors).  Errors read
  * "config.json: ..."; a caller parsing another document renames the prefix. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
+#include "oci/json.h"
 #include "util/cleanup.h"
 
 #define PREFIX "{\"ociVersion\":\"1.0.0\",\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":"
@@ -41,7 +42,6 @@ struct oci_resources *
 oci_resources_parse (const char *data, size_t len, struct husk_error **err)
 {
   cleanup_free char *buf = NULL, *doc = NULL;
-  char errbuf[256] = "";
   yajl_val tree;
   struct oci_config *c;
   struct oci_resources *r;
@@ -53,14 +53,14 @@ oci_resources_parse (const char *data, size_t len, struct husk_error **err)
     abort ();
   /* One complete object, so that placing it inside the wrapper cannot change
    * what the wrapper means. */
-  tree = yajl_tree_parse (buf, errbuf, sizeof errbuf);
+  tree = json_tree_parse (buf, len, err);
   if (tree == NULL)
     {
-      errbuf[strcspn (errbuf, "\n")] = '\0';
-      return husk_error_set (err, 0, "resources: %s", errbuf[0] ? errbuf : "parse error"), NULL;
+      rename_error (err);
+      return NULL;
     }
   bool is_object = YAJL_IS_OBJECT (tree);
-  yajl_tree_free (tree);
+  json_tree_free (tree);
   if (!is_object)
     return husk_error_set (err, 0, "resources: expected a JSON object"), NULL;
   if (asprintf (&doc, "%s%s%s", PREFIX, buf, SUFFIX) < 0)

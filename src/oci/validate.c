@@ -4,6 +4,7 @@
  * libcontainer/configs/validate where the spec is silent. */
 #define _GNU_SOURCE
 #include "oci/config.h"
+#include "oci/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,10 +262,27 @@ validate_seccomp (const struct oci_config *c, struct husk_error **err)
   return 0;
 }
 
+/* Without a mount namespace of its own the container shares the host's: its
+ * root is only chroot'ed into, `exec` enters no mount namespace and runs on the
+ * host's root, and mounts, maskedPaths and readonlyPaths cannot be applied
+ * without changing the host.  runc refuses masked and read-only paths without
+ * one; every container must have them (the default spec does), so refuse the
+ * config rather than run it silently weaker. */
+static int
+validate_mount_ns (const struct oci_config *c, struct husk_error **err)
+{
+  if (!has_ns (c, OCI_NS_MOUNT))
+    return husk_error_set (err, 0,
+                           "config.json: linux.namespaces: a mount namespace is required (without "
+                           "one, exec would run in the root of the host and maskedPaths and "
+                           "readonlyPaths could not apply)");
+  return 0;
+}
+
 static int (*const rules[]) (const struct oci_config *, struct husk_error **) = {
   validate_root,       validate_namespaces, validate_id_mappings, validate_names,
   validate_sysctl,     validate_time,       validate_propagation, validate_net_devices,
-  validate_rlimits,    validate_mounts,     validate_seccomp,
+  validate_rlimits,    validate_mounts,     validate_seccomp,     validate_mount_ns,
 };
 
 int
@@ -272,6 +290,10 @@ oci_config_validate (const struct oci_config *c, struct husk_error **err)
 {
   for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
     if (rules[i](c, err) < 0)
-      return -1;
+      {
+        /* Messages quote keys and values of the document, which may be huge. */
+        json_elide_error (err);
+        return -1;
+      }
   return 0;
 }

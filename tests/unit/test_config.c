@@ -229,7 +229,7 @@ static const struct bad bad_docs[] = {
   { LINUX ("'gidMappings':[{'containerID':-1,'hostID':0,'size':1}]"),
     "config.json: linux.gidMappings[0].containerID: expected a non-negative integer, got negative number -1" },
   { LINUX ("'uidMappings':[{'containerID':4294967295,'hostID':0,'size':2}]"),
-    "config.json: linux.uidMappings[0]: containerID + size exceeds 4294967296" },
+    "config.json: linux.uidMappings[0]: containerID + size exceeds 4294967295" },
   { LINUX ("'devices':[{'type':'c','path':'/dev/x','major':1}]"),
     "config.json: linux.devices[0].minor: required for device type 'c'" },
   { LINUX ("'devices':[{'type':'b','path':'/dev/x'}]"),
@@ -331,6 +331,53 @@ static const struct bad bad_docs[] = {
   { LINUX ("'cgroupsPath':5"), "config.json: linux.cgroupsPath: expected a string, got number" },
   { LINUX ("'rootfsPropagation':5"), "config.json: linux.rootfsPropagation: expected a string, got number" },
   { LINUX ("'mountLabel':[]"), "config.json: linux.mountLabel: expected a string, got array" },
+  /* ids: (uid_t) -1 is no user (setresuid leaves the id unchanged: root) */
+  { USER ("'uid':4294967295"),
+    "config.json: process.user.uid: 4294967295 is not a valid uid ((uid_t) -1 means 'unchanged' to the kernel)" },
+  { USER ("'uid':0,'gid':4294967295"),
+    "config.json: process.user.gid: 4294967295 is not a valid gid ((gid_t) -1 means 'unchanged' to the kernel)" },
+  { USER ("'additionalGids':[0,4294967295]"),
+    "config.json: process.user.additionalGids[1]: 4294967295 is not a valid gid ((gid_t) -1 means 'unchanged' to the kernel)" },
+  { LINUX ("'uidMappings':[{'containerID':4294967294,'hostID':0,'size':2}]"),
+    "config.json: linux.uidMappings[0]: containerID + size exceeds 4294967295" },
+  { LINUX ("'gidMappings':[{'containerID':0,'hostID':4294967295,'size':1}]"),
+    "config.json: linux.gidMappings[0]: hostID + size exceeds 4294967295" },
+  { DOC ("'mounts':[{'destination':'/a','uidMappings':[{'containerID':0,'hostID':1,'size':4294967295}]}]"),
+    "config.json: mounts[0].uidMappings[0]: hostID + size exceeds 4294967295" },
+  /* no comments */
+  { "{'ociVersion':'1.0', /* c */ 'root':{'path':'r'}}",
+    "config.json: parse error: lexical error: probable comment found in input text, comments are not enabled" },
+  { "// c\n{'ociVersion':'1.0','root':{'path':'r'}}",
+    "config.json: parse error: lexical error: probable comment found in input text, comments are not enabled" },
+  /* strings are C strings: no NUL */
+  { DOC ("'hostname':'box\\u0000evil'"), "config.json: hostname: contains \\u0000: a NUL character cannot be passed on" },
+  { PROC ("'env':['A=1','B=x\\u0000y']"), "config.json: process.env[1]: contains \\u0000: a NUL character cannot be passed on" },
+  { DOC ("'mounts':[{'destination':'/a'},{'destination':'/b','options':['ro','\\u0000']}]"),
+    "config.json: mounts[1].options[1]: contains \\u0000: a NUL character cannot be passed on" },
+  { DOC ("'annotations':{'a':'b','k\\u0000':'v'}"),
+    "config.json: annotations: a key: contains \\u0000: a NUL character cannot be passed on" },
+  /* strict UTF-8 */
+  { DOC ("'hostname':'\xc0\xaf'"), "config.json: hostname: invalid UTF-8: an overlong encoding at byte 0" },
+  { PROC ("'args':['sh','..\xc0\xaf..']"), "config.json: process.args[1]: invalid UTF-8: an overlong encoding at byte 2" },
+  { DOC ("'mounts':[{'destination':'/a\xe0\x80\xaf'}]"),
+    "config.json: mounts[0].destination: invalid UTF-8: an overlong encoding at byte 2" },
+  { DOC ("'annotations':{'x':'\xf0\x80\x80\xaf'}"), "config.json: annotations.x: invalid UTF-8: an overlong encoding at byte 0" },
+  { DOC ("'annotations':{'x':'\xed\xa0\x80'}"), "config.json: annotations.x: invalid UTF-8: a UTF-16 surrogate at byte 0" },
+  { DOC ("'annotations':{'x':'\xf4\x90\x80\x80'}"),
+    "config.json: annotations.x: invalid UTF-8: a code point beyond U+10FFFF at byte 0" },
+  { DOC ("'annotations':{'\xc1\xbf':'x'}"), "config.json: annotations: a key: invalid UTF-8: an overlong encoding at byte 0" },
+  { DOC ("'annotations':{'x':'\\ud800'}"), "config.json: annotations.x: invalid escape \\ud800: an unpaired UTF-16 surrogate" },
+  { DOC ("'annotations':{'x':'a\\uD83D\\u0041'}"),
+    "config.json: annotations.x: invalid escape \\uD83D: an unpaired UTF-16 surrogate" },
+  { DOC ("'annotations':{'x':'\\\\ud800','y':'\\udc33'}"),
+    "config.json: annotations.y: invalid escape \\udc33: an unpaired UTF-16 surrogate" },
+  /* hostname and domainname: what sethostname takes, without control characters */
+  { DOC ("'hostname':'box\\n127.0.0.1 evil'"), "config.json: hostname: contains the control character 0x0a" },
+  { DOC ("'hostname':'box\\r'"), "config.json: hostname: contains the control character 0x0d" },
+  { DOC ("'domainname':'a\\tb'"), "config.json: domainname: contains the control character 0x09" },
+  { DOC ("'domainname':'a\\u007f'"), "config.json: domainname: contains the control character 0x7f" },
+  { DOC ("'hostname':'12345678901234567890123456789012345678901234567890123456789012345'"),
+    "config.json: hostname: longer than the 64 bytes the kernel takes: '12345678901234567890123456789012345678901234567890123456789012345'" },
 };
 /* `runc spec` (runc 1.1.5), with ' for " */
 static const char RUNC_SPEC_Q[] =
@@ -385,6 +432,7 @@ static char *RUNC_SPEC, *RUNC_SPEC_ROOTLESS;
 
 /* Documents that parse but break a cross-field rule. */
 #define NS(...) "'namespaces':[" __VA_ARGS__ "]"
+#define MNT "{'type':'mount'}"
 #define MAPS "'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],'gidMappings':[{'containerID':0,'hostID':1000,'size':1}]"
 
 static const struct bad invalid_docs[] = {
@@ -429,27 +477,31 @@ static const struct bad invalid_docs[] = {
   { SECCOMP ("'syscalls':[{'names':['mount'],'action':'SCMP_ACT_NOTIFY'}]"),
     "config.json: linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY" },
   { SECCOMP ("'listenerMetadata':'m'"), "config.json: linux.seccomp.listenerMetadata: requires listenerPath" },
+  { LINUX (NS ("{'type':'pid'},{'type':'uts'}")),
+    "config.json: linux.namespaces: a mount namespace is required (without one, exec would run in the root of the host and maskedPaths and readonlyPaths could not apply)" },
+  { PROC ("'user':{'uid':0}"),
+    "config.json: linux.namespaces: a mount namespace is required (without one, exec would run in the root of the host and maskedPaths and readonlyPaths could not apply)" },
 };
 
 /* Documents that parse and validate. */
 static const char *const valid_docs[] = {
-  HEAD "}",
-  LINUX (NS ("{'type':'network'},{'type':'ipc'}") ",'sysctl':{'net.ipv4.ip_forward':'1','kernel.shmmax':'1','kernel.msgmax':'1','kernel.sem':'1 2 3 4','fs.mqueue.msg_max':'10','kernel.shm_rmid_forced':'1'}"),
-  LINUX (NS ("{'type':'network','path':'/run/netns/does-not-exist'}") ",'sysctl':{'net.core.somaxconn':'1'}"),
-  LINUX (NS ("{'type':'user','path':'/proc/1/ns/user'}")),
-  LINUX (NS ("{'type':'user','path':'/proc/1/ns/user'}") "," MAPS),
-  LINUX (NS ("{'type':'user'}") "," MAPS),
-  DOC ("'hostname':'box','domainname':'d','linux':{" NS ("{'type':'uts'}") "}"),
-  DOC ("'hostname':'box','linux':{" NS ("{'type':'uts','path':'/proc/1/ns/uts'}") "}"),
-  DOC ("'hostname':''"),
-  LINUX (NS ("{'type':'time'}") ",'timeOffsets':{'monotonic':{'secs':1},'boottime':{'nanosecs':5}}"),
-  LINUX (NS ("{'type':'network'}") ",'netDevices':{'eth0':{'name':'c%d'}}"),
-  LINUX ("'rootfsPropagation':'shared'"), LINUX ("'rootfsPropagation':'slave'"),
-  LINUX ("'rootfsPropagation':'private'"), LINUX ("'rootfsPropagation':'unbindable'"),
-  LINUX ("'rootfsPropagation':'rshared'"), LINUX ("'rootfsPropagation':'rslave'"),
-  LINUX ("'rootfsPropagation':'rprivate'"), LINUX ("'rootfsPropagation':'runbindable'"),
-  PROC ("'rlimits':[" RL ("RLIMIT_NOFILE", "20", "20") "]"),
-  SECCOMP ("'listenerPath':'/s','listenerMetadata':'m','syscalls':[{'names':['mount'],'action':'SCMP_ACT_NOTIFY'}]"),
+  LINUX (NS (MNT)),
+  LINUX (NS (MNT ",{'type':'network'},{'type':'ipc'}") ",'sysctl':{'net.ipv4.ip_forward':'1','kernel.shmmax':'1','kernel.msgmax':'1','kernel.sem':'1 2 3 4','fs.mqueue.msg_max':'10','kernel.shm_rmid_forced':'1'}"),
+  LINUX (NS (MNT ",{'type':'network','path':'/run/netns/does-not-exist'}") ",'sysctl':{'net.core.somaxconn':'1'}"),
+  LINUX (NS (MNT ",{'type':'user','path':'/proc/1/ns/user'}")),
+  LINUX (NS (MNT ",{'type':'user','path':'/proc/1/ns/user'}") "," MAPS),
+  LINUX (NS (MNT ",{'type':'user'}") "," MAPS),
+  DOC ("'hostname':'box','domainname':'d','linux':{" NS (MNT ",{'type':'uts'}") "}"),
+  DOC ("'hostname':'box','linux':{" NS (MNT ",{'type':'uts','path':'/proc/1/ns/uts'}") "}"),
+  DOC ("'hostname':'','linux':{" NS (MNT) "}"),
+  LINUX (NS (MNT ",{'type':'time'}") ",'timeOffsets':{'monotonic':{'secs':1},'boottime':{'nanosecs':5}}"),
+  LINUX (NS (MNT ",{'type':'network'}") ",'netDevices':{'eth0':{'name':'c%d'}}"),
+  LINUX (NS (MNT) ",'rootfsPropagation':'shared'"), LINUX (NS (MNT) ",'rootfsPropagation':'slave'"),
+  LINUX (NS (MNT) ",'rootfsPropagation':'private'"), LINUX (NS (MNT) ",'rootfsPropagation':'unbindable'"),
+  LINUX (NS (MNT) ",'rootfsPropagation':'rshared'"), LINUX (NS (MNT) ",'rootfsPropagation':'rslave'"),
+  LINUX (NS (MNT) ",'rootfsPropagation':'rprivate'"), LINUX (NS (MNT) ",'rootfsPropagation':'runbindable'"),
+  DOC ("'process':{'cwd':'/','args':['sh'],'rlimits':[" RL ("RLIMIT_NOFILE", "20", "20") "]},'linux':{" NS (MNT) "}"),
+  LINUX (NS (MNT) ",'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/s','listenerMetadata':'m','syscalls':[{'names':['mount'],'action':'SCMP_ACT_NOTIFY'}]}"),
 };
 
 /* --- good documents, checked field by field ------------------------------ */
@@ -592,7 +644,7 @@ static const char FULL_DOC[] = "{'ociVersion':'1.3.0',"
   "   'uidMappings':[{'containerID':0,'hostID':100000,'size':65536}],"
   "   'gidMappings':[{'containerID':0,'hostID':200000,'size':65536}]}],"
   "'process':{'terminal':true,'consoleSize':{'height':24,'width':80},"
-  "  'user':{'uid':1000,'gid':1001,'umask':18,'additionalGids':[5,4294967295],'username':'u'},"
+  "  'user':{'uid':1000,'gid':1001,'umask':18,'additionalGids':[5,4294967294],'username':'u'},"
   "  'args':['/bin/sh','-c','echo hi'],'commandLine':'cmd','env':['PATH=/bin','A=b'],'cwd':'/home',"
   "  'capabilities':{'bounding':['CAP_CHOWN','CAP_KILL'],'effective':['CAP_KILL'],'inheritable':[],"
   "    'permitted':['CAP_CHOWN','CAP_KILL'],'ambient':['CAP_NET_BIND_SERVICE']},"
@@ -661,7 +713,7 @@ check_full_process (const struct oci_process *p)
   EXPECT (p->terminal && p->has_console_size && p->console_size.height == 24
           && p->console_size.width == 80);
   EXPECT (p->user.uid == 1000 && p->user.gid == 1001 && p->user.has_umask && p->user.umask == 18);
-  EXPECT (p->user.additional_gids_len == 2 && p->user.additional_gids[1] == 4294967295u);
+  EXPECT (p->user.additional_gids_len == 2 && p->user.additional_gids[1] == 4294967294u);
   EXPECT (streq (p->user.username, "u") && streq (p->command_line, "cmd"));
   EXPECT (strv_len (p->args) == 3 && streq (p->args[2], "echo hi") && strv_len (p->env) == 2);
   EXPECT (streq (p->cwd, "/home"));
@@ -807,7 +859,8 @@ test_minimal (void)
   EXPECT (c->process == NULL && c->linux_ == NULL && c->hooks == NULL && c->mounts == NULL
           && c->mounts_len == 0 && c->hostname == NULL && c->annotations == NULL);
   EXPECT (oci_config_namespace (c, OCI_NS_PID) == NULL);
-  EXPECT (validates (c));
+  /* It parses, but a container needs a mount namespace of its own. */
+  EXPECT (!validates (c));
   result (good, "minimal config: ociVersion and root only");
   oci_config_free (c);
 }
@@ -895,7 +948,7 @@ check_extremes (const struct oci_config *c)
   bool good = true;
   const struct oci_resources *r = c->linux_->resources;
   EXPECT (r->memory->limit == INT64_MIN && r->cpu->quota == INT64_MAX);
-  EXPECT (c->process->user.uid == UINT32_MAX && c->process->user.gid == 0);
+  EXPECT (c->process->user.uid == UINT32_MAX - 1 && c->process->user.gid == 0);
   EXPECT (c->process->oom_score_adj == -1000 && c->process->scheduler->nice == INT32_MIN);
   EXPECT (c->process->scheduler->priority == INT32_MAX);
   EXPECT (r->block_io->weight == 65535 && r->block_io->leaf_weight == 0);
@@ -1014,6 +1067,58 @@ test_deep_and_nul (void)
   husk_error_free (e);
   oci_config_free (c);
   free (s);
+}
+
+/* A huge value quoted in an error is elided in its middle: the path, the reason
+ * and both ends of the value stay, and the message is never cut at the end. */
+static void
+test_elision (void)
+{
+  size_t n = 100000;
+  char *big = malloc (n + 1), *doc = NULL, *t;
+  struct husk_error *e = NULL;
+  struct oci_config *c;
+  bool good;
+
+  if (big == NULL)
+    abort ();
+  memset (big, 'A', n);
+  big[n] = '\0';
+  big[n - 1] = 'Z';
+  if (asprintf (&doc, "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"process\":{\"cwd\":\"/\","
+                      "\"args\":[\"sh\"],\"capabilities\":{\"bounding\":[\"CAP_%s\"]}}}", big) < 0)
+    abort ();
+  c = oci_config_parse (doc, strlen (doc), &e);
+  t = err_text (e);
+  good = c == NULL && strlen (t) < 1200
+         && strncmp (t, "config.json: process.capabilities.bounding[0]: unknown capability \"CAP_AAA", 73) == 0
+         && strstr (t, "AAA[... 99") && strstr (t, " bytes elided ...]AAA")
+         && strcmp (t + strlen (t) - 5, "AAAZ\"") == 0;
+  if (!good)
+    printf ("# got: %.300s ... %s\n", t, strlen (t) > 300 ? t + strlen (t) - 100 : "");
+  result (good, "a 100 kB value in an error is elided in the middle, the reason kept");
+  free (t);
+  free (doc);
+  husk_error_release (&e);
+  oci_config_free (c);
+
+  /* A huge key in the path, and a reason after it. */
+  static const char tail[] = "AAZ: contains \\u0000: a NUL character cannot be passed on";
+  if (asprintf (&doc, "{\"ociVersion\":\"1\",\"root\":{\"path\":\"r\"},\"annotations\":{\"%s\":\"\\u0000\"}}", big) < 0)
+    abort ();
+  c = oci_config_parse (doc, strlen (doc), &e);
+  t = err_text (e);
+  good = c == NULL && strlen (t) < 1200 && strstr (t, " bytes elided ...]")
+         && strncmp (t, "config.json: annotations.AAA", 28) == 0
+         && strcmp (t + strlen (t) - strlen (tail), tail) == 0;
+  if (!good)
+    printf ("# got: %.300s ... %s\n", t, strlen (t) > 300 ? t + strlen (t) - 100 : "");
+  result (good, "a 100 kB key in the path is elided, the reason kept");
+  free (t);
+  free (doc);
+  husk_error_release (&e);
+  oci_config_free (c);
+  free (big);
 }
 
 static void
@@ -1236,7 +1341,7 @@ main (int argc, char **argv)
                 "unknown keys are ignored at every level", check_unknown);
   test_parse_q (LINUX (NS ("{'type':'network','path':''},{'type':'ipc','path':'/proc/1/ns/ipc'},{'type':'cgroup'}")),
                 "an empty namespace path means a new namespace", check_ns_paths);
-  test_parse_q (DOC ("'process':{'cwd':'/','args':['sh'],'user':{'uid':4294967295,'gid':0},'oomScoreAdj':-1000,"
+  test_parse_q (DOC ("'process':{'cwd':'/','args':['sh'],'user':{'uid':4294967294,'gid':0},'oomScoreAdj':-1000,"
                      "'scheduler':{'policy':'SCHED_OTHER','nice':-2147483648,'priority':2147483647}},"
                      "'linux':{'devices':[{'type':'c','path':'/dev/x','major':-1,'minor':9223372036854775807}],"
                      "'resources':{'memory':{'limit':-9223372036854775808},'cpu':{'quota':9223372036854775807},"
@@ -1251,6 +1356,7 @@ main (int argc, char **argv)
   test_big ();
   test_deep_and_nul ();
   test_truncated_runc_spec ();
+  test_elision ();
   test_load ();
   test_ns_helpers ();
 
