@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/spec.h"
+#include "linux/exeseal.h"
 #include "util/log.h"
 
 static const char usage[] =
@@ -47,17 +48,30 @@ cmd_spec (const struct husk_globals *g, int argc, char **argv, struct husk_error
   return husk_cmd_spec (argc, argv, err);
 }
 
+/* enters: the command forks husk processes that run inside a container's
+ * namespaces (the init, the processes of exec).  Those must not run from a
+ * writable binary: see linux/exeseal.c. */
 static const struct
 {
   const char *name;
   husk_cmd_fn fn;
+  bool enters;
 } commands[] = {
-  { "create", husk_cmd_create }, { "start", husk_cmd_start }, { "run", husk_cmd_run },
-  { "state", husk_cmd_state },   { "kill", husk_cmd_kill },   { "delete", husk_cmd_delete },
-  { "update", husk_cmd_update }, { "pause", husk_cmd_pause }, { "resume", husk_cmd_resume },
-  { "ps", husk_cmd_ps },         { "events", husk_cmd_events },
-  { "list", husk_cmd_list },     { "spec", cmd_spec },        { "exec", husk_cmd_exec },
-  { "features", husk_cmd_features },
+  { "create", husk_cmd_create, true },
+  { "start", husk_cmd_start, false },
+  { "run", husk_cmd_run, true },
+  { "state", husk_cmd_state, false },
+  { "kill", husk_cmd_kill, false },
+  { "delete", husk_cmd_delete, false },
+  { "update", husk_cmd_update, false },
+  { "pause", husk_cmd_pause, false },
+  { "resume", husk_cmd_resume, false },
+  { "ps", husk_cmd_ps, false },
+  { "events", husk_cmd_events, false },
+  { "list", husk_cmd_list, false },
+  { "spec", cmd_spec, false },
+  { "exec", husk_cmd_exec, true },
+  { "features", husk_cmd_features, false },
 };
 
 static void
@@ -161,6 +175,11 @@ main (int argc, char **argv)
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (argv[idx], commands[i].name) == 0)
       {
+        /* Once, before anything else happens: the re-exec keeps argv, the
+         * environment, the pid and every fd (the --log fd is close-on-exec
+         * and opened again). */
+        if (commands[i].enters && husk_exe_seal (argv, &err) < 0)
+          goto fail;
         ret = commands[i].fn (&g, argc - idx, argv + idx, &err);
         break;
       }

@@ -211,8 +211,9 @@ cgroup_dir() {
 	# Frozen as soon as it joins the cgroup, i.e. after it made itself non-dumpable.
 	hp=$(spawn_bg setpriv --bounding-set -sys_ptrace "$HUSK" --root "$ROOT" exec --ignore-paused "$CID" true)
 	for _ in $(seq 50); do j=$(pgrep -P "$hp"); [ -n "$j" ] && grep -q "husk/$CID" /proc/"$j"/cgroup && break; sleep 0.1; done
-	# The husk exec parent (dumpable, in the host namespaces) is the control.
-	[ "$(setpriv --bounding-set -sys_ptrace readlink /proc/"$hp"/exe)" = "$HUSK" ]
+	# The husk exec parent (dumpable, in the host namespaces) is the control.  (Its
+	# exe reads "/": the detached read-only bind mount husk re-executed from.)
+	[ -n "$(setpriv --bounding-set -sys_ptrace readlink /proc/"$hp"/exe)" ]
 	run setpriv --bounding-set -sys_ptrace readlink -v /proc/"$j"/exe
 	echo THAWED >"$freezer/freezer.state"
 	[ "$status" -ne 0 ]

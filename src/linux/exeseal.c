@@ -1,0 +1,178 @@
+/* A read-only /proc/self/exe for every husk process that enters a container.
+ *
+ * The init and the processes of `husk exec` are forks of husk that run inside
+ * the container until their final execve.  Their /proc/PID/exe is whatever file
+ * husk was executed from: if that is the host's binary, a process of the
+ * container can get a handle on it (a script starting `#!/proc/self/exe` has
+ * the kernel run it inside the container; CAP_SYS_PTRACE opens another task's
+ * /proc/PID/exe even when it is non-dumpable) and, once no husk runs, reopen
+ * it for writing through /proc/self/fd: the next `husk` on the host runs the
+ * container's code as root (CVE-2019-5736).
+ *
+ * So the commands that enter a container first execute themselves again from
+ * a copy that no handle can write:
+ *
+ *  1. a detached read-only bind mount of the binary (open_tree + mount_setattr,
+ *     then execveat on the mount's fd).  It is attached nowhere: no mount table
+ *     shows it, nothing can remount it, and the kernel frees it with the last
+ *     process that runs from it.  It costs a mount clone and one more start of
+ *     the dynamic loader, and copies nothing;
+ *  2. where that is refused (no CAP_SYS_ADMIN over our mount namespace, kernels
+ *     before 5.12), a memfd copy of the binary sealed against writes, growing
+ *     and shrinking; it costs a copy of the binary;
+ *  3. otherwise, fail: never run unprotected.
+ *
+ * Whether we are protected is read from the binary itself (its mount is read-
+ * only, or it is sealed), not from anything the caller could set, so a copy
+ * already made is used as it is and the re-execution happens at most once.
+ * argv, the environment, the pid, every fd (none is opened for the new image),
+ * the cwd, the signal mask and the parent-death signal are all kept by execve. */
+#define _GNU_SOURCE
+#include "linux/exeseal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+extern char **environ;
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+/* No write, and no size change either (truncating would change the code too). */
+#define EXE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* fd: the binary, opened in any mode (the mount check works on O_PATH). */
+static bool
+fd_is_sealed (int fd)
+{
+  struct statvfs sv;
+  int seals;
+
+  /* ST_RDONLY: the mount or the whole filesystem; either way, opening the file
+   * for writing through this path fails with EROFS. */
+  if (fstatvfs (fd, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+    return true;
+  seals = fcntl (fd, F_GET_SEALS);
+  return seals >= 0 && (seals & EXE_SEALS) == EXE_SEALS;
+}
+
+bool
+husk_exe_is_sealed (void)
+{
+  cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+  /* An execute-only binary: the mount check needs no read permission. */
+  if (fd < 0)
+    fd = open ("/proc/self/exe", O_PATH | O_CLOEXEC);
+  return fd >= 0 && fd_is_sealed (fd);
+}
+
+/* Kernels that name a process after the path it was executed from name an
+ * execveat(fd, "") after the fd ("3") or the memfd ("memfd:husk"): give the
+ * process the name it had (ps, pgrep, pidof). */
+static void
+restore_comm (const char *argv0)
+{
+  char comm[17] = "";
+  const char *base;
+
+  if (argv0 == NULL || prctl (PR_GET_NAME, comm) < 0)
+    return;
+  if (comm[strspn (comm, "0123456789")] != '\0' && strncmp (comm, "memfd:", 6) != 0)
+    return;
+  base = strrchr (argv0, '/');
+  prctl (PR_SET_NAME, base ? base + 1 : argv0);
+}
+
+/* 1: execute from a detached read-only bind mount of the binary.  Returns -1
+ * with errno set when it cannot. */
+static int
+exec_ro_bind (char **argv)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+  cleanup_close int fd = open_tree (AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+  if (fd < 0 || mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return -1;
+  /* The check the new image makes: if it could fail there, we would loop. */
+  if (!fd_is_sealed (fd))
+    {
+      errno = EROFS;
+      return -1;
+    }
+  /* The fd is close-on-exec: the new image does not inherit it, and the mount
+   * lives on only as the exe of the processes that run from it. */
+  execveat (fd, "", argv, environ, AT_EMPTY_PATH);
+  return -1;
+}
+
+/* 2: execute from a sealed memfd copy of the binary. */
+static int
+exec_memfd (char **argv)
+{
+  cleanup_close int src = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  cleanup_close int mfd = -1;
+  struct stat st;
+  off_t off = 0;
+
+  if (src < 0 || fstat (src, &st) < 0)
+    return -1;
+  /* MFD_EXEC: executable even where vm.memfd_noexec makes memfds noexec by
+   * default (Linux 6.3); older kernels refuse the flag. */
+  mfd = memfd_create ("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (mfd < 0 && errno == EINVAL)
+    mfd = memfd_create ("husk", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0)
+    return -1;
+  while (off < st.st_size)
+    {
+      ssize_t n = sendfile (mfd, src, &off, st.st_size - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = EIO;
+          return -1;
+        }
+    }
+  if (fcntl (mfd, F_ADD_SEALS, EXE_SEALS | F_SEAL_SEAL) < 0)
+    return -1;
+  if (!fd_is_sealed (mfd))
+    {
+      errno = EPERM;
+      return -1;
+    }
+  fexecve (mfd, argv, environ);
+  return -1;
+}
+
+int
+husk_exe_seal (char **argv, struct husk_error **err)
+{
+  int bind_errno;
+
+  if (husk_exe_is_sealed ())
+    {
+      restore_comm (argv[0]);
+      return 0;
+    }
+  exec_ro_bind (argv);
+  bind_errno = errno;
+  exec_memfd (argv);
+  return husk_error_set (err, errno,
+                         "run husk from a sealed copy of its binary (read-only bind mount: "
+                         "errno %d; sealed memfd)",
+                         bind_errno);
+}

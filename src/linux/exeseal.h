@@ -1,0 +1,21 @@
+/* The husk binary must never be writable through a husk process's /proc/PID/exe
+ * (CVE-2019-5736).  Every husk process that enters a container is a fork of a
+ * command that first re-executed itself from a read-only copy of its binary. */
+#ifndef HUSK_LINUX_EXESEAL_H
+#define HUSK_LINUX_EXESEAL_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+/* True when /proc/self/exe cannot be opened for writing: it is on a read-only
+ * mount, or a memfd sealed against writes. */
+bool husk_exe_is_sealed (void);
+
+/* Return 0 when husk_exe_is_sealed(); otherwise execute argv again (same pid,
+ * environment, fds and cwd) from a detached read-only bind mount of the binary,
+ * or from a sealed memfd copy where mounting is refused: on success it does not
+ * return.  Returns -1 with *err set when neither works (the caller must stop). */
+int husk_exe_seal (char **argv, struct husk_error **err);
+
+#endif

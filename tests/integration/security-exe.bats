@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# CVE-2019-5736: a container must never get a writable handle on the host's husk
+# binary through /proc/PID/exe of a husk process that entered it (the init before
+# its exec, the processes of `husk exec` before theirs).
+#
+# Each attack runs against a copy of the binary under test ($HCOPY), so that a
+# successful one destroys the copy and not the build; the copy's sha256 must be
+# unchanged afterwards.  Teardown uses $HUSK itself.
+
+load ../../bats/helpers
+
+HELPERS="$BATS_TEST_DIRNAME/helpers"
+
+setup_file() {
+	common_setup_file || return 1
+	gcc -std=gnu11 -O2 -Wall -Wextra -shared -fPIC -o "$BATS_FILE_TMPDIR/evil.so" \
+		"$HELPERS/exe-evil.c" || return 1
+	gcc -std=gnu11 -O2 -Wall -Wextra -static -o "$BATS_FILE_TMPDIR/exe-race" \
+		"$HELPERS/exe-race.c" || return 1
+}
+
+setup() {
+	common_setup
+	HCOPY="$TESTDIR/husk"
+	cp "$HUSK" "$HCOPY"
+	SUM=$(sha256sum <"$HCOPY")
+}
+
+# hcopy ARGS...: the copy, with this test's --root.
+hcopy() {
+	"$HCOPY" --root "$ROOT" "$@" 3>&-
+}
+
+# hcopy_detached ARGS...: the copy, with the container's stdio away from bats.
+hcopy_detached() {
+	"$HCOPY" --root "$ROOT" "$@" </dev/null >"$CTR_OUT" 2>"$CTR_ERR" 3>&-
+}
+
+# copy_unchanged: the binary the attack aimed at is as it was.
+copy_unchanged() {
+	[ "$(sha256sum <"$HCOPY")" = "$SUM" ] || { echo "the husk binary was overwritten" >&2; return 1; }
+}
+
+# on_ro_mount FILE: FILE (followed) is on a read-only mount.
+on_ro_mount() {
+	"$PYTHON" -c 'import os, sys; sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' "$1"
+}
+
+# copy_libs BIN: the shared libraries BIN loads (ld.so included), at the same
+# paths in the rootfs, so that the binary can run inside the container.
+copy_libs() {
+	local lib
+	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+		mkdir -p "$ROOTFS$(dirname "$lib")"
+		cp -L "$lib" "$ROOTFS$lib"
+	done
+}
+
+@test "a #!/proc/self/exe entrypoint with a preloaded library cannot overwrite the husk binary" {
+	requires root
+	copy_libs "$HCOPY"
+	cp "$BATS_FILE_TMPDIR/evil.so" "$ROOTFS/evil.so"
+	printf '#!/proc/self/exe\n' >"$ROOTFS/evil.sh"
+	# $1: the handle exe-evil.c took on /proc/self/exe.  Retry while the binary
+	# still runs somewhere (ETXTBSY): it stops when husk start exits.
+	cat >"$ROOTFS/pwn.sh" <<-'EOF'
+		n=0
+		while [ $n -lt 100 ]; do
+			if err=$( { echo pwned >"/proc/self/fd/$1"; } 2>&1 ); then
+				echo "write ok" >>/record; break
+			fi
+			case $err in
+			*busy*) sleep 0.1; n=$((n + 1)) ;;
+			*) echo "write failed: $err" >>/record; break ;;
+			esac
+		done
+		echo done >>/record
+	EOF
+	chmod 755 "$ROOTFS/evil.sh" "$ROOTFS/pwn.sh"
+	set_args /evil.sh
+	# ASAN_OPTIONS: an ASan build (make check-asan) accepts a preload before it.
+	update_config '.process.env += ["LD_PRELOAD=/evil.so", "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0"]'
+	hcopy_detached create --bundle "$BUNDLE" "$CID"
+	hcopy start "$CID"
+	wait_for_file "$ROOTFS/record" '^done' 150
+	cat "$ROOTFS/record"
+	copy_unchanged
+	# The attack ran: it held the exe, and writing through it was refused.
+	grep -q '^handle ' "$ROOTFS/record"
+	grep -q '^write failed' "$ROOTFS/record"
+}
+
+@test "a container with CAP_SYS_PTRACE cannot overwrite the husk binary through husk exec" {
+	requires root
+	cp "$BATS_FILE_TMPDIR/exe-race" "$ROOTFS/exe-race"
+	set_args /exe-race /race.log /stop
+	update_config '.process.capabilities = (["bounding", "effective", "permitted", "inheritable", "ambient"]
+		| map({(.): ["CAP_KILL", "CAP_SYS_PTRACE"]}) | add)'
+	hcopy_detached run -d --bundle "$BUNDLE" "$CID"
+	wait_for_file "$ROOTFS/race.log" '^ready'
+	# The poller grabs the exe of the exec'd process between its fork into the
+	# container and its exec; it writes once no husk runs (husk exec returned).
+	for _ in $(seq 20); do
+		hcopy exec "$CID" /exe-race noop || true
+		if grep -q '^handle' "$ROOTFS/race.log"; then
+			wait_for_file "$ROOTFS/race.log" '^write' 50
+			break
+		fi
+	done
+	touch "$ROOTFS/stop"
+	sort "$ROOTFS/race.log" | uniq -c
+	copy_unchanged
+	grep -q '^handle' "$ROOTFS/race.log"
+	grep -q '^write failed' "$ROOTFS/race.log"
+	[ "$(grep -c '^write ok' "$ROOTFS/race.log")" = 0 ]
+}
+
+@test "the created init runs husk from a read-only mount until its exec" {
+	requires root husk
+	set_args /probe ids
+	hcopy_detached create --bundle "$BUNDLE" "$CID"
+	pid=$(ctr_pid)
+	# /proc/PID/exe is the file the kernel keeps as the init's exe, on the mount
+	# it was executed from: the one a process of the container would get.
+	on_ro_mount "/proc/$pid/exe"
+	# O_TRUNC: the mount is checked first (a plain O_WRONLY meets ETXTBSY first
+	# while the init runs the binary; that is no protection once it stops).
+	run ! "$PYTHON" -c 'import os, sys; os.open(sys.argv[1], os.O_WRONLY | os.O_TRUNC)' "/proc/$pid/exe"
+	echo "$output"
+	[[ "$output" == *"Read-only file system"* ]]
+	copy_unchanged
+}
+
+@test "husk run keeps its pid and name across the re-execution" {
+	requires root husk
+	set_args /probe sleep 600
+	pid=$(spawn_bg "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID")
+	wait_for_status "$CID" running
+	# The pid the caller started is the husk that runs the container, now from a
+	# read-only mount, and it is the init's parent (subreaper).
+	on_ro_mount "/proc/$pid/exe"
+	[ "$(awk '{ print $4 }' "/proc/$(ctr_pid)/stat")" = "$pid" ]
+	[ "$(cat "/proc/$pid/comm")" = husk ]
+	copy_unchanged
+}

@@ -1,0 +1,203 @@
+/* Unit tests for linux/exeseal.c (TAP output): this program re-executes itself
+ * through husk_exe_seal() in a child, by each way, and the new image checks
+ * what it inherited and that its /proc/self/exe is sealed.
+ *
+ *   test_exeseal                                  the tests
+ *   test_exeseal --sealed-child WAY PID FD CWD    the re-executed image (internal) */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "linux/exeseal.h"
+#include "util/error.h"
+
+static int n_tests, n_failed;
+
+static void
+result (bool ok, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+result (bool ok, const char *fmt, ...)
+{
+  va_list ap;
+
+  n_tests++;
+  if (!ok)
+    n_failed++;
+  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  putchar ('\n');
+  fflush (stdout);
+}
+
+static void
+skip (const char *what, const char *why)
+{
+  printf ("ok %d - %s # skip %s\n", ++n_tests, what, why);
+  fflush (stdout);
+}
+
+/* The re-executed image: exit 0 when all is as the parent left it. */
+static int
+sealed_child (char **argv)
+{
+  const char *way = argv[2];
+  struct husk_error *err = NULL;
+  struct statvfs sv;
+  char cwd[4096], comm[32] = "";
+  int fd, seals, bad = 0;
+  FILE *f;
+
+#define CHECK(cond)                                                                                \
+  do                                                                                               \
+    if (!(cond))                                                                                   \
+      {                                                                                            \
+        fprintf (stderr, "# %s: %s failed\n", way, #cond);                                         \
+        bad = 1;                                                                                   \
+      }                                                                                            \
+  while (0)
+
+  /* As main() does: sealed already, so it returns without executing anything
+   * (and gives the process its name back). */
+  CHECK (husk_exe_seal (argv, &err) == 0 && err == NULL);
+  CHECK (husk_exe_is_sealed ());
+  fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  CHECK (fd >= 0);
+  seals = fcntl (fd, F_GET_SEALS);
+  if (strcmp (way, "bind") == 0)
+    CHECK (fstatvfs (fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOSUID));
+  else
+    CHECK (seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL))
+                             == (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL));
+  close (fd);
+  CHECK (getpid () == atoi (argv[3]));
+  CHECK (fcntl (atoi (argv[4]), F_GETFD) == 0); /* open, and not close-on-exec */
+  CHECK (getcwd (cwd, sizeof cwd) && strcmp (cwd, argv[5]) == 0);
+  CHECK (getenv ("EXESEAL_TEST") && strcmp (getenv ("EXESEAL_TEST"), "kept") == 0);
+  f = fopen ("/proc/self/comm", "re");
+  CHECK (f && fgets (comm, sizeof comm, f) && strcmp (comm, "test_exeseal\n") == 0);
+  if (f)
+    fclose (f);
+  return bad;
+}
+
+/* Drop CAP_SYS_ADMIN from the effective set: open_tree is refused (EPERM). */
+static int
+drop_sys_admin (void)
+{
+  cap_value_t v = CAP_SYS_ADMIN;
+  cap_t c = cap_get_proc ();
+  int r = -1;
+
+  if (c && cap_set_flag (c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) == 0)
+    r = cap_set_proc (c);
+  cap_free (c);
+  return r;
+}
+
+/* Fork; the child re-executes this program as --sealed-child WAY; its status. */
+static int
+reexec (const char *self, const char *way)
+{
+  pid_t pid = fork ();
+  int st;
+
+  if (pid < 0)
+    return -1;
+  if (pid == 0)
+    {
+      char spid[16], sfd[16];
+      char *args[] = { (char *) self, (char *) "--sealed-child", (char *) way, spid, sfd, (char *) "/dev", NULL };
+      struct husk_error *err = NULL;
+      int fd = open ("/dev/null", O_RDONLY);
+
+      snprintf (spid, sizeof spid, "%d", getpid ());
+      snprintf (sfd, sizeof sfd, "%d", fd);
+      setenv ("EXESEAL_TEST", "kept", 1);
+      if (chdir ("/dev") < 0 || (strcmp (way, "memfd") == 0 && drop_sys_admin () < 0))
+        _exit (3);
+      husk_exe_seal (args, &err);
+      if (err)
+        fprintf (stderr, "# %s: %s (errno %d)\n", way, err->msg, err->errnum);
+      _exit (4);
+    }
+  if (waitpid (pid, &st, 0) < 0)
+    return -1;
+  return WIFEXITED (st) ? WEXITSTATUS (st) : 128 + WTERMSIG (st);
+}
+
+/* No fd to open: neither way works, and husk_exe_seal says so. */
+static void
+test_fail_closed (void)
+{
+  pid_t pid = fork ();
+  int st = -1;
+
+  if (pid == 0)
+    {
+      struct rlimit rl = { 0, 0 };
+      char *args[] = { (char *) "/nonexistent", NULL };
+      struct husk_error *err = NULL;
+
+      if (setrlimit (RLIMIT_NOFILE, &rl) < 0)
+        _exit (3);
+      _exit (husk_exe_seal (args, &err) == -1 && err && err->errnum == EMFILE ? 0 : 1);
+    }
+  if (pid > 0)
+    waitpid (pid, &st, 0);
+  result (pid > 0 && WIFEXITED (st) && WEXITSTATUS (st) == 0,
+          "without any way to seal, husk_exe_seal fails (and does not run unsealed)");
+}
+
+int
+main (int argc, char **argv)
+{
+  char self[4096];
+  struct statvfs sv;
+  ssize_t n;
+
+  if (argc == 6 && strcmp (argv[1], "--sealed-child") == 0)
+    return sealed_child (argv);
+
+  /* The path of this binary, for argv[0]: the comm check wants its name. */
+  n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n < 0)
+    return 1;
+  self[n] = '\0';
+
+  if (statvfs (self, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+    skip ("the build's binary is not sealed", "the build is on a read-only mount");
+  else
+    result (!husk_exe_is_sealed (), "the build's binary is not sealed");
+  if (geteuid () != 0)
+    {
+      skip ("re-execution through a read-only bind mount", "needs root");
+      skip ("re-execution through a sealed memfd", "needs root");
+    }
+  else
+    {
+      result (reexec (self, "bind") == 0,
+              "re-execution through a read-only bind mount keeps pid, fds, cwd, env, name");
+      result (reexec (self, "memfd") == 0,
+              "without CAP_SYS_ADMIN, through a sealed memfd, keeping pid, fds, cwd, env, name");
+    }
+  test_fail_closed ();
+
+  printf ("1..%d\n", n_tests);
+  if (n_failed)
+    printf ("# %d of %d failed\n", n_failed, n_tests);
+  return n_failed ? 1 : 0;
+}
