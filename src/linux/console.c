@@ -14,11 +14,70 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/fdpass.h"
+
+/* Bind the pty slave (the open fd, never its path, which the container could
+ * swap for a symlink to /proc/sysrq-trigger: CVE-2025-52565) onto /dev/console.
+ * The target is opened without following any link: /dev must be a directory,
+ * and console in it a file or a device node, created as an empty file when
+ * missing; the mount goes onto that fd, so a swap after the check changes
+ * nothing. */
+static int
+bind_console (int slave, struct husk_error **err)
+{
+  cleanup_close int dev = open ("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int target = -1, tree = -1;
+  struct stat st;
+
+  if (dev < 0)
+    return husk_error_set (err, errno, "open /dev for /dev/console (a symlink is refused)");
+  target = openat (dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (target < 0 && errno == ENOENT)
+    {
+      int fd = openat (dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd >= 0)
+        close (fd);
+      target = openat (dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  if (target < 0 || fstat (target, &st) < 0)
+    return husk_error_set (err, errno, "open /dev/console");
+  if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
+    return husk_error_set (err, EINVAL, "/dev/console is not a file or a device node");
+  tree = open_tree (slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (tree < 0)
+    return husk_error_set (err, errno, "open_tree the pty");
+  if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return husk_error_set (err, errno, "bind the pty to /dev/console");
+  return 0;
+}
+
+/* The slave of master: through TIOCGPTPEER (Linux 4.13), which needs no path;
+ * else by its /dev/pts name, checked to be that pty. */
+static int
+open_slave (int master, const char *pts, int n, struct husk_error **err)
+{
+  struct stat st;
+  int fd = ioctl (master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+  if (fd >= 0)
+    return fd;
+  fd = open (pts, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error_set (err, errno, "open `%s`", pts);
+  /* Unix98 pty slaves: majors 136-143. */
+  if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode) || major (st.st_rdev) < 136
+      || major (st.st_rdev) > 143 || (int) ((major (st.st_rdev) - 136) * 256 + minor (st.st_rdev)) != n)
+    {
+      close (fd);
+      return husk_error_set (err, EXDEV, "`%s` is not the pty allocated", pts);
+    }
+  return fd;
+}
 
 int
 husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
@@ -36,9 +95,9 @@ husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0 || ioctl (master, TIOCGPTN, &n) < 0)
     return husk_error_set (err, errno, "unlock pty");
   snprintf (pts, sizeof pts, "/dev/pts/%d", n);
-  slave = open (pts, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  slave = open_slave (master, pts, n, err);
   if (slave < 0)
-    return husk_error_set (err, errno, "open `%s`", pts);
+    return -1;
   if (p->has_console_size)
     {
       struct winsize ws = { .ws_row = (unsigned short) p->console_size.height,
@@ -47,14 +106,8 @@ husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
     }
   /* The init's /dev/console is its pty, as on a real system (created if the
    * rootfs lacks it); an exec'd process's pty is its own and leaves it alone. */
-  if (is_init)
-  {
-    int cfd = open ("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (cfd >= 0)
-      close (cfd);
-    if (mount (pts, "/dev/console", NULL, MS_BIND, NULL) < 0)
-      return husk_error_set (err, errno, "bind `%s` to /dev/console", pts);
-  }
+  if (is_init && bind_console (slave, err) < 0)
+    return -1;
   if (husk_send_fd (console_fd, master, pts, strlen (pts),
                     "send pty master to the console socket", err) < 0)
     return -1;

@@ -23,6 +23,7 @@
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
+#include "linux/procfs.h"
 #include "linux/sched.h"
 #include "linux/seccomp.h"
 #include "linux/sync.h"
@@ -167,21 +168,35 @@ setup_identity (const struct husk_exec_spawn *s, struct husk_error **err)
   return husk_apply_no_new_privs (p, err);
 }
 
+/* The labels the execve will take, before the keyring, which takes the keycreate
+ * label.  Through a procfs of linux/procfs.h made here, in the container's pid
+ * namespace: a private instance where the kernel allows one, else the
+ * container's /proc checked, and no mount crossed below it.  No host procfs fd
+ * is ever held in the container. */
+static int
+apply_labels (const struct oci_process *p, struct husk_error **err)
+{
+  cleanup_close int procfd = -1;
+
+  if (!husk_lsm_wanted (p))
+    return 0;
+  procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
+  if (procfd < 0)
+    return -1;
+  return husk_lsm_apply (p, procfd, err);
+}
+
 /* The process: already in every namespace of the container, single-threaded. */
 static __attribute__ ((noreturn)) void
-exec_process (const struct husk_exec_spawn *s, int procfd)
+exec_process (const struct husk_exec_spawn *s)
 {
   const struct oci_process *p = s->process;
   struct husk_error *err = NULL;
   cleanup_free char *exe = NULL;
   char **env;
 
-  /* The labels the execve will take, through the host's procfs opened before
-   * the first setns (the container's /proc is the container's to fake); before
-   * the keyring, which takes the keycreate label. */
-  if (husk_lsm_apply (s->config, procfd, &err) < 0)
+  if (apply_labels (p, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
-  close (procfd);
   /* A fresh session keyring: the host's keys are not the container's business.
    * Not fatal: the kernel may lack keyrings, or a user namespace may refuse it. */
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->id) < 0)
@@ -218,15 +233,36 @@ exec_process (const struct husk_exec_spawn *s, int procfd)
   husk_sync_fail (s->sync_fd, err);
 }
 
+/* Still on the host, through a checked procfs (linux/procfs.h). */
 static int
 set_oom_score_adj (const struct oci_process *p, struct husk_error **err)
 {
+  cleanup_close int procfd = -1;
   char val[32];
 
   if (!p->has_oom_score_adj)
     return 0;
+  procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
+  if (procfd < 0)
+    return -1;
   snprintf (val, sizeof val, "%d", p->oom_score_adj);
-  return husk_write_file ("/proc/self/oom_score_adj", val, strlen (val), err);
+  return husk_procfs_write (procfd, "self/oom_score_adj", true, val, err);
+}
+
+/* Every fd of the caller's but stdio, the preserved ones and what the joiner
+ * uses (CVE-2016-9962 class): the process would carry them into the container
+ * until its execve. */
+static void
+close_inherited_fds (const struct husk_exec_spawn *s)
+{
+  int keep[OCI_NS_COUNT + 2];
+  size_t n = 0;
+
+  keep[n++] = s->sync_fd;
+  keep[n++] = s->console_fd;
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    keep[n++] = s->ns_fds[t];
+  husk_close_fds_from (3 + s->preserve_fds, keep, n);
 }
 
 /* The joiner: a fresh fork of husk exec, single-threaded (setns into a user or
@@ -237,10 +273,13 @@ joiner (const struct husk_exec_spawn *s)
   struct husk_error *err = NULL;
   sigset_t none;
   pid_t child;
-  int procfd;
 
   for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
     close (s->close_fds[i]);
+  /* The log file is a host file: debug lines are dropped from here on (the
+   * parent reads the sync socket only for the pid and the exec). */
+  husk_sync_forward_log (-1);
+  close_inherited_fds (s);
   /* husk exec blocks every signal while it waits: the program must not inherit that. */
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
@@ -259,14 +298,7 @@ joiner (const struct husk_exec_spawn *s)
       husk_error_set (&err, errno, "prctl PR_SET_DUMPABLE");
       husk_sync_fail (s->sync_fd, err);
     }
-  /* The host's procfs, for the LSM labels (see exec_process). */
-  procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (procfd < 0)
-    {
-      husk_error_set (&err, errno, "open /proc");
-      husk_sync_fail (s->sync_fd, err);
-    }
-  if (husk_lsm_prepare (s->config, procfd, &err) < 0)
+  if (husk_lsm_prepare (s->config, s->process, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* With the host's privileges still: lowering it needs CAP_SYS_RESOURCE in the
    * initial user namespace.  The fork below inherits it. */
@@ -285,7 +317,7 @@ joiner (const struct husk_exec_spawn *s)
       husk_sync_fail (s->sync_fd, err);
     }
   if (child == 0)
-    exec_process (s, procfd);
+    exec_process (s);
   /* exec 1: the parent is a subreaper, so the process becomes its child when we exit. */
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_PID, 0, child, NULL, &err) < 0)
     {

@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "linux/hooks.h"
 #include "linux/lsm.h"
 #include "linux/process.h"
+#include "linux/procfs.h"
 #include "linux/rootfs.h"
 #include "linux/sched.h"
 #include "linux/seccomp.h"
@@ -44,21 +46,36 @@ set_hostname (const struct oci_config *c, struct husk_error **err)
   return 0;
 }
 
-/* Written after pivot_root, through the container's own /proc: the values belong
- * to its namespaces (the validator allowed only namespaced keys). */
+/* Written after pivot_root, so that the values belong to the container's
+ * namespaces (the validator allowed only namespaced keys; a sysctl file shows the
+ * namespace of whoever opens it).  Through a procfs of our own, below its sys
+ * directory, with no symlink, no mount crossed and the file on procfs: the
+ * container's /proc may be missing, a symlink, or a tmpfs with files named like
+ * sysctls, and the value must not land in any of those. */
 static int
 apply_sysctl (const struct oci_config *c, struct husk_error **err)
 {
-  for (size_t i = 0; c->linux_ && i < c->linux_->sysctl_len; i++)
+  cleanup_close int procfd = -1, sysfd = -1;
+
+  if (c->linux_ == NULL || c->linux_->sysctl_len == 0)
+    return 0;
+  procfd = husk_procfs_open (HUSK_PROCFS_FULL, err);
+  if (procfd < 0)
+    return husk_error_wrap (err, "linux.sysctl");
+  sysfd = husk_procfs_openat (procfd, "sys", O_PATH | O_DIRECTORY, false, err);
+  if (sysfd < 0)
+    return husk_error_wrap (err, "linux.sysctl");
+  for (size_t i = 0; i < c->linux_->sysctl_len; i++)
     {
       const struct oci_kv *kv = &c->linux_->sysctl[i];
-      cleanup_free char *path = NULL;
-      if (asprintf (&path, "/proc/sys/%s", kv->key) < 0)
+      cleanup_free char *path = strdup (kv->key);
+
+      if (path == NULL)
         abort ();
-      for (char *p = path + 10; *p; p++)
+      for (char *p = path; *p; p++)
         if (*p == '.')
           *p = '/';
-      if (husk_write_file (path, kv->value, strlen (kv->value), err) < 0)
+      if (husk_procfs_write (sysfd, path, false, kv->value, err) < 0)
         return husk_error_wrap (err, "sysctl `%s`", kv->key);
     }
   return 0;
@@ -96,21 +113,40 @@ build_env (const struct husk_spawn *s)
   return env;
 }
 
-/* Block until `husk start` opens the fifo for reading.  The fifo is reopened
- * through the host procfs fd taken before pivot_root: its O_PATH fd is all that
- * remains of the host path, and the container's /proc may be absent. */
+/* The directory of our own fds in a procfs of ours (linux/procfs.h), through
+ * which the exec fifo's O_PATH fd is reopened for writing.  Opened before the
+ * seccomp filter (which may refuse openat2) and the only procfs fd the init
+ * keeps until start: it shows nothing the container's own /proc does not. */
 static int
-wait_for_start (int procfd, int fifo_fd, struct husk_error **err)
+open_own_fd_dir (int procfd, struct husk_error **err)
 {
-  char path[64];
+  int fd = husk_procfs_openat (procfd, "self/fd", O_PATH | O_DIRECTORY, true, err);
+  if (fd < 0)
+    return husk_error_wrap (err, "exec fifo");
+  return fd;
+}
+
+/* Block until `husk start` opens the fifo for reading; check that what opened
+ * is the fifo. */
+static int
+wait_for_start (int fd_dir, int fifo_fd, struct husk_error **err)
+{
+  struct stat want, got;
+  char name[16];
   int fd;
 
-  snprintf (path, sizeof path, "self/fd/%d", fifo_fd);
+  snprintf (name, sizeof name, "%d", fifo_fd);
   do
-    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC);
+    fd = openat (fd_dir, name, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
   if (fd < 0)
     return husk_error_set (err, errno, "open exec fifo");
+  if (fstat (fifo_fd, &want) < 0 || fstat (fd, &got) < 0 || want.st_dev != got.st_dev
+      || want.st_ino != got.st_ino)
+    {
+      close (fd);
+      return husk_error_set (err, EXDEV, "the exec fifo reopened is not the exec fifo");
+    }
   if (write (fd, "0", 1) != 1)
     {
       int e = errno;
@@ -123,8 +159,19 @@ wait_for_start (int procfd, int fifo_fd, struct husk_error **err)
   return 0;
 }
 
+/* The idmapped trees were made by the parent from host paths: the init needs them
+ * only for the mounts. */
+static void
+close_idmap_fds (const struct husk_spawn *s)
+{
+  for (size_t i = 0; s->idmap_fds && i < s->config->mounts_len; i++)
+    if (s->idmap_fds[i] >= 0)
+      close (s->idmap_fds[i]);
+}
+
 static int
-setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_error **err)
+setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
+                  struct husk_error **err)
 {
   const struct oci_config *c = s->config;
   struct husk_sync_msg m;
@@ -141,6 +188,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_err
     husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
   if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, err) < 0)
     return -1;
+  close_idmap_fds (s);
   /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,
    * which may still add to the rootfs before we pivot into it. */
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_HOOKS_PLS, 0, 0, NULL, err) < 0)
@@ -158,6 +206,11 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, struct husk_err
         return husk_error_set (err, errno, "chroot to `%s`", s->rootfs);
     }
   else if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
+    return -1;
+  /* Our procfs, made inside the container (before the masks, which a user
+   * namespace's procfs mount must not reveal): the host's is never held. */
+  *procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
+  if (*procfd < 0)
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
@@ -209,30 +262,29 @@ husk_init_main (const struct husk_spawn *s)
   struct husk_error *err = NULL;
   cleanup_free char *state_json = NULL, *exe = NULL;
   char **env, **full_env;
-  int procfd;
+  int procfd = -1, fd_dir;
 
   if (setsid () < 0)
     {
       husk_error_set (&err, errno, "setsid");
       husk_sync_fail (s->sync_fd, err);
     }
-  procfd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (procfd < 0)
-    {
-      husk_error_set (&err, errno, "open /proc");
-      husk_sync_fail (s->sync_fd, err);
-    }
   /* Before any mount: the LSMs are detected from the host's /sys. */
-  if (husk_lsm_prepare (s->config, procfd, &err) < 0)
+  if (husk_lsm_prepare (s->config, p, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
-  if (setup_filesystem (s, &state_json, &err) < 0)
+  if (setup_filesystem (s, &state_json, &procfd, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* runc's order: the exec labels, then scheduler, ioPriority, personality and
    * memoryPolicy, all before seccomp and the capability drop: an RT policy or a
    * negative nice needs CAP_SYS_NICE, the RT io class CAP_SYS_ADMIN; keycreate
    * comes before the session keyring is joined below. */
-  if (husk_lsm_apply (s->config, procfd, &err) < 0 || husk_sched_apply (s->config, &err) < 0)
+  if ((husk_lsm_wanted (p) && husk_lsm_apply (p, procfd, &err) < 0)
+      || husk_sched_apply (s->config, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  fd_dir = open_own_fd_dir (procfd, &err);
+  if (fd_dir < 0)
+    husk_sync_fail (s->sync_fd, err);
+  close (procfd);
   join_session_keyring (s);
   env = build_env (s);
   full_env = husk_env_with_home (env, p->user.uid);
@@ -252,10 +304,13 @@ husk_init_main (const struct husk_spawn *s)
     husk_sync_fail (s->sync_fd, err);
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_READY, 0, 0, NULL, &err) < 0) /* sync 6 */
     _exit (1);
+  /* From here until start the init holds stdio, the preserved fds, the exec fifo
+   * and fd_dir: nothing of the host's but the fifo itself. */
+  husk_sync_forward_log (-1);
   close (s->sync_fd);
-  if (wait_for_start (procfd, s->fifo_fd, &err) < 0)
+  if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
     goto fatal;
-  close (procfd);
+  close (fd_dir);
   close (s->fifo_fd);
   if (s->config->hooks
       && husk_hooks_run (s->config->hooks->start_container, s->config->hooks->start_container_len,

@@ -7,21 +7,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/procfs.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#define PROC_SUPER_MAGIC 0x9fa0
 #define SELINUX_MAGIC 0xf97cff8c
-#define PROC_ROOT_INO 1
 
 static int apparmor_state = -1;
 static int selinux_state = -1;
@@ -69,72 +66,38 @@ husk_selinux_enabled (void)
   return selinux_state;
 }
 
-static bool
-is_procfs (int fd)
-{
-  struct statfs sfs;
-  return fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
-}
-
-/* Open thread-self/attr/<attr> below procfd for writing.  procfd must be the root
- * of a procfs; the lookup may cross no mount (something bind-mounted over an attr
- * file would be another filesystem) and follow no magic link; the file opened
- * must be on procfs as well. */
-static int
-open_attr (int procfd, const char *attr, struct husk_error **err)
-{
-  struct open_how how = { .flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                          .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS };
-  char path[64];
-  struct stat st;
-  int fd;
-
-  if (!is_procfs (procfd) || fstat (procfd, &st) < 0 || st.st_ino != PROC_ROOT_INO)
-    return husk_error_set (err, EXDEV, "/proc opened before pivot_root is not the root of a procfs");
-  snprintf (path, sizeof path, "thread-self/attr/%s", attr);
-  fd = (int) syscall (SYS_openat2, procfd, path, &how, sizeof how);
-  /* Before Linux 5.6: a plain lookup, still checked below. */
-  if (fd < 0 && errno == ENOSYS)
-    fd = openat (procfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
-    return husk_error_set (err, errno, "open /proc/%s", path);
-  if (!is_procfs (fd))
-    {
-      close (fd);
-      return husk_error_set (err, EXDEV, "/proc/%s is not on procfs", path);
-    }
-  return fd;
-}
-
+/* Write value into thread-self/attr/<attr> below procfd (linux/procfs.h: no
+ * mount crossed, no magic link, the file on procfs): something bind-mounted over
+ * an attr file cannot take the label. */
 static int
 write_attr (int procfd, const char *attr, const char *value, struct husk_error **err)
 {
-  cleanup_close int fd = open_attr (procfd, attr, err);
-  size_t len = strlen (value);
-  ssize_t n;
+  char path[64];
 
-  if (fd < 0)
-    return -1;
-  do
-    n = write (fd, value, len);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return husk_error_set (err, errno, "write \"%s\" to /proc/thread-self/attr/%s", value, attr);
-  if ((size_t) n != len)
-    return husk_error_set (err, EIO, "short write to /proc/thread-self/attr/%s", attr);
-  return 0;
+  snprintf (path, sizeof path, "thread-self/attr/%s", attr);
+  return husk_procfs_write (procfd, path, true, value, err);
+}
+
+bool
+husk_lsm_wanted (const struct oci_process *p)
+{
+  return (p->apparmor_profile && p->apparmor_profile[0] && husk_apparmor_enabled ())
+         || (p->selinux_label && p->selinux_label[0] && husk_selinux_enabled ());
 }
 
 int
-husk_lsm_prepare (const struct oci_config *c, int procfd, struct husk_error **err)
+husk_lsm_prepare (const struct oci_config *c, const struct oci_process *p,
+                  struct husk_error **err)
 {
-  const struct oci_process *p = c->process;
   const char *mount_label = c->linux_ ? c->linux_->mount_label : NULL;
 
+  /* Both refused rather than run the process unconfined (runc's validator and
+   * its apparmor.ApplyProfile do the same). */
   if (p->apparmor_profile && p->apparmor_profile[0] && !husk_apparmor_enabled ())
-    husk_debug ("apparmor is not enabled on this host: process.apparmorProfile \"%s\" is ignored",
-                p->apparmor_profile);
-  /* runc's validator refuses this rather than run the process unconfined. */
+    return husk_error_set (err, 0,
+                           "process.apparmorProfile \"%s\" is specified, but apparmor is not "
+                           "enabled on this host",
+                           p->apparmor_profile);
   if (p->selinux_label && p->selinux_label[0] && !husk_selinux_enabled ())
     return husk_error_set (err, 0,
                            "selinux label is specified in config, but selinux is disabled or not supported");
@@ -166,9 +129,8 @@ apply_apparmor (const char *profile, int procfd, struct husk_error **err)
 }
 
 int
-husk_lsm_apply (const struct oci_config *c, int procfd, struct husk_error **err)
+husk_lsm_apply (const struct oci_process *p, int procfd, struct husk_error **err)
 {
-  const struct oci_process *p = c->process;
 
   /* Both take effect at our execve: until then the init keeps its label. */
   if (p->apparmor_profile && p->apparmor_profile[0] && husk_apparmor_enabled ()

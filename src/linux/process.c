@@ -129,28 +129,18 @@ drop_bounding_set (const struct oci_capabilities *caps, struct husk_error **err)
   return 0;
 }
 
-/* In a user namespace whose gid map was written without CAP_SETGID (rootless),
- * /proc/self/setgroups says "deny" and setgroups(2) always fails. */
-static bool
-setgroups_denied (void)
-{
-  cleanup_fclose FILE *f = fopen ("/proc/self/setgroups", "re");
-  char buf[16] = "";
-
-  if (f == NULL || fgets (buf, sizeof buf, f) == NULL)
-    return false;
-  return strncmp (buf, "deny", 4) == 0;
-}
-
 static int
 set_ids (const struct oci_user *u, struct husk_error **err)
 {
-  /* Skipping setgroups keeps the groups we were started with, which is all a
-   * denied user namespace can have; asking for additional gids there is an
-   * error setgroups reports itself. */
-  if (u->additional_gids_len > 0 || !setgroups_denied ())
-    if (setgroups (u->additional_gids_len, u->additional_gids) < 0)
-      return husk_error_set (err, errno, "setgroups");
+  /* In a user namespace whose gid map was written without CAP_SETGID (rootless),
+   * setgroups(2) always fails with EPERM: then the groups we were started with
+   * stay, which is all such a namespace can have; asking for additional gids
+   * there is an error.  Asked of the kernel rather than read from
+   * /proc/self/setgroups, which is the container's to fake (CVE-2025-52881):
+   * root outside such a namespace cannot get EPERM here. */
+  if (setgroups (u->additional_gids_len, u->additional_gids) < 0
+      && !(errno == EPERM && u->additional_gids_len == 0))
+    return husk_error_set (err, errno, "setgroups");
 
   /* EINVAL: the id has no mapping in this user namespace (runc's words). */
   if (setresgid (u->gid, u->gid, u->gid) < 0)

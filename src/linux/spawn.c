@@ -18,9 +18,72 @@
 #include "linux/sched.h"
 #include "linux/sync.h"
 
+static int
+cmp_int (const void *a, const void *b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+static void
+close_range_fallback (unsigned lo, unsigned hi)
+{
+  if (syscall (SYS_close_range, lo, hi, 0) == 0)
+    return;
+  /* Before Linux 5.9. */
+  for (long fd = lo, max = sysconf (_SC_OPEN_MAX); fd <= (long) hi && fd < max; fd++)
+    close ((int) fd);
+}
+
+void
+husk_close_fds_from (int from, const int *keep, size_t n)
+{
+  int *k = malloc ((n + 1) * sizeof *k);
+  size_t m = 0;
+  unsigned lo = (unsigned) from;
+
+  if (k == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    if (keep[i] >= from)
+      k[m++] = keep[i];
+  qsort (k, m, sizeof *k, cmp_int);
+  for (size_t i = 0; i < m; i++)
+    {
+      if ((unsigned) k[i] > lo)
+        close_range_fallback (lo, (unsigned) k[i] - 1);
+      if ((unsigned) k[i] >= lo)
+        lo = (unsigned) k[i] + 1;
+    }
+  close_range_fallback (lo, ~0U);
+  free (k);
+}
+
+/* Every fd of the caller's that the container has no business with: what husk
+ * create inherited (the caller's fd 4, 10...), its log file.  Kept: stdio, the
+ * preserved fds, and what the children use (sync socket, exec fifo, console
+ * socket, idmapped mount trees), each closed as soon as it has served. */
+static void
+close_inherited_fds (const struct husk_spawn *s)
+{
+  size_t n_idmap = s->idmap_fds ? s->config->mounts_len : 0;
+  int *keep = malloc ((3 + n_idmap) * sizeof *keep);
+  size_t n = 0;
+
+  if (keep == NULL)
+    abort ();
+  keep[n++] = s->sync_fd;
+  keep[n++] = s->fifo_fd;
+  keep[n++] = s->console_fd;
+  for (size_t i = 0; i < n_idmap; i++)
+    keep[n++] = s->idmap_fds[i];
+  husk_close_fds_from (3 + s->preserve_fds, keep, n);
+  free (keep);
+}
+
 /* A fresh fork of husk starts clean: none of the parent's fds it must not hold
- * (see close_fds), an empty signal mask (run blocks the signals it forwards),
- * killed if husk dies half-way, and non-dumpable. */
+ * (see close_fds and close_inherited_fds), an empty signal mask (run blocks the
+ * signals it forwards), killed if husk dies half-way, and non-dumpable. */
 static void
 stage1_start (const struct husk_spawn *s)
 {
@@ -28,6 +91,9 @@ stage1_start (const struct husk_spawn *s)
 
   for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
     close (s->close_fds[i]);
+  /* Debug lines travel to the parent from now on: the log file is a host file. */
+  husk_sync_forward_log (s->sync_fd);
+  close_inherited_fds (s);
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL);

@@ -4,6 +4,7 @@
 #define HUSK_LINUX_SPAWN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
@@ -31,6 +32,10 @@ struct husk_spawn
    * Terminated by -1. */
   int close_fds[4];
 };
+
+/* Close every fd from `from` up, except the n fds of keep (those below from and
+ * negative ones are ignored). */
+void husk_close_fds_from (int from, const int *keep, size_t n);
 
 /* Fork stage 1.  Returns its pid in the parent; the child never returns. */
 pid_t husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err);

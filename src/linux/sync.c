@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/log.h"
+
 /* Wire format: a fixed header followed by the text bytes (no NUL). */
 struct wire_header
 {
@@ -93,8 +95,8 @@ take_passed_fd (struct msghdr *m)
   return fd;
 }
 
-int
-husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err)
+static int
+recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err)
 {
   struct wire_header h;
   char *buf;
@@ -160,6 +162,36 @@ husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk
       return -1;
     }
   return 0;
+}
+
+int
+husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err)
+{
+  for (;;)
+    {
+      if (recv_one (fd, msg, what, err) < 0)
+        return -1;
+      if (msg->type != HUSK_SYNC_LOG)
+        return 0;
+      husk_debug ("%s", msg->text);
+      free (msg->text);
+    }
+}
+
+static int log_sync_fd = -1;
+
+static void
+forward_log (const char *text)
+{
+  if (log_sync_fd >= 0)
+    husk_sync_send (log_sync_fd, HUSK_SYNC_LOG, 0, 0, text, NULL);
+}
+
+void
+husk_sync_forward_log (int fd)
+{
+  log_sync_fd = fd;
+  husk_log_detach (fd >= 0 ? forward_log : NULL);
 }
 
 int

@@ -17,6 +17,9 @@
  *                                             reply (a notified syscall just waits for it)
  *   sync 6  stage2 -> parent  READY           about to block on exec.fifo
  *   any     child  -> parent  ERROR           errnum + text; the child then _exits
+ *   any     child  -> parent  LOG             text = a debug line: the children hold no
+ *                                             log file (a host file), the parent logs
+ *                                             it; husk_sync_recv() consumes these
  */
 #ifndef HUSK_LINUX_SYNC_H
 #define HUSK_LINUX_SYNC_H
@@ -35,6 +38,7 @@ enum husk_sync_type
   HUSK_SYNC_READY,
   HUSK_SYNC_ERROR,
   HUSK_SYNC_SECCOMP_FD,
+  HUSK_SYNC_LOG,
 };
 
 struct husk_sync_msg
@@ -57,6 +61,9 @@ int husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct 
 /* Receive and require a given type. */
 int husk_sync_expect (int fd, enum husk_sync_type type, struct husk_sync_msg *msg,
                       const char *what, struct husk_error **err);
+/* In a child: close the log file and send later debug lines over fd as LOG
+ * messages (fd -1: drop them). */
+void husk_sync_forward_log (int fd);
 /* In a child: send err as an ERROR message (best effort) and _exit(1). */
 __attribute__ ((noreturn)) void husk_sync_fail (int fd, struct husk_error *err);
 

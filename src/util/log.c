@@ -16,6 +16,8 @@
 static int log_fd = -1;
 static enum husk_log_format log_format = HUSK_LOG_TEXT;
 static bool log_debug;
+static bool log_detached;
+static void (*log_forward) (const char *msg);
 
 int
 husk_log_init (const char *path, enum husk_log_format format, bool debug,
@@ -122,6 +124,16 @@ vlog (const char *level, bool to_stderr, const char *fmt, va_list ap)
 }
 
 void
+husk_log_detach (void (*fn) (const char *msg))
+{
+  if (log_fd > STDERR_FILENO)
+    close (log_fd);
+  log_fd = -1;
+  log_forward = fn;
+  log_detached = true;
+}
+
+void
 husk_debug (const char *fmt, ...)
 {
   va_list ap;
@@ -129,7 +141,14 @@ husk_debug (const char *fmt, ...)
   if (!log_debug)
     return;
   va_start (ap, fmt);
-  vlog ("debug", log_fd < 0, fmt, ap);
+  if (log_detached)
+    {
+      cleanup_free char *msg = NULL;
+      if (log_forward && vasprintf (&msg, fmt, ap) >= 0)
+        log_forward (msg);
+    }
+  else
+    vlog ("debug", log_fd < 0, fmt, ap);
   va_end (ap);
 }
 

@@ -20,6 +20,10 @@ int husk_log_init (const char *path, enum husk_log_format format, bool debug,
 bool husk_log_debug_enabled (void);
 void husk_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void husk_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* In a child about to enter a container: close the log file (a host file the
+ * container must not reach through our fds).  Later debug lines go to fn (the
+ * sync channel to the parent, which logs them), or nowhere when fn is NULL. */
+void husk_log_detach (void (*fn) (const char *msg));
 /* Print the error to stderr and to the log file. */
 void husk_log_error (const struct husk_error *e);
 

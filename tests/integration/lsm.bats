@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # LSM labels: process.apparmorProfile, process.selinuxLabel, linux.mountLabel.
 # This machine has neither AppArmor nor SELinux: what is tested is runc's
-# behaviour on such a host (ignore, or refuse, and say so).  Writing the labels
-# (through the procfs opened before pivot_root) needs a host with the LSM.
+# behaviour on such a host (refuse a label, ignore a mountLabel, and say so).
+# Writing the labels (through a procfs made inside the container, see
+# src/linux/procfs.h) needs a host with the LSM.
 
 load ../../bats/helpers
 
@@ -14,13 +15,16 @@ selinux_enabled() {
 	[ "$(stat -f -c %T /sys/fs/selinux 2>/dev/null)" = selinuxfs ]
 }
 
-@test "apparmorProfile without AppArmor: the container runs unconfined, --debug says so" {
+@test "apparmorProfile without AppArmor is refused (fail closed), an empty one is fine" {
 	apparmor_enabled && skip "AppArmor is enabled here"
 	update_config '.process.apparmorProfile = "husk-test-profile"'
 	set_args /probe pid
-	run "$HUSK" --debug --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	run "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'process.apparmorProfile "husk-test-profile" is specified, but apparmor is not enabled on this host'* ]]
+	update_config '.process.apparmorProfile = ""'
+	run "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'apparmor is not enabled on this host: process.apparmorProfile "husk-test-profile" is ignored'* ]]
 	[ "$(line_in_output pid)" = 1 ]
 }
 
