@@ -96,6 +96,45 @@ create_escape() {
 	rmdir "$m/husk-sec/$CID-sibling"
 }
 
+@test "unified: cgroup.procs cannot move a host process into the container's cgroup" {
+	[ -n "$(unified_mount)" ] || skip "needs a cgroup2 hierarchy"
+	pid=$(spawn_bg sleep 1000)
+	before=$(cat "/proc/$pid/cgroup")
+	for k in cgroup.procs cgroup.threads; do
+		update_config '.linux.resources.unified = {($k): $v}' --arg k "$k" --arg v "$pid"
+		set_args sleep 100
+		run create_ctr
+		moved=$(cat "/proc/$pid/cgroup")
+		husk delete --force "$CID" 2>/dev/null || true
+		# The host first: the sleep was not moved, and delete did not kill it.
+		[ "$moved" = "$before" ] || { echo "$k moved it: $moved"; false; }
+		pid_alive "$pid"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"linux.resources.unified[\"$k\"]"* ]] || { echo "$output"; false; }
+	done
+}
+
+@test "unified: core files, a /, . or .., and a controller the host lacks are refused" {
+	m=$(unified_mount)
+	[ -n "$m" ] || skip "needs a cgroup2 hierarchy"
+	missing=nosuch
+	for c in memory rdma misc; do
+		grep -qw "$c" "$m/cgroup.controllers" || { missing=$c; break; }
+	done
+	set_args sleep 100
+	for k in cgroup.subtree_control cgroup.type cgroup.kill tasks ../cgroup.procs \
+		hugetlb.2MB.max/../../cgroup.procs . .. "$missing.max"; do
+		update_config '.linux.resources.unified = {($k): "1"}' --arg k "$k"
+		run create_ctr
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"linux.resources.unified[\"$k\"]"* ]] || { echo "$k: $output"; false; }
+		[ ! -e "$ROOT/$CID" ]
+	done
+	update_config '.linux.resources.unified = {"cgroup.max.depth": "3"}'
+	create_ctr
+	[ "$(cat "$m$CG_PATH/cgroup.max.depth")" = 3 ]
+}
+
 # kill_create_at K: husk create, SIGKILLed by strace at the entry of its K-th
 # mkdir or rename (the steps that change the host), then delete --force.
 # Prints "done" when husk got past K such calls.
