@@ -63,8 +63,9 @@ int husk_cgroup_make (const struct husk_cgroup *cg, struct husk_error **err);
 struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
 /* Move the calling process into every directory (writes "0" to cgroup.procs). */
 int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
-/* Apply linux.resources of a new container, and its device rules: the config's,
- * then an allow rule for each linux.devices entry and runc's default devices. */
+/* Apply linux.resources of a new container, and its device rules: the config's
+ * exactly, then runc's default devices (less those linux.devices lists, which
+ * the config's rules alone govern).  linux.devices adds no rule of its own. */
 int husk_cgroup_apply (const struct husk_cgroup *cg, const struct oci_config *c,
                        struct husk_error **err);
 /* Change the resources of a running container (`update`).  Unset fields keep

@@ -135,6 +135,48 @@ create_escape() {
 	[ "$(cat "$m$CG_PATH/cgroup.max.depth")" = 3 ]
 }
 
+# The loop-control device: a character device every Linux has, harmless to open.
+loop_control_bundle() {
+	[ -c /dev/loop-control ] || skip "needs /dev/loop-control"
+	update_config '.linux.devices = [{path: "/dev/loop-control", type: "c", major: 10, minor: 237, fileMode: 438}]
+		| .linux.resources.devices = [{allow: false, access: "rwm"}] + $rules' --argjson rules "$1"
+	set_args sleep 100
+	create_ctr
+}
+
+@test "devices: a device allowed read-only stays read-only (docker --device X:r)" {
+	loop_control_bundle '[{"allow": true, "type": "c", "major": 10, "minor": 237, "access": "r"}]'
+	run husk exec "$CID" sh -c 'exec 3>/dev/loop-control && echo write-open'
+	[[ "$output" != *write-open* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run husk exec "$CID" sh -c 'exec 3</dev/loop-control && echo read-open'
+	[[ "$output" == *read-open* ]]
+	d=$(v1_mount devices)
+	[ -n "$d" ] || return 0
+	grep -qx "c 10:237 r" "$d$CG_PATH/devices.list"
+	run ! grep -q "^c 10:237 .*w" "$d$CG_PATH/devices.list"
+}
+
+@test "devices: linux.devices alone allows nothing after a deny-all (as runc)" {
+	loop_control_bundle '[]'
+	run husk exec "$CID" sh -c 'exec 3</dev/loop-control && echo read-open'
+	[[ "$output" != *read-open* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+	# The default devices stay usable.
+	run husk exec "$CID" sh -c 'echo x >/dev/null && head -c1 /dev/zero >/dev/null && echo defaults-ok'
+	[[ "$output" == *defaults-ok* ]]
+}
+
+@test "devices: a default device that linux.devices lists gets only the config's rules" {
+	update_config '.linux.devices = [{path: "/dev/zero", type: "c", major: 1, minor: 5, fileMode: 438}]
+		| .linux.resources.devices = [{allow: false, access: "rwm"}, {allow: true, type: "c", major: 1, minor: 5, access: "r"}]'
+	set_args sh -c 'head -c1 /dev/zero >/dev/null && echo read-ok; echo x >/dev/zero && echo write-ok'
+	run run_ctr
+	[[ "$output" == *read-ok* ]]
+	[[ "$output" != *write-ok* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
 # kill_create_at K: husk create, SIGKILLed by strace at the entry of its K-th
 # mkdir or rename (the steps that change the host), then delete --force.
 # Prints "done" when husk got past K such calls.
