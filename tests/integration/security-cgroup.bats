@@ -179,12 +179,12 @@ loop_control_bundle() {
 
 # kill_create_at K: husk create, SIGKILLed by strace at the entry of its K-th
 # mkdir or rename (the steps that change the host), then delete --force.
-# Prints "done" when husk got past K such calls.
+# Prints "finished" when husk got past K such calls.
 kill_create_at() {
 	local id=$1 k=$2 calls=mkdir,mkdirat,rename,renameat,renameat2
 	strace -qq -o /dev/null -e trace=$calls -e inject=$calls:signal=KILL:when="$k" \
 		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>&1 3>&- &&
-		echo done
+		echo finished
 	"$HUSK" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 3>&- || true
 }
 
@@ -218,9 +218,9 @@ no_husk_left() {
 	for k in $(seq 1 120); do
 		out=$(kill_create_at "$CID-$k" "$k")
 		no_trace "$CID-$k" || { echo "killed at call $k"; false; }
-		[ "$out" != done ] || break
+		[ "$out" != finished ] || break
 	done
-	[ "$out" = done ] # the loop reached a create that finished
+	[ "$out" = finished ] # the loop reached a create that finished
 	no_husk_left
 }
 
