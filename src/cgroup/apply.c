@@ -45,13 +45,17 @@ apply_controller (const struct husk_cgroup *cg, const struct cg_controller *ctl,
  * any device, the standard character devices, ptys and tun. */
 static const struct
 {
+  const char *path; /* the node runc makes for it, or NULL */
   const char *type;
   int64_t major, minor; /* -1: any */
   const char *access;
 } default_devices[] = {
-  { "c", -1, -1, "m" }, { "b", -1, -1, "m" },  { "c", 1, 3, "rwm" },    { "c", 1, 8, "rwm" },
-  { "c", 1, 7, "rwm" }, { "c", 5, 0, "rwm" },  { "c", 1, 5, "rwm" },    { "c", 1, 9, "rwm" },
-  { "c", 136, -1, "rwm" }, { "c", 5, 2, "rwm" }, { "c", 10, 200, "rwm" },
+  { NULL, "c", -1, -1, "m" },          { NULL, "b", -1, -1, "m" },
+  { "/dev/null", "c", 1, 3, "rwm" },   { "/dev/random", "c", 1, 8, "rwm" },
+  { "/dev/full", "c", 1, 7, "rwm" },   { "/dev/tty", "c", 5, 0, "rwm" },
+  { "/dev/zero", "c", 1, 5, "rwm" },   { "/dev/urandom", "c", 1, 9, "rwm" },
+  { NULL, "c", 136, -1, "rwm" },       { NULL, "c", 5, 2, "rwm" },
+  { NULL, "c", 10, 200, "rwm" },
 };
 
 static bool
@@ -77,17 +81,39 @@ denied_later (const struct oci_resources *r, size_t from, const struct oci_devic
   return false;
 }
 
-/* The rules in order: the resources', then allow rules for linux.devices and
- * runc's defaults (appended, as runc does, so devices.list starts with the
- * config's own rules in their order).  Unlike runc, an extra rule for a device
- * the config denies after its "deny all" is left out, so that such a deny is
- * not undone.  Strings point into the inputs. */
+/* Whether linux.devices has default device i (by path, as runc matches, or by
+ * type and numbers): then the config's rules alone say what it may do with it. */
+static bool
+configured_device (const struct oci_config *c, size_t i)
+{
+  size_t nd = c && c->linux_ ? c->linux_->devices_len : 0;
+
+  if (default_devices[i].major < 0 || default_devices[i].minor < 0)
+    return false;
+  for (size_t j = 0; j < nd; j++)
+    {
+      const struct oci_device *d = &c->linux_->devices[j];
+      bool is_char = strcmp (d->type, "c") == 0 || strcmp (d->type, "u") == 0;
+      if ((default_devices[i].path && d->path && strcmp (d->path, default_devices[i].path) == 0)
+          || (is_char && d->major == default_devices[i].major && d->minor == default_devices[i].minor))
+        return true;
+    }
+  return false;
+}
+
+/* The rules in order: the resources' own, exactly as written, then runc's
+ * defaults (appended, as runc does, so devices.list starts with the config's
+ * rules in their order).  linux.devices adds no rule: a node the config makes
+ * is usable only as far as its rules allow ("allow c 10:237 r" stays read-only),
+ * as with runc, where the client (docker, containerd) writes the allow rules.
+ * Unlike runc, a default rule for a device the config denies after its "deny
+ * all" is left out, so that such a deny is not undone.  Strings point into the
+ * inputs. */
 static struct oci_device_cgroup *
 device_rules (const struct oci_resources *r, const struct oci_config *c, size_t *n)
 {
-  size_t nd = c && c->linux_ ? c->linux_->devices_len : 0;
   size_t nr = r->devices_len, k = 0, from = 0;
-  size_t total = nr + nd + sizeof default_devices / sizeof default_devices[0];
+  size_t total = nr + sizeof default_devices / sizeof default_devices[0];
   struct oci_device_cgroup *out = calloc (total, sizeof *out);
 
   if (out == NULL)
@@ -98,19 +124,10 @@ device_rules (const struct oci_resources *r, const struct oci_config *c, size_t 
       if (is_deny_all (&r->devices[i]))
         from = i + 1;
     }
-  for (size_t i = 0; i < nd; i++)
-    {
-      const struct oci_device *d = &c->linux_->devices[i];
-      if (strcmp (d->type, "p") == 0)
-        continue;
-      out[k] = (struct oci_device_cgroup){ .allow = true, .type = strcmp (d->type, "b") == 0 ? "b" : "c",
-                                           .has_major = true, .major = d->major, .has_minor = true,
-                                           .minor = d->minor, .access = (char *) "rwm" };
-      if (!denied_later (r, from, &out[k]))
-        k++;
-    }
   for (size_t i = 0; i < sizeof default_devices / sizeof default_devices[0]; i++)
     {
+      if (configured_device (c, i))
+        continue;
       out[k] = (struct oci_device_cgroup){ .allow = true, .type = (char *) default_devices[i].type,
                                            .has_major = default_devices[i].major >= 0,
                                            .major = default_devices[i].major,

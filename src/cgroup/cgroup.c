@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,7 +141,47 @@ own_cgroup (const struct hierarchy *h)
   return strdup ("/");
 }
 
-/* Join mountpoint + (path relative to the mount's root). */
+/* p resolved lexically as an absolute path: empty and "." components go, ".."
+ * drops the component before it.  NULL when a ".." would climb above "/". */
+static char *
+clean_path (const char *p)
+{
+  char *out = malloc (strlen (p) + 2);
+  size_t n = 0;
+
+  if (out == NULL)
+    abort ();
+  for (const char *s = p; *s;)
+    {
+      size_t l = strcspn (s, "/");
+      if (l == 2 && s[0] == '.' && s[1] == '.')
+        {
+          if (n == 0)
+            {
+              free (out);
+              return NULL;
+            }
+          while (out[--n] != '/')
+            ;
+        }
+      else if (l > 0 && !(l == 1 && s[0] == '.'))
+        {
+          out[n++] = '/';
+          memcpy (out + n, s, l);
+          n += l;
+        }
+      s += l;
+      s += *s == '/';
+    }
+  if (n == 0)
+    out[n++] = '/';
+  out[n] = '\0';
+  return out;
+}
+
+/* The directory of cgroup path cgpath (clean, absolute) in hierarchy h: the
+ * mount point joined with the path relative to the mount's root.  NULL when that
+ * is the mount point itself: a container never owns a hierarchy's root. */
 static char *
 hierarchy_dir (const struct hierarchy *h, const char *cgpath)
 {
@@ -150,16 +192,26 @@ hierarchy_dir (const struct hierarchy *h, const char *cgpath)
   if (strcmp (h->root, "/") != 0 && strncmp (cgpath, h->root, rl) == 0
       && (cgpath[rl] == '/' || cgpath[rl] == '\0'))
     rel = cgpath + rl;
-  if (asprintf (&dir, "%s%s%s", h->mountpoint, *rel == '/' ? "" : "/", rel) < 0)
+  if (rel[0] == '\0' || strcmp (rel, "/") == 0)
+    return NULL;
+  if (asprintf (&dir, "%s%s", h->mountpoint, rel) < 0)
     abort ();
   return dir;
 }
 
+/* The container's cgroup path in hierarchy h, resolved lexically (no ".." is
+ * left for the kernel to follow): absolute under the hierarchy's root, relative
+ * under the caller's own cgroup (runc's rule), empty as /husk/<id>.  A path
+ * that climbs out of the hierarchy, or a relative one that climbs out of the
+ * caller's cgroup, is refused: runc clamps such a path at the root, but a
+ * config asking for it is wrong, and saying so is safer than guessing. */
 static char *
-container_cgpath (const struct oci_config *c, const struct hierarchy *h, const char *id)
+container_cgpath (const struct oci_config *c, const struct hierarchy *h, const char *id,
+                  struct husk_error **err)
 {
   const char *p = c->linux_ ? c->linux_->cgroups_path : NULL;
-  char *out = NULL;
+  cleanup_free char *joined = NULL;
+  char *out;
 
   if (p == NULL || *p == '\0')
     {
@@ -168,11 +220,31 @@ container_cgpath (const struct oci_config *c, const struct hierarchy *h, const c
       return out;
     }
   if (*p == '/')
-    return strdup (p);
-  /* A relative path is relative to the caller's cgroup (runc's rule). */
-  cleanup_free char *own = own_cgroup (h);
-  if (asprintf (&out, "%s/%s", strcmp (own, "/") == 0 ? "" : own, p) < 0)
-    abort ();
+    joined = strdup (p);
+  else
+    {
+      cleanup_free char *own = own_cgroup (h), *rel = NULL, *crel = NULL;
+      if (asprintf (&rel, "/%s", p) < 0)
+        abort ();
+      crel = clean_path (rel);
+      if (crel == NULL || strcmp (crel, "/") == 0)
+        {
+          husk_error_set (err, 0, "linux.cgroupsPath `%s`: a relative path must stay below "
+                          "the caller's cgroup", p);
+          return NULL;
+        }
+      if (asprintf (&joined, "%s%s", strcmp (own, "/") == 0 ? "" : own, crel) < 0)
+        abort ();
+    }
+  out = clean_path (joined);
+  if (out == NULL)
+    husk_error_set (err, 0, "linux.cgroupsPath `%s`: leaves the cgroup hierarchy", p);
+  else if (strcmp (out, "/") == 0)
+    {
+      husk_error_set (err, 0, "linux.cgroupsPath `%s`: is the root of the cgroup hierarchy", p);
+      free (out);
+      out = NULL;
+    }
   return out;
 }
 
@@ -299,7 +371,8 @@ cgroup_alloc (size_t n)
   struct husk_cgroup *cg = calloc (1, sizeof *cg);
 
   if (cg == NULL || (cg->dirs = calloc (n + 1, sizeof (char *))) == NULL
-      || (cg->controllers = calloc (n + 1, sizeof (char *))) == NULL)
+      || (cg->controllers = calloc (n + 1, sizeof (char *))) == NULL
+      || (cg->mountpoints = calloc (n + 1, sizeof (char *))) == NULL)
     abort ();
   return cg;
 }
@@ -310,6 +383,7 @@ cgroup_set (struct husk_cgroup *cg, size_t i, char *dir, const struct hierarchy 
 {
   cg->dirs[i] = dir;
   cg->controllers[i] = strdup (h->controllers);
+  cg->mountpoints[i] = strdup (h->mountpoint);
   if (h->v2)
     cg->unified_dir = dir;
   else if (has_token (h->controllers, "freezer"))
@@ -322,8 +396,7 @@ cgroup_set (struct husk_cgroup *cg, size_t i, char *dir, const struct hierarchy 
 }
 
 struct husk_cgroup *
-husk_cgroup_create (const struct oci_config *c, const char *id, bool systemd,
-                    struct husk_error **err)
+husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, struct husk_error **err)
 {
   struct hierarchy *h = NULL;
   size_t n = 0;
@@ -343,23 +416,55 @@ husk_cgroup_create (const struct oci_config *c, const char *id, bool systemd,
   cg = cgroup_alloc (n);
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_free char *cgpath = container_cgpath (c, &h[i], id);
-      cgroup_set (cg, i, hierarchy_dir (&h[i], cgpath), &h[i]);
-      if (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
-          || (!h[i].v2 && has_token (h[i].controllers, "cpuset")
-              && cpuset_init (h[i].mountpoint, cg->dirs[i], err) < 0))
+      cleanup_free char *cgpath = container_cgpath (c, &h[i], id, err);
+      char *dir = cgpath ? hierarchy_dir (&h[i], cgpath) : NULL;
+      if (dir == NULL)
         {
-          husk_error_wrap (err, "create cgroup");
-          husk_cgroup_destroy (cg, NULL);
+          if (cgpath)
+            husk_error_set (err, 0, "linux.cgroupsPath `%s`: is the root of the cgroup "
+                            "hierarchy at `%s`", p ? p : "", h[i].mountpoint);
           husk_cgroup_free (cg);
           hierarchies_free (h, n);
           return NULL;
         }
-      if (h[i].v2)
-        enable_v2_controllers (h[i].mountpoint, cg->dirs[i]);
+      cgroup_set (cg, i, dir, &h[i]);
     }
   hierarchies_free (h, n);
   return cg;
+}
+
+int
+husk_cgroup_make (const struct husk_cgroup *cg, struct husk_error **err)
+{
+  for (size_t i = 0; cg->dirs[i]; i++)
+    {
+      bool v1 = cg->controllers[i][0] != '\0';
+      if (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
+          || (v1 && has_token (cg->controllers[i], "cpuset")
+              && cpuset_init (cg->mountpoints[i], cg->dirs[i], err) < 0))
+        {
+          husk_error_wrap (err, "create cgroup");
+          husk_cgroup_destroy (cg, NULL);
+          return -1;
+        }
+      if (!v1)
+        enable_v2_controllers (cg->mountpoints[i], cg->dirs[i]);
+    }
+  return 0;
+}
+
+/* Whether dir is a directory strictly below mount point m, named without "."
+ * or ".." components, as husk_cgroup_plan() names them. */
+static bool
+clean_dir_below (const char *dir, const char *m)
+{
+  size_t ml = strlen (m);
+  cleanup_free char *c = NULL;
+
+  if (strncmp (dir, m, ml) != 0 || dir[ml] != '/' || dir[ml + 1] == '\0')
+    return false;
+  c = clean_path (dir + ml);
+  return c && strcmp (c, dir + ml) == 0;
 }
 
 struct husk_cgroup *
@@ -375,7 +480,8 @@ husk_cgroup_from_dirs (char *const *dirs)
   cg = cgroup_alloc (n);
   for (size_t i = 0; i < n; i++)
     {
-      /* The hierarchy whose mount point is the longest prefix of the directory. */
+      /* The hierarchy whose mount point is the longest prefix of the directory;
+       * a directory that is not strictly inside one is ignored. */
       const struct hierarchy *best = NULL;
       for (size_t j = 0; j < nh; j++)
         {
@@ -384,7 +490,7 @@ husk_cgroup_from_dirs (char *const *dirs)
               && (best == NULL || ml > strlen (best->mountpoint)))
             best = &h[j];
         }
-      if (best)
+      if (best && clean_dir_below (dirs[i], best->mountpoint))
         cgroup_set (cg, k++, strdup (dirs[i]), best);
     }
   hierarchies_free (h, nh);
@@ -453,13 +559,24 @@ husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n, struct 
   return husk_error_set (err, ENOENT, "read cgroup.procs: no cgroup directory");
 }
 
-/* rmdir dir after its sub-cgroups (a container may make its own). */
+/* rmdir dir after its sub-cgroups (a container may make its own).  Only on a
+ * cgroup file system, and only downwards: nothing above dir is touched. */
 static int
 remove_tree (const char *dir, int depth)
 {
-  cleanup_dir DIR *d = depth < 32 ? opendir (dir) : NULL;
+  cleanup_dir DIR *d = NULL;
   struct dirent *de;
+  struct statfs sf;
 
+  if (statfs (dir, &sf) < 0)
+    return errno == ENOENT ? 0 : -1;
+  if ((unsigned long) sf.f_type != CGROUP_SUPER_MAGIC
+      && (unsigned long) sf.f_type != CGROUP2_SUPER_MAGIC)
+    {
+      errno = EXDEV; /* not a cgroup: never removed */
+      return -1;
+    }
+  d = depth < 32 ? opendir (dir) : NULL;
   while (d && (de = readdir (d)))
     if (de->d_type == DT_DIR && de->d_name[0] != '.')
       {
@@ -499,8 +616,10 @@ husk_cgroup_free (struct husk_cgroup *cg)
     {
       free (cg->dirs[i]);
       free (cg->controllers[i]);
+      free (cg->mountpoints[i]);
     }
   free (cg->dirs);
   free (cg->controllers);
+  free (cg->mountpoints);
   free (cg);
 }

@@ -39,6 +39,7 @@ struct husk_cgroup
   char **dirs; /* absolute directories, NULL-terminated, one per hierarchy */
   char **controllers; /* parallel to dirs: v1 controllers ("cpu,cpuacct",
                          "name=systemd"), or "" for the cgroup2 directory */
+  char **mountpoints; /* parallel to dirs: the hierarchy's mount point */
   char *unified_dir; /* the cgroup2 directory among dirs, or NULL */
   char *freezer_dir; /* the v1 freezer directory among dirs, or NULL */
 };
@@ -47,16 +48,24 @@ enum husk_cgroup_layout husk_cgroup_detect (void);
 
 /* Compute the directories for the config's cgroupsPath (absolute: under each
  * hierarchy root; relative: under the caller's own cgroup; empty: /husk/<id>),
- * create them and, in the unified hierarchy, enable the controllers it offers in
- * every ancestor.  On failure nothing created is left. */
-struct husk_cgroup *husk_cgroup_create (const struct oci_config *c, const char *id,
-                                        bool systemd, struct husk_error **err);
-/* Rebuild from the directories saved in the state (hierarchies from mountinfo). */
+ * resolved lexically; a path that leaves a hierarchy (or names its root) is an
+ * error naming linux.cgroupsPath.  Nothing is created: the caller records the
+ * directories (state.json) before husk_cgroup_make(), so that a husk killed at
+ * any point leaves only directories that `delete --force` finds. */
+struct husk_cgroup *husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd,
+                                      struct husk_error **err);
+/* Create the planned directories and, in the unified hierarchy, enable the
+ * controllers it offers in every ancestor.  On failure nothing created is left. */
+int husk_cgroup_make (const struct husk_cgroup *cg, struct husk_error **err);
+/* Rebuild from the directories saved in the state (hierarchies from mountinfo);
+ * a directory that is not strictly inside a hierarchy, as the plan names it, is
+ * left out. */
 struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
 /* Move the calling process into every directory (writes "0" to cgroup.procs). */
 int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
-/* Apply linux.resources of a new container, and its device rules: the config's,
- * then an allow rule for each linux.devices entry and runc's default devices. */
+/* Apply linux.resources of a new container, and its device rules: the config's
+ * exactly, then runc's default devices (less those linux.devices lists, which
+ * the config's rules alone govern).  linux.devices adds no rule of its own. */
 int husk_cgroup_apply (const struct husk_cgroup *cg, const struct oci_config *c,
                        struct husk_error **err);
 /* Change the resources of a running container (`update`).  Unset fields keep
@@ -74,7 +83,9 @@ int husk_cgroup_kill_all (const struct husk_cgroup *cg, int sig, struct husk_err
 int husk_cgroup_freeze (const struct husk_cgroup *cg, bool frozen, struct husk_error **err);
 /* Whether the v1 freezer or cgroup.freeze says FROZEN. */
 bool husk_cgroup_is_frozen (const struct husk_cgroup *cg);
-/* Remove every directory (after the processes are gone; retries EBUSY briefly). */
+/* Remove every directory and the sub-cgroups below it, never anything above
+ * or off a cgroup file system (after the processes are gone; retries EBUSY
+ * briefly). */
 int husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err);
 void husk_cgroup_free (struct husk_cgroup *cg);
 

@@ -389,13 +389,13 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   if (make_state_dir (&x, err) < 0)
     goto fail;
   x.created = husk_now_rfc3339 ();
-  x.cgroup = husk_cgroup_create (x.config, o->id, o->systemd_cgroup, err);
+  x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, err);
   if (x.cgroup == NULL)
     goto fail;
-  /* A first state (pid 0: "stopped") as soon as there is a cgroup: if husk is
-   * killed from here on, `delete --force` still finds the cgroup and every
-   * process in it. */
-  if (save_state (&x, err) < 0)
+  /* A first state (pid 0: "stopped") naming the cgroup before any directory of
+   * it exists: if husk is killed from here on, `delete --force` finds every
+   * cgroup directory husk made and every process in it. */
+  if (save_state (&x, err) < 0 || husk_cgroup_make (x.cgroup, err) < 0)
     goto fail;
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);
   if (x.idmap_fds == NULL)
