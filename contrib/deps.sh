@@ -8,7 +8,7 @@
 # naming the daemon that could not start.
 set -u
 pkgs=(gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev bats jq
-	python3-jsonschema busybox-static iproute2 util-linux procps
+	python3-jsonschema busybox-static iproute2 util-linux procps strace
 	cpio linux-image-amd64 qemu-system-x86)
 client_pkgs=(docker.io containerd podman conmon iptables tini curl)
 
