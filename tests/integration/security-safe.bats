@@ -58,11 +58,6 @@ cgroup_leftovers() {
 				rc=0; timeout 20 "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-$n" </dev/null >/dev/null 2>"$TESTDIR/err" 3>&- || rc=$?
 				echo "$n link $target $type on $dest: $rc $(cat "$TESTDIR/err")"
 				husk delete --force "$CID-$n" 2>/dev/null || true
-				# Where it worked, husk made the directory: inside the rootfs.
-				if [ "$rc" -eq 0 ] && [ "$dest" != /evil ]; then
-					[ -n "$(find "$ROOTFS" -name "$name")" ]
-					rm -rf "${ROOTFS:?}/$name" "$ROOTFS/d" "$ROOTFS$TESTDIR"
-				fi
 				# Host side: nothing under the bundle's parents, at /, or outside.
 				for p in "/$name" "/d" "$BUNDLE/$name" "$BUNDLE/d" "$TESTDIR/$name" "$TESTDIR/d" \
 					"$(dirname "$TESTDIR")/$name"; do
@@ -75,6 +70,11 @@ cgroup_leftovers() {
 				if grep -qE " ($TESTDIR/outside|$BUNDLE|$TESTDIR|/|/d)(/$name)? " <(awk '{ print " " $5 " " }' /proc/self/mountinfo | grep -v " / $"); then
 					echo "link $target, $type on $dest: a mount on the host" >&2
 					return 1
+				fi
+				# Where it worked, husk made the directory: inside the rootfs.
+				if [ "$rc" -eq 0 ] && [ "$dest" != /evil ]; then
+					[ -n "$(find "$ROOTFS" -name "$name")" ]
+					rm -rf "${ROOTFS:?}/$name" "$ROOTFS/d" "$ROOTFS$TESTDIR"
 				fi
 			done
 		done
