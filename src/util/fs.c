@@ -118,7 +118,8 @@ create_tmp (int dfd, const char *base, mode_t mode, char **name)
       suffix[sizeof suffix - 1] = '\0';
       free (*name);
       *name = NULL;
-      if (asprintf (name, "%s.tmp-%s", base, suffix) < 0)
+      /* Cut a long base: the temp name must fit NAME_MAX too. */
+      if (asprintf (name, "%.200s.tmp-%s", base, suffix) < 0)
         {
           *name = NULL;
           errno = ENOMEM;

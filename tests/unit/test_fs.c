@@ -92,6 +92,13 @@ main (void)
           "a planted <name>.tmp-<pid> symlink is neither followed nor removed");
   unlink (link_);
 
+  {
+    char longname[600];
+    snprintf (longname, sizeof longname, "%s/%0250d", dir, 7);
+    result (husk_write_file_atomic (longname, "11", 2, 0644, NULL) == 0 && content_is (longname, "11"),
+            "a 250-character name (its temp name is cut to fit)");
+    unlink (longname);
+  }
   result (husk_write_file_atomic (dir, "x", 1, 0644, &err) < 0, "a directory cannot be replaced");
   husk_error_release (&err);
   snprintf (link_, sizeof link_, "%s/", dir);
