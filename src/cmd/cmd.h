@@ -44,6 +44,10 @@ int husk_cmd_usage (const char *usage);
  * printed, 0 with *id set, -1 with *err set. */
 int husk_cmd_only_id (int argc, char **argv, const char *usage, const char **id,
                       struct husk_error **err);
+/* r as is, unless r < 0 and the container is gone now (a concurrent `delete`
+ * removed it under the command's feet): then the error is the one for a missing
+ * container, "container does not exist: <id>", which containerd's shim matches. */
+int husk_cmd_result (const struct husk_globals *g, const char *id, int r, struct husk_error **err);
 /* The single positional container id after the options. */
 int husk_cmd_id (int argc, char **argv, int optind_, const char *usage, const char **id,
                  struct husk_error **err);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "container/container.h"
 
 int
 husk_cmd_usage (const char *usage)
@@ -45,4 +46,12 @@ husk_cmd_only_id (int argc, char **argv, const char *usage, const char **id,
       return husk_error_set (err, 0, "%s: unknown option `%s`", argv[0], argv[optind - 1]);
     }
   return husk_cmd_id (argc, argv, optind, usage, id, err);
+}
+
+int
+husk_cmd_result (const struct husk_globals *g, const char *id, int r, struct husk_error **err)
+{
+  if (r >= 0 || husk_check_id (id, NULL) < 0 || husk_container_exists (g->root, id))
+    return r;
+  return husk_error_set (err, 0, "container does not exist: %s", id);
 }

@@ -39,5 +39,5 @@ husk_cmd_delete (const struct husk_globals *g, int argc, char **argv, struct hus
       }
   if (husk_cmd_id (argc, argv, optind, usage, &id, err) < 0)
     return -1;
-  return husk_container_delete (g->root, id, force, err) < 0 ? -1 : 0;
+  return husk_cmd_result (g, id, husk_container_delete (g->root, id, force, err) < 0 ? -1 : 0, err);
 }

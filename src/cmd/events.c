@@ -73,7 +73,7 @@ husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct hus
   bool stats = false;
   long long interval = 5000;
   const char *id;
-  int c;
+  int c, r;
 
   optind = 0;
   opterr = 0;
@@ -96,5 +96,6 @@ husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct hus
       }
   if (husk_cmd_id (argc, argv, optind, usage, &id, err) < 0)
     return -1;
-  return husk_container_events (g->root, id, stats, (unsigned) interval, print_line, NULL, err) < 0 ? -1 : 0;
+  r = husk_container_events (g->root, id, stats, (unsigned) interval, print_line, NULL, err);
+  return husk_cmd_result (g, id, r < 0 ? -1 : 0, err);
 }

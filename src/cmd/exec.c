@@ -179,7 +179,7 @@ husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct husk_
       husk_error_set (err, 0, "exec: --process and a command are mutually exclusive");
       goto out;
     }
-  if (husk_container_exec (&a.o, &status, err) == 0)
+  if (husk_cmd_result (g, a.o.id, husk_container_exec (&a.o, &status, err), err) == 0)
     ret = status;
 out:
   exec_args_free (&a);

@@ -46,5 +46,6 @@ husk_cmd_kill (const struct husk_globals *g, int argc, char **argv, struct husk_
       if (sig < 0)
         return -1;
     }
-  return husk_container_kill (g->root, argv[optind], sig, all, err) < 0 ? -1 : 0;
+  return husk_cmd_result (g, argv[optind],
+                          husk_container_kill (g->root, argv[optind], sig, all, err) < 0 ? -1 : 0, err);
 }

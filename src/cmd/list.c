@@ -42,6 +42,16 @@ owner_name (uid_t uid, char *buf, size_t len)
     snprintf (buf, len, "#%u", (unsigned) uid);
 }
 
+/* A state.json written by an older husk, or by one killed mid-write, may lack a
+ * field: never print "(null)".  A missing time is the zero time, as runc has it. */
+#define ZERO_TIME "0001-01-01T00:00:00Z"
+
+static const char *
+or_default (const char *s, const char *dflt)
+{
+  return s && *s ? s : dflt;
+}
+
 static void
 print_table (struct row *rows, size_t n)
 {
@@ -52,7 +62,8 @@ print_table (struct row *rows, size_t n)
     {
       snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
       size_t l[4] = { strlen (rows[i].st->id), strlen (pid),
-                      strlen (husk_status_name (rows[i].status)), strlen (rows[i].st->bundle) };
+                      strlen (husk_status_name (rows[i].status)),
+                      strlen (or_default (rows[i].st->bundle, "")) };
       for (int k = 0; k < 4; k++)
         if (l[k] > w[k])
           w[k] = l[k];
@@ -63,8 +74,9 @@ print_table (struct row *rows, size_t n)
     {
       snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
       printf ("%-*s   %-*s   %-*s   %-*s   %-30s   %s\n", (int) w[0], rows[i].st->id, (int) w[1], pid,
-              (int) w[2], husk_status_name (rows[i].status), (int) w[3], rows[i].st->bundle,
-              rows[i].st->created, rows[i].owner);
+              (int) w[2], husk_status_name (rows[i].status), (int) w[3],
+              or_default (rows[i].st->bundle, ""), or_default (rows[i].st->created, ZERO_TIME),
+              rows[i].owner);
     }
 }
 
@@ -92,9 +104,9 @@ print_json (struct row *rows, size_t n)
       yajl_gen_string (g, (const unsigned char *) "pid", 3);
       yajl_gen_integer (g, rows[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
       gen_kv (g, "status", husk_status_name (rows[i].status));
-      gen_kv (g, "bundle", st->bundle);
-      gen_kv (g, "rootfs", st->rootfs ? st->rootfs : "");
-      gen_kv (g, "created", st->created ? st->created : "");
+      gen_kv (g, "bundle", or_default (st->bundle, ""));
+      gen_kv (g, "rootfs", or_default (st->rootfs, ""));
+      gen_kv (g, "created", or_default (st->created, ZERO_TIME));
       gen_kv (g, "owner", rows[i].owner);
       yajl_gen_map_close (g);
     }
@@ -138,6 +150,8 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
   while (ids[n])
     n++;
   rows = calloc (n + 1, sizeof *rows);
+  if (rows == NULL)
+    abort ();
   for (size_t i = 0; i < n; i++)
     {
       struct husk_error *e = NULL;

@@ -167,7 +167,7 @@ husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct husk_er
   if (optind < argc && strcmp (argv[optind], "--") == 0)
     optind++;
   nargs = (size_t) (argc - optind);
-  if (husk_container_pids (g->root, id, &pids, &n, err) < 0)
+  if (husk_cmd_result (g, id, husk_container_pids (g->root, id, &pids, &n, err), err) < 0)
     return -1;
   if (strcmp (format, "json") == 0)
     {

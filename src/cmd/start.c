@@ -13,5 +13,5 @@ husk_cmd_start (const struct husk_globals *g, int argc, char **argv, struct husk
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  return husk_container_start (g->root, id, err) < 0 ? -1 : 0;
+  return husk_cmd_result (g, id, husk_container_start (g->root, id, err) < 0 ? -1 : 0, err);
 }

@@ -31,7 +31,7 @@ husk_cmd_state (const struct husk_globals *g, int argc, char **argv, struct husk
     }
   if (husk_cmd_id (argc, argv, optind, usage, &id, err) < 0)
     return -1;
-  if (husk_container_load (g->root, id, &st, &status, err) < 0)
+  if (husk_cmd_result (g, id, husk_container_load (g->root, id, &st, &status, err), err) < 0)
     return -1;
   json = husk_state_oci_json (st, status);
   husk_state_free (st);

@@ -241,7 +241,7 @@ husk_cmd_update (const struct husk_globals *g, int argc, char **argv, struct hus
   for (size_t i = 0; i < nflags; i++)
     if (apply_flag (r, flags[i].opt, flags[i].name, flags[i].value, err) < 0)
       goto out;
-  ret = husk_container_update (g->root, id, r, err) < 0 ? -1 : 0;
+  ret = husk_cmd_result (g, id, husk_container_update (g->root, id, r, err) < 0 ? -1 : 0, err);
 out:
   oci_resources_free (r);
   return ret;

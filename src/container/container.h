@@ -29,6 +29,8 @@ int husk_check_id (const char *id, struct husk_error **err);
 
 int husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk_error **err);
 int husk_container_start (const char *root, const char *id, struct husk_error **err);
+/* Whether <root>/<id> holds a container's state (false for an invalid id). */
+bool husk_container_exists (const char *root, const char *id);
 /* Fills *st (caller frees) and *status. */
 int husk_container_load (const char *root, const char *id, struct husk_state **st,
                          enum husk_status *status, struct husk_error **err);

@@ -56,6 +56,7 @@ int
 husk_lock_dir (const char *dir, struct husk_error **err)
 {
   int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat sb;
 
   if (fd < 0)
     return husk_error_set (err, errno, "open state directory `%s`", dir);
@@ -66,7 +67,25 @@ husk_lock_dir (const char *dir, struct husk_error **err)
         close (fd);
         return husk_error_set (err, e, "lock `%s`", dir);
       }
+  /* The lock's holder may have been a `delete` that removed the directory. */
+  if (fstat (fd, &sb) < 0 || sb.st_nlink == 0)
+    {
+      close (fd);
+      return husk_error_set (err, ENOENT, "state directory `%s` was removed", dir);
+    }
   return fd;
+}
+
+bool
+husk_container_exists (const char *root, const char *id)
+{
+  cleanup_free char *path = NULL;
+
+  if (husk_check_id (id, NULL) < 0)
+    return false;
+  if (asprintf (&path, "%s/%s/state.json", root, id) < 0)
+    abort ();
+  return access (path, F_OK) == 0;
 }
 
 void

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -60,31 +62,107 @@ husk_write_file (const char *path, const char *data, size_t len, struct husk_err
   return 0;
 }
 
+/* Split path into an O_PATH fd of its directory and its last component (a
+ * pointer into path).  The last component must name an entry: not "", ".", "..". */
+static int
+open_parent (const char *path, const char **base, struct husk_error **err)
+{
+  const char *slash = strrchr (path, '/');
+  cleanup_free char *dir = NULL;
+  int dfd;
+
+  *base = slash ? slash + 1 : path;
+  if (**base == '\0' || strcmp (*base, ".") == 0 || strcmp (*base, "..") == 0)
+    return husk_error_set (err, EISDIR, "write `%s`", path);
+  if (slash == NULL)
+    dir = strdup (".");
+  else
+    dir = strndup (path, slash == path ? 1 : (size_t) (slash - path));
+  if (dir == NULL)
+    return husk_error_set (err, ENOMEM, "write `%s`", path);
+  dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return husk_error_set (err, errno, "open directory `%s`", dir);
+  return dfd;
+}
+
+/* A new file next to base that nobody can have prepared: O_EXCL|O_NOFOLLOW, so
+ * neither a symlink nor a hard link planted by whoever owns the directory is
+ * followed, and a random name, so such a plant cannot even make us fail. */
+static int
+create_tmp (int dfd, const char *base, mode_t mode, char **name)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  for (int attempt = 0; attempt < 100; attempt++)
+    {
+      unsigned char r[8];
+      char suffix[2 * sizeof r + 1];
+      int fd;
+
+      /* Unpredictability is not what makes this safe (O_EXCL is): without
+       * entropy yet, the time and pid will do. */
+      if (getrandom (r, sizeof r, GRND_NONBLOCK) != (ssize_t) sizeof r)
+        {
+          struct timespec ts;
+          clock_gettime (CLOCK_MONOTONIC, &ts);
+          unsigned long long v = ((unsigned long long) ts.tv_sec << 32) ^ (unsigned long long) ts.tv_nsec
+                                 ^ ((unsigned long long) getpid () << 20) ^ (unsigned) attempt;
+          memcpy (r, &v, sizeof r);
+        }
+      for (size_t i = 0; i < sizeof r; i++)
+        {
+          suffix[2 * i] = hex[r[i] >> 4];
+          suffix[2 * i + 1] = hex[r[i] & 15];
+        }
+      suffix[sizeof suffix - 1] = '\0';
+      free (*name);
+      *name = NULL;
+      /* Cut a long base: the temp name must fit NAME_MAX too. */
+      if (asprintf (name, "%.200s.tmp-%s", base, suffix) < 0)
+        {
+          *name = NULL;
+          errno = ENOMEM;
+          return -1;
+        }
+      fd = openat (dfd, *name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+      if (fd >= 0 || errno != EEXIST)
+        return fd;
+    }
+  errno = EEXIST;
+  return -1;
+}
+
 int
 husk_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
                         struct husk_error **err)
 {
+  cleanup_close int dfd = -1;
   cleanup_free char *tmp = NULL;
-  int fd;
+  const char *base;
+  int fd, e;
 
-  if (asprintf (&tmp, "%s.tmp-%d", path, (int) getpid ()) < 0)
-    return husk_error_set (err, ENOMEM, "write `%s`", path);
-  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  dfd = open_parent (path, &base, err);
+  if (dfd < 0)
+    return -1;
+  fd = create_tmp (dfd, base, mode, &tmp);
   if (fd < 0)
-    return husk_error_set (err, errno, "open `%s`", tmp);
+    return husk_error_set (err, errno, "create a temporary file for `%s`", path);
   if (write_all (fd, data, len) < 0 || fsync (fd) < 0)
     {
-      int e = errno;
+      e = errno;
       close (fd);
-      unlink (tmp);
-      return husk_error_set (err, e, "write `%s`", tmp);
+      unlinkat (dfd, tmp, 0);
+      return husk_error_set (err, e, "write `%s`", path);
     }
   close (fd);
-  if (rename (tmp, path) < 0)
+  /* rename replaces whatever the name is, a symlink included, and never writes
+   * through it. */
+  if (renameat (dfd, tmp, dfd, base) < 0)
     {
-      int e = errno;
-      unlink (tmp);
-      return husk_error_set (err, e, "rename `%s` to `%s`", tmp, path);
+      e = errno;
+      unlinkat (dfd, tmp, 0);
+      return husk_error_set (err, e, "rename a temporary file to `%s`", path);
     }
   return 0;
 }

@@ -11,7 +11,9 @@ int husk_mkdir_p (const char *path, mode_t mode, struct husk_error **err);
 /* Write (truncate) a file; for /proc and /sys files no O_CREAT surprises. */
 int husk_write_file (const char *path, const char *data, size_t len, struct husk_error **err);
 /* Write via a temp file in the same directory, fsync, rename: readers see either
- * the old or the new content, never a partial one. */
+ * the old or the new content, never a partial one.  Safe in a directory someone
+ * else can write (a caller's --pid-file): the temp file has a random name and is
+ * created O_EXCL|O_NOFOLLOW, and a symlink at path is replaced, not followed. */
 int husk_write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
                             struct husk_error **err);
 /* Read a whole file, NUL-terminated; *len excludes the NUL. */

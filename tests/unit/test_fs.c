@@ -1,0 +1,118 @@
+/* Unit tests for util/fs.c's atomic write (TAP output): the file a caller names
+ * (--pid-file, state.json) is replaced, never written through a link. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "util/fs.h"
+
+static int n_tests, n_failed;
+
+static void result (bool ok, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+result (bool ok, const char *fmt, ...)
+{
+  va_list ap;
+
+  n_tests++;
+  if (!ok)
+    n_failed++;
+  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
+  va_start (ap, fmt);
+  vprintf (fmt, ap);
+  va_end (ap);
+  putchar ('\n');
+  fflush (stdout);
+}
+
+static bool
+content_is (const char *path, const char *want)
+{
+  char *data = NULL;
+  bool ok = husk_read_file (path, &data, NULL, NULL) == 0 && strcmp (data, want) == 0;
+
+  free (data);
+  return ok;
+}
+
+/* Entries of dir whose name contains needle. */
+static int
+count_entries (const char *dir, const char *needle)
+{
+  DIR *d = opendir (dir);
+  struct dirent *de;
+  int n = 0;
+
+  while (d && (de = readdir (d)))
+    if (strstr (de->d_name, needle))
+      n++;
+  if (d)
+    closedir (d);
+  return n;
+}
+
+int
+main (void)
+{
+  char dir[] = "/tmp/husk-test-fs.XXXXXX";
+  char path[256], victim[256], link_[320];
+  struct husk_error *err = NULL;
+  struct stat st;
+
+  if (mkdtemp (dir) == NULL)
+    return 1;
+  snprintf (path, sizeof path, "%s/pid", dir);
+  snprintf (victim, sizeof victim, "%s/victim", dir);
+
+  result (husk_write_file_atomic (path, "123", 3, 0644, NULL) == 0 && content_is (path, "123"),
+          "write a new file");
+  result (husk_write_file_atomic (path, "4567", 4, 0644, NULL) == 0 && content_is (path, "4567"),
+          "replace it");
+  result (count_entries (dir, ".tmp-") == 0, "no temp file is left");
+
+  /* The final name a symlink: replaced, the victim untouched. */
+  husk_write_file_atomic (victim, "victim", 6, 0600, NULL);
+  unlink (path);
+  result (symlink (victim, path) == 0 && husk_write_file_atomic (path, "89", 2, 0644, NULL) == 0 && lstat (path, &st) == 0
+              && S_ISREG (st.st_mode) && content_is (path, "89") && content_is (victim, "victim"),
+          "a symlink at the name is replaced, not followed");
+
+  /* A planted temp name of the old scheme (<name>.tmp-<pid>) is not used. */
+  snprintf (link_, sizeof link_, "%s.tmp-%d", path, (int) getpid ());
+  result (symlink (victim, link_) == 0 && husk_write_file_atomic (path, "10", 2, 0644, NULL) == 0 && content_is (path, "10")
+              && content_is (victim, "victim") && lstat (link_, &st) == 0 && S_ISLNK (st.st_mode),
+          "a planted <name>.tmp-<pid> symlink is neither followed nor removed");
+  unlink (link_);
+
+  {
+    char longname[600];
+    snprintf (longname, sizeof longname, "%s/%0250d", dir, 7);
+    result (husk_write_file_atomic (longname, "11", 2, 0644, NULL) == 0 && content_is (longname, "11"),
+            "a 250-character name (its temp name is cut to fit)");
+    unlink (longname);
+  }
+  result (husk_write_file_atomic (dir, "x", 1, 0644, &err) < 0, "a directory cannot be replaced");
+  husk_error_release (&err);
+  snprintf (link_, sizeof link_, "%s/", dir);
+  result (husk_write_file_atomic (link_, "x", 1, 0644, &err) < 0 && err && err->errnum != 0,
+          "a path ending in / is refused");
+  husk_error_release (&err);
+  result (husk_write_file_atomic ("/nonexistent-husk-dir/pid", "x", 1, 0644, &err) < 0,
+          "a missing directory is an error");
+  husk_error_release (&err);
+  result (count_entries (dir, ".tmp-") == 0, "no temp file is left after the failures");
+
+  unlink (path);
+  unlink (victim);
+  rmdir (dir);
+  printf ("1..%d\n", n_tests);
+  return n_failed ? 1 : 0;
+}
