@@ -509,9 +509,6 @@ husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
 static void
 pids_append (pid_t **pids, size_t *n, size_t *cap, pid_t pid)
 {
-  for (size_t i = 0; i < *n; i++)
-    if ((*pids)[i] == pid)
-      return;
   if (*n == *cap)
     {
       *cap = *cap ? *cap * 2 : 16;
@@ -534,7 +531,8 @@ pids_walk (const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth)
   if (data == NULL)
     return -1;
   for (char *s = data, *save = NULL, *t; (t = strtok_r (s, "\n", &save)); s = NULL)
-    pids_append (pids, n, cap, (pid_t) atoi (t));
+    if (atoi (t) > 0)
+      pids_append (pids, n, cap, (pid_t) atoi (t));
   if (depth > 32 || (d = opendir (dir)) == NULL)
     return 0;
   while ((de = readdir (d)))
@@ -546,17 +544,38 @@ pids_walk (const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth)
   return 0;
 }
 
+static int
+pid_cmp (const void *a, const void *b)
+{
+  pid_t x = *(const pid_t *) a, y = *(const pid_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* The union over every hierarchy: on v1 a process may have been moved out of the
+ * container's cgroup in one hierarchy and stay in the others (a container that
+ * can write its cgroupfs, `exec --cgroup`); it is the container's as long as
+ * one hierarchy says so. */
 int
 husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n, struct husk_error **err)
 {
-  size_t cap = 0;
+  size_t cap = 0, u = 0;
+  bool found = false;
 
   *pids = NULL;
   *n = 0;
   for (size_t i = 0; cg->dirs[i]; i++)
     if (pids_walk (cg->dirs[i], pids, n, &cap, 0) == 0)
-      return 0;
-  return husk_error_set (err, ENOENT, "read cgroup.procs: no cgroup directory");
+      found = true;
+  if (!found)
+    return husk_error_set (err, ENOENT, "read cgroup.procs: no cgroup directory");
+  if (*n == 0)
+    return 0;
+  qsort (*pids, *n, sizeof (pid_t), pid_cmp);
+  for (size_t i = 0; i < *n; i++)
+    if (u == 0 || (*pids)[u - 1] != (*pids)[i])
+      (*pids)[u++] = (*pids)[i];
+  *n = u;
+  return 0;
 }
 
 /* rmdir dir after its sub-cgroups (a container may make its own).  Only on a

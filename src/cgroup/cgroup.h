@@ -73,7 +73,8 @@ int husk_cgroup_apply (const struct husk_cgroup *cg, const struct oci_config *c,
  * device rules when r has devices; may be NULL. */
 int husk_cgroup_update (const struct husk_cgroup *cg, const struct oci_resources *r,
                         const struct oci_config *devices_config, struct husk_error **err);
-/* Every pid in the container's cgroup and its sub-cgroups. */
+/* Every pid in the container's cgroup and its sub-cgroups, in any hierarchy
+ * (sorted, once each); an error only when no directory can be read. */
 int husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n,
                       struct husk_error **err);
 /* Signal every process: cgroup.kill for SIGKILL on v2; else freeze, signal each

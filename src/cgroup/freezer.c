@@ -106,9 +106,10 @@ husk_cgroup_kill_all (const struct husk_cgroup *cg, int sig, struct husk_error *
   if (sig == SIGKILL && cg->unified_dir && cg_exists (cg->unified_dir, "cgroup.kill"))
     return cg_write (cg->unified_dir, "cgroup.kill", "1", err);
   /* Otherwise freeze first, so that nothing forks between listing and signalling
-   * (runc's signalAllProcesses).  Without a freezer: best effort. */
+   * (runc's signalAllProcesses).  Without a freezer: best effort.  Signal 0
+   * only asks whether each exists: no need to stop anything. */
   was_frozen = husk_cgroup_is_frozen (cg);
-  if (!was_frozen && husk_cgroup_freeze (cg, true, NULL) == 0)
+  if (sig != 0 && !was_frozen && husk_cgroup_freeze (cg, true, NULL) == 0)
     froze = true;
   if (husk_cgroup_pids (cg, &pids, &n, err) < 0)
     ret = -1;

@@ -293,55 +293,6 @@ out:
   return ret;
 }
 
-int
-husk_container_kill (const char *root, const char *id, int sig, bool all, struct husk_error **err)
-{
-  struct husk_state *st = NULL;
-  enum husk_status status;
-  cleanup_close int pfd = -1;
-  int ret = -1;
-
-  if (husk_container_load (root, id, &st, &status, err) < 0)
-    return -1;
-  if (status == HUSK_STATUS_STOPPED)
-    {
-      husk_error_set (err, 0, "container not running");
-      goto out;
-    }
-  if (all && st->cgroup_dirs && st->cgroup_dirs[0])
-    {
-      struct husk_cgroup *cg = husk_cgroup_from_dirs (st->cgroup_dirs);
-      ret = husk_cgroup_kill_all (cg, sig, err);
-      husk_cgroup_free (cg);
-      goto out;
-    }
-  /* Through a pidfd, checked against the start time after it is open: the signal
-   * cannot reach a process that reused the pid. */
-  pfd = pidfd_open_ (st->pid);
-  if (pfd >= 0)
-    {
-      if (!husk_state_pid_alive (st))
-        {
-          husk_error_set (err, 0, "container not running");
-          goto out;
-        }
-      if (syscall (SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
-        {
-          husk_error_set (err, errno, "kill container %s", id);
-          goto out;
-        }
-    }
-  else if (kill (st->pid, sig) < 0)
-    {
-      husk_error_set (err, errno, "kill container %s", id);
-      goto out;
-    }
-  ret = 0;
-out:
-  husk_state_free (st);
-  return ret;
-}
-
 /* A paused container's tasks take even SIGKILL only once thawed (v1 freezer). */
 static void
 thaw (const struct husk_cgroup *cg)

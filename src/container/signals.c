@@ -1,11 +1,18 @@
+/* Signal names, and `kill`: the init, or every process of the container's cgroup. */
 #define _GNU_SOURCE
 #include "container/container.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "util/cleanup.h"
 
 static const struct
 {
@@ -34,7 +41,8 @@ husk_parse_signal (const char *s, struct husk_error **err)
   if (isdigit ((unsigned char) *s))
     {
       long v = strtol (s, &end, 10);
-      if (*end || v <= 0 || v > SIGRTMAX)
+      /* 0 sends nothing: it checks that the target exists (kill(2), runc). */
+      if (*end || v < 0 || v > SIGRTMAX)
         return husk_error_set (err, 0, "invalid signal: %s", s);
       return (int) v;
     }
@@ -53,4 +61,73 @@ husk_parse_signal (const char *s, struct husk_error **err)
         return (int) (base + off);
     }
   return husk_error_set (err, 0, "unknown signal \"%s\"", s);
+}
+
+/* Through a pidfd, checked against the start time after it is open: the signal
+ * cannot reach a process that reused the pid. */
+static int
+signal_init (const struct husk_state *st, const char *id, int sig, struct husk_error **err)
+{
+  cleanup_close int pfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+
+  if (pfd >= 0)
+    {
+      if (!husk_state_pid_alive (st))
+        return husk_error_set (err, 0, "container not running");
+      if (syscall (SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+        return husk_error_set (err, errno, "kill container %s", id);
+      return 0;
+    }
+  if (kill (st->pid, sig) < 0)
+    return husk_error_set (err, errno, "kill container %s", id);
+  return 0;
+}
+
+/* --all: every process of the cgroup, whether or not the init still lives.
+ * Without a pid namespace of its own (the host's, or one shared with a pod's
+ * sandbox) the init's exit leaves its children running in the cgroup, and
+ * containerd's shim relies on `kill --all ID KILL` to end them.  Like runc, a
+ * stopped container with no cgroup left has nothing to signal: success. */
+static int
+signal_cgroup (const struct husk_state *st, enum husk_status status, const char *id, int sig,
+               struct husk_error **err)
+{
+  struct husk_cgroup *cg;
+  struct husk_error *kerr = NULL;
+  int ret;
+
+  if (st->cgroup_dirs == NULL || st->cgroup_dirs[0] == NULL)
+    return status == HUSK_STATUS_STOPPED ? 0 : signal_init (st, id, sig, err);
+  cg = husk_cgroup_from_dirs (st->cgroup_dirs);
+  ret = husk_cgroup_kill_all (cg, sig, &kerr);
+  husk_cgroup_free (cg);
+  if (ret < 0 && status == HUSK_STATUS_STOPPED && kerr && kerr->errnum == ENOENT)
+    ret = 0;
+  if (ret < 0 && err)
+    {
+      husk_error_free (*err);
+      *err = kerr;
+    }
+  else
+    husk_error_free (kerr);
+  return ret;
+}
+
+int
+husk_container_kill (const char *root, const char *id, int sig, bool all, struct husk_error **err)
+{
+  struct husk_state *st = NULL;
+  enum husk_status status;
+  int ret;
+
+  if (husk_container_load (root, id, &st, &status, err) < 0)
+    return -1;
+  if (all)
+    ret = signal_cgroup (st, status, id, sig, err);
+  else if (status == HUSK_STATUS_STOPPED)
+    ret = husk_error_set (err, 0, "container not running");
+  else
+    ret = signal_init (st, id, sig, err);
+  husk_state_free (st);
+  return ret;
 }
