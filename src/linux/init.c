@@ -20,6 +20,7 @@
 
 #include "linux/hooks.h"
 #include "linux/lsm.h"
+#include "linux/netdev.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "linux/rootfs.h"
@@ -271,6 +272,10 @@ husk_init_main (const struct husk_spawn *s)
     }
   /* Before any mount: the LSMs are detected from the host's /sys. */
   if (husk_lsm_prepare (s->config, p, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+  /* While we still hold CAP_NET_ADMIN in the namespace's owner (our user
+   * namespace, when there is one: it was made before the network one). */
+  if (husk_netdev_loopback_up (s->config, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   if (setup_filesystem (s, &state_json, &procfd, &err) < 0)
     husk_sync_fail (s->sync_fd, err);

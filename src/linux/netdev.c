@@ -185,6 +185,24 @@ link_set_up (int nl, int index, bool up)
   return nl_talk (nl, &m, NULL, NULL);
 }
 
+int
+husk_netdev_loopback_up (const struct oci_config *c, struct husk_error **err)
+{
+  const struct oci_namespace *ns = oci_config_namespace (c, OCI_NS_NETWORK);
+  cleanup_close int nl = -1;
+  int index;
+
+  if (ns == NULL || ns->path)
+    return 0;
+  nl = nl_open (-1, err);
+  if (nl < 0)
+    return -1;
+  index = link_index (nl, "lo");
+  if (index < 0 || link_set_up (nl, index, true) < 0)
+    return husk_error_set (err, errno, "bring up the loopback interface `lo`");
+  return 0;
+}
+
 /* The addresses worth carrying over, as runc chooses them: permanent (configured,
  * not autoconfigured or temporary) and of global scope. */
 static void

@@ -27,4 +27,9 @@ int husk_netdev_move_in (const struct oci_config *c, pid_t pid, struct husk_erro
  * the namespace path of the config.  Best effort: failures are warnings. */
 void husk_netdev_move_out (const struct oci_config *c, pid_t pid);
 
+/* In the init, when the config creates its network namespace (not when it joins
+ * one by path): bring the loopback interface up, as runc and crun do.  A new
+ * namespace's lo is down, and 127.0.0.1 unreachable, until someone does. */
+int husk_netdev_loopback_up (const struct oci_config *c, struct husk_error **err);
+
 #endif
