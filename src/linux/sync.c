@@ -173,7 +173,10 @@ husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk
         return -1;
       if (msg->type != HUSK_SYNC_LOG)
         return 0;
-      husk_debug ("%s", msg->text);
+      if (msg->value == HUSK_SYNC_LOG_WARNING)
+        husk_warn ("%s", msg->text ? msg->text : "");
+      else
+        husk_debug ("%s", msg->text ? msg->text : "");
       free (msg->text);
     }
 }
@@ -181,10 +184,11 @@ husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk
 static int log_sync_fd = -1;
 
 static void
-forward_log (const char *text)
+forward_log (bool warning, const char *text)
 {
   if (log_sync_fd >= 0)
-    husk_sync_send (log_sync_fd, HUSK_SYNC_LOG, 0, 0, text, NULL);
+    husk_sync_send (log_sync_fd, HUSK_SYNC_LOG, 0,
+                    warning ? HUSK_SYNC_LOG_WARNING : HUSK_SYNC_LOG_DEBUG, text, NULL);
 }
 
 void

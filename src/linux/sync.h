@@ -17,9 +17,11 @@
  *                                             reply (a notified syscall just waits for it)
  *   sync 6  stage2 -> parent  READY           about to block on exec.fifo
  *   any     child  -> parent  ERROR           errnum + text; the child then _exits
- *   any     child  -> parent  LOG             text = a debug line: the children hold no
- *                                             log file (a host file), the parent logs
- *                                             it; husk_sync_recv() consumes these
+ *   any     child  -> parent  LOG             value = HUSK_SYNC_LOG_DEBUG or _WARNING,
+ *                                             text = the line: the children hold no log
+ *                                             file (a host file) and their stderr is the
+ *                                             container's; the parent logs it;
+ *                                             husk_sync_recv() consumes these
  */
 #ifndef HUSK_LINUX_SYNC_H
 #define HUSK_LINUX_SYNC_H
@@ -39,6 +41,13 @@ enum husk_sync_type
   HUSK_SYNC_ERROR,
   HUSK_SYNC_SECCOMP_FD,
   HUSK_SYNC_LOG,
+};
+
+/* The value of a LOG message. */
+enum
+{
+  HUSK_SYNC_LOG_DEBUG = 0,
+  HUSK_SYNC_LOG_WARNING = 1,
 };
 
 struct husk_sync_msg
@@ -61,8 +70,8 @@ int husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct 
 /* Receive and require a given type. */
 int husk_sync_expect (int fd, enum husk_sync_type type, struct husk_sync_msg *msg,
                       const char *what, struct husk_error **err);
-/* In a child: close the log file and send later debug lines over fd as LOG
- * messages (fd -1: drop them). */
+/* In a child: close the log file and send later warnings and debug lines over
+ * fd as LOG messages (fd -1: drop them). */
 void husk_sync_forward_log (int fd);
 /* In a child: send err as an ERROR message (best effort) and _exit(1). */
 __attribute__ ((noreturn)) void husk_sync_fail (int fd, struct husk_error *err);

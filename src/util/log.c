@@ -17,7 +17,7 @@ static int log_fd = -1;
 static enum husk_log_format log_format = HUSK_LOG_TEXT;
 static bool log_debug;
 static bool log_detached;
-static void (*log_forward) (const char *msg);
+static void (*log_forward) (bool warning, const char *msg);
 
 int
 husk_log_init (const char *path, enum husk_log_format format, bool debug,
@@ -128,13 +128,24 @@ vlog (const char *level, bool to_stderr, const char *fmt, va_list ap)
 }
 
 void
-husk_log_detach (void (*fn) (const char *msg))
+husk_log_detach (void (*fn) (bool warning, const char *msg))
 {
   if (log_fd > STDERR_FILENO)
     close (log_fd);
   log_fd = -1;
   log_forward = fn;
   log_detached = true;
+}
+
+/* A detached child's stderr is the container's: its lines go to the parent (or
+ * nowhere), never there. */
+static void
+forward (bool warning, const char *fmt, va_list ap)
+{
+  cleanup_free char *msg = NULL;
+
+  if (log_forward && vasprintf (&msg, fmt, ap) >= 0)
+    log_forward (warning, msg);
 }
 
 void
@@ -146,23 +157,25 @@ husk_debug (const char *fmt, ...)
     return;
   va_start (ap, fmt);
   if (log_detached)
-    {
-      cleanup_free char *msg = NULL;
-      if (log_forward && vasprintf (&msg, fmt, ap) >= 0)
-        log_forward (msg);
-    }
+    forward (false, fmt, ap);
   else
     vlog ("debug", log_fd < 0, fmt, ap);
   va_end (ap);
 }
 
+/* Like runc's logrus: the --log file when there is one, else stderr.  husk's
+ * stderr is often the container's own (a shim hands its stdio to create), where
+ * a warning would read as the program's output. */
 void
 husk_warn (const char *fmt, ...)
 {
   va_list ap;
 
   va_start (ap, fmt);
-  vlog ("warning", true, fmt, ap);
+  if (log_detached)
+    forward (true, fmt, ap);
+  else
+    vlog ("warning", log_fd < 0, fmt, ap);
   va_end (ap);
 }
 

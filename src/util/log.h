@@ -1,6 +1,7 @@
 /* Logging: stderr always for errors ("husk: msg"); the --log file gets either the
  * same text lines or, with --log-format json, one JSON object per line:
- * {"level":"error","msg":"...","time":"RFC3339"}.  Debug lines only with --debug. */
+ * {"level":"error","msg":"...","time":"RFC3339"}.  Warnings and debug lines (only
+ * with --debug) go to the --log file, or to stderr when there is none. */
 #ifndef HUSK_UTIL_LOG_H
 #define HUSK_UTIL_LOG_H
 
@@ -21,9 +22,10 @@ bool husk_log_debug_enabled (void);
 void husk_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void husk_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* In a child about to enter a container: close the log file (a host file the
- * container must not reach through our fds).  Later debug lines go to fn (the
- * sync channel to the parent, which logs them), or nowhere when fn is NULL. */
-void husk_log_detach (void (*fn) (const char *msg));
+ * container must not reach through our fds).  Later warnings and debug lines go
+ * to fn (the sync channel to the parent, which logs them), or nowhere when fn is
+ * NULL: never to the child's stderr, which is the container's. */
+void husk_log_detach (void (*fn) (bool warning, const char *msg));
 /* Print the error to stderr and to the log file. */
 void husk_log_error (const struct husk_error *e);
 
