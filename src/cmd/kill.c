@@ -9,9 +9,10 @@ static const char usage[] =
     "usage: husk kill [--all] <container-id> [signal]\n"
     "\n"
     "Send a signal (default SIGTERM; a name like KILL or SIGKILL, or a number) to the\n"
-    "container's init.\n"
+    "container's init.  Signal 0 sends nothing: it checks that the init is alive.\n"
     "\n"
-    "  -a, --all   send it to every process of the container's cgroup\n";
+    "  -a, --all   send it to every process of the container's cgroup, also those\n"
+    "              left after the init exited (no pid namespace of its own)\n";
 
 static const struct option options[] = {
   { "all", no_argument, NULL, 'a' },
