@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,14 +26,22 @@ husk_sync_send (int fd, enum husk_sync_type type, int errnum, int64_t value,
 {
   struct wire_header h = { .type = type, .errnum = errnum, .value = value };
   size_t tlen = text ? strlen (text) : 0;
-  struct iovec iov[2] = { { &h, sizeof h }, { (void *) text, tlen } };
+  struct iovec iov[4] = { { &h, sizeof h }, { (void *) text, tlen } };
   struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+  char marker[64];
   ssize_t n;
 
   if (sizeof h + tlen > SYNC_MAX)
     {
-      /* Never truncate silently: shorten and say so. */
-      iov[1].iov_len = SYNC_MAX - sizeof h - 32;
+      /* Never truncate silently: keep the head (what failed) and the tail (often
+       * the reason), and say how much of the middle is gone. */
+      size_t keep = (SYNC_MAX - sizeof h - sizeof marker) / 2;
+      int ml = snprintf (marker, sizeof marker, " [... %zu bytes elided ...] ", tlen - 2 * keep);
+
+      iov[1].iov_len = keep;
+      iov[2] = (struct iovec){ marker, (size_t) ml };
+      iov[3] = (struct iovec){ (void *) (text + tlen - keep), keep };
+      m.msg_iovlen = 4;
     }
   do
     n = sendmsg (fd, &m, MSG_NOSIGNAL);

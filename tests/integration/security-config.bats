@@ -160,3 +160,16 @@ start_sleeper() {
 	refused "config.json: hostname: longer than the 64 bytes the kernel takes" "bytes elided"
 	[ "${#output}" -lt 4096 ]
 }
+
+@test "a child's error longer than a sync message keeps its head and its reason" {
+	# 90 kB of path: the init's mount error is longer than one sync message (64 KiB);
+	# it must come back elided in the middle, not cut at the end.
+	local long
+	long=$(printf '/%0200d' $(seq 1 450) | tr 0 d)
+	update_config '.mounts += [{"destination": ("/mnt" + $p), "type": "tmpfs", "source": "tmpfs"}]' --arg p "$long"
+	run husk_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"bytes elided"* ]]
+	[[ "$output" == *"name too long"* ]]
+	nothing_left
+}
