@@ -210,7 +210,13 @@ cgroup_dir() {
 	echo FROZEN >"$freezer/freezer.state"
 	# Frozen as soon as it joins the cgroup, i.e. after it made itself non-dumpable.
 	hp=$(spawn_bg setpriv --bounding-set -sys_ptrace "$HUSK" --root "$ROOT" exec --ignore-paused "$CID" true)
-	for _ in $(seq 50); do j=$(pgrep -P "$hp"); [ -n "$j" ] && grep -q "husk/$CID" /proc/"$j"/cgroup && break; sleep 0.1; done
+	# Up to 30 s: under ASan on a loaded machine the joiner is slow to get there.
+	local joined=
+	for _ in $(seq 300); do
+		j=$(pgrep -P "$hp") && grep -q "husk/$CID" /proc/"$j"/cgroup 2>/dev/null && { joined=1; break; }
+		sleep 0.1
+	done
+	[ -n "$joined" ] || { echo THAWED >"$freezer/freezer.state"; false; }
 	# The husk exec parent (dumpable, in the host namespaces) is the control.  (Its
 	# exe reads "/": the detached read-only bind mount husk re-executed from.)
 	[ -n "$(setpriv --bounding-set -sys_ptrace readlink /proc/"$hp"/exe)" ]
