@@ -225,17 +225,18 @@ setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
                struct husk_error **err)
 {
   const struct oci_process *p = s->config->process;
+  struct husk_error *tmp = NULL;
 
   if (husk_apply_rlimits (p, err) < 0)
     return -1;
   /* The cwd as root first (runc's order): a directory only root may enter is
    * still the cwd; if root is refused (a root-squashed mount), retry as the user. */
-  bool cwd_done = husk_chdir_cwd (p->cwd, err) == 0;
+  bool cwd_done = husk_chdir_cwd (p->cwd, &tmp) == 0;
   if (!cwd_done)
     {
-      if ((*err)->errnum != EACCES && (*err)->errnum != EPERM)
-        return -1;
-      husk_error_release (err);
+      if (tmp->errnum != EACCES && tmp->errnum != EPERM)
+        return husk_error_propagate (err, &tmp);
+      husk_error_release (&tmp);
     }
   /* seccomp without no_new_privs: loading a filter then needs CAP_SYS_ADMIN, so
    * it goes in before the user switch and the capability drop (runc's order,
