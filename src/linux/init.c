@@ -294,8 +294,8 @@ husk_init_main (const struct husk_spawn *s)
     husk_sync_fail (s->sync_fd, err);
   /* Looked up as the container user, in the container's root, before READY, so
    * that `create` itself reports a missing executable. */
-  exe = husk_find_executable (p->args[0], full_env, &err);
-  if (exe == NULL)
+  exe = p->args ? husk_find_executable (p->args[0], full_env, &err) : NULL;
+  if (exe == NULL && p->args)
     husk_sync_fail (s->sync_fd, err);
   /* With no_new_privs the filter loads unprivileged, so it goes in as late as
    * possible: the fewer syscalls after it, the fewer a profile must allow.  Still
@@ -320,6 +320,12 @@ husk_init_main (const struct husk_spawn *s)
   /* No fd of husk's reaches the container: everything above the preserved range
    * is closed on exec. */
   syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* No process in config.json: `start` refuses before it releases us. */
+  if (exe == NULL)
+    {
+      husk_error_set (&err, 0, "config.json has no process to execute");
+      goto fatal;
+    }
   execve (exe, p->args, full_env);
   husk_error_set (&err, errno, "exec `%s`", exe);
 fatal:
