@@ -21,7 +21,8 @@ rmdir_cgroups() {
 	local i id cpid crc drc raced=0
 	for i in $(seq 1 20); do
 		id="$CID-$i"
-		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>"$TESTDIR/create.err" 3>&- &
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" --pid-file "$TESTDIR/pid-$i" "$id" \
+			</dev/null >/dev/null 2>"$TESTDIR/create.err" 3>&- &
 		cpid=$!
 		# Delete once create has written its first state (pid 0) and is still
 		# building the container: the window where a delete that loads before
@@ -35,6 +36,8 @@ rmdir_cgroups() {
 		husk delete "$id" >/dev/null 2>&1 || drc=$?
 		crc=0
 		wait "$cpid" || crc=$?
+		# Teardown kills it if a buggy delete left it without state or cgroup.
+		[ -s "$TESTDIR/pid-$i" ] && { cat "$TESTDIR/pid-$i"; echo; } >>"$TESTDIR/bg.pids"
 		if [ "$crc" -eq 0 ]; then
 			# Reported created: plain delete cannot have removed it (deleting a
 			# created container needs --force), so it must still be there.
