@@ -53,10 +53,7 @@ v1_kernel (const char *dir, const char *file, const char *what, int64_t v, struc
   if (cg_writef (dir, file, &e, "%" PRId64, v) < 0)
     {
       if (e->errnum != EOPNOTSUPP && e->errnum != EINVAL)
-        {
-          *err = e;
-          return -1;
-        }
+        return husk_error_propagate (err, &e);
       husk_error_free (e);
       husk_warn ("memory.%s: this kernel refuses %s, ignored", what, file);
       return 0;
@@ -119,8 +116,7 @@ v1_use_hierarchy (const char *dir, bool on, struct husk_error **err)
       husk_warn ("memory.useHierarchy: this kernel is always hierarchical, false ignored");
       return 0;
     }
-  *err = e;
-  return -1;
+  return husk_error_propagate (err, &e);
 }
 
 static int

@@ -8,6 +8,8 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "util/cleanup.h"
+#include "util/log.h"
 
 static const char usage[] =
     "usage: husk list [--format table|json] [-q]\n"
@@ -157,6 +159,11 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
       struct husk_error *e = NULL;
       if (husk_container_load (g->root, ids[i], &rows[k].st, &rows[k].status, &e) < 0)
         {
+          /* Listed, but unreadable (a corrupt state.json): say so, go on;
+           * `delete --force` removes it. */
+          cleanup_free char *t = husk_error_text (e);
+          if (husk_container_exists (g->root, ids[i]))
+            husk_warn ("container %s: %s", ids[i], t);
           husk_error_free (e);
           continue;
         }

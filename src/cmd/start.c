@@ -13,5 +13,7 @@ husk_cmd_start (const struct husk_globals *g, int argc, char **argv, struct husk
 
   if (r != 0)
     return r < 0 ? -1 : 0;
-  return husk_cmd_result (g, id, husk_container_start (g->root, id, err) < 0 ? -1 : 0, err);
+  /* Not husk_cmd_result: a start whose poststart hook failed has removed the
+   * container, and its error must stay the hook's. */
+  return husk_container_start (g->root, id, err) < 0 ? -1 : 0;
 }

@@ -113,8 +113,15 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   x->config = oci_config_parse (x->config_data, x->config_len, err);
   if (x->config == NULL || oci_config_validate (x->config, err) < 0)
     return -1;
+  /* The spec makes process optional at create and required at start: the init
+   * of such a container sets itself up as root in / with no capability and
+   * waits on exec.fifo; `start` refuses it (the saved config has no process). */
   if (x->config->process == NULL)
-    return husk_error_set (err, 0, "config.json: process: required to create a container");
+    {
+      x->config->process = calloc (1, sizeof *x->config->process);
+      if (x->config->process == NULL || (x->config->process->cwd = strdup ("/")) == NULL)
+        abort ();
+    }
   if (x->config->root->path[0] == '/')
     root = strdup (x->config->root->path);
   else if (asprintf (&root, "%s/%s", x->bundle, x->config->root->path) < 0)

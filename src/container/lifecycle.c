@@ -155,6 +155,7 @@ husk_container_load (const char *root, const char *id, struct husk_state **st,
                      enum husk_status *status, struct husk_error **err)
 {
   cleanup_free char *dir = NULL;
+  struct husk_error *e = NULL;
   struct stat sb;
 
   if (husk_check_id (id, err) < 0)
@@ -162,20 +163,51 @@ husk_container_load (const char *root, const char *id, struct husk_state **st,
   dir = husk_container_dir (root, id);
   if (stat (dir, &sb) < 0 || !S_ISDIR (sb.st_mode))
     return husk_error_set (err, 0, "container does not exist: %s", id);
-  *st = husk_state_read (dir, err);
+  *st = husk_state_read (dir, &e);
   if (*st == NULL)
     {
-      if ((*err)->errnum == ENOENT)
+      if (e->errnum == ENOENT)
         {
           /* A create still in progress (or killed before writing its state). */
-          husk_error_release (err);
+          husk_error_release (&e);
           return husk_error_set (err, 0, "container does not exist: %s", id);
         }
-      return -1;
+      return husk_error_propagate (err, &e);
     }
   if (status)
     *status = husk_state_status (*st, dir);
   return 0;
+}
+
+/* Take the container's lock, then load its state: a command that loaded first
+ * would act on what it read before a `create` or `delete` holding the lock
+ * finished (the first state of a create in progress says pid 0, "stopped").
+ * *lock: the locked fd, set even when the load fails (the caller closes it);
+ * -1 with *absent when the state directory does not exist (or a `delete`
+ * removed it while we waited). */
+static int
+lock_and_load (const char *root, const char *id, int *lock, bool *absent, struct husk_state **st,
+               enum husk_status *status, struct husk_error **err)
+{
+  cleanup_free char *dir = NULL;
+  struct husk_error *e = NULL;
+
+  *lock = -1;
+  *absent = false;
+  *st = NULL;
+  if (husk_check_id (id, err) < 0)
+    return -1;
+  dir = husk_container_dir (root, id);
+  *lock = husk_lock_dir (dir, &e);
+  if (*lock < 0)
+    {
+      if (e->errnum != ENOENT)
+        return husk_error_propagate (err, &e);
+      husk_error_release (&e);
+      *absent = true;
+      return husk_error_set (err, 0, "container does not exist: %s", id);
+    }
+  return husk_container_load (root, id, st, status, err);
 }
 
 /* Release the init blocked on exec.fifo: open the read side (non-blocking, so a
@@ -231,8 +263,8 @@ load_saved_config (const char *dir)
   return oci_config_load (path, NULL);
 }
 
-/* poststart and poststop: the spec says a failing hook is logged as a warning and
- * the remaining hooks and the lifecycle go on, so each runs on its own. */
+/* poststop: the spec says a failing hook is logged as a warning and the remaining
+ * hooks and the lifecycle go on, so each runs on its own. */
 static void
 run_hooks_warn (const struct oci_hook *hooks, size_t n, const char *kind,
                 const struct husk_state *st, enum husk_status status)
@@ -254,22 +286,41 @@ run_hooks_warn (const struct oci_hook *hooks, size_t n, const char *kind,
     }
 }
 
+static int destroy (const char *dir, struct husk_state *st, enum husk_status status,
+                    struct husk_error **err);
+
+/* poststart: the spec asks for a warning only, but runc and crun fail `start` and
+ * tear the container down, and their clients rely on it (a container whose
+ * setup hook failed must not keep running unseen). */
+static int
+run_poststart (const char *dir, const struct oci_config *c, struct husk_state *st,
+               struct husk_error **err)
+{
+  cleanup_free char *json = NULL;
+
+  if (c == NULL || c->hooks == NULL || c->hooks->poststart_len == 0)
+    return 0;
+  json = husk_state_oci_json (st, HUSK_STATUS_RUNNING);
+  if (husk_hooks_run (c->hooks->poststart, c->hooks->poststart_len, "poststart", json, err) == 0)
+    return 0;
+  destroy (dir, st, husk_state_status (st, dir), NULL);
+  return -1;
+}
+
 int
 husk_container_start (const char *root, const char *id, struct husk_error **err)
 {
   struct husk_state *st = NULL;
   enum husk_status status;
-  cleanup_free char *dir = husk_container_dir (root, id);
+  cleanup_free char *dir = NULL;
   cleanup_close int lock = -1;
   struct oci_config *c = NULL;
+  bool absent;
   int ret = -1;
 
-  if (husk_container_load (root, id, &st, &status, err) < 0)
+  if (lock_and_load (root, id, &lock, &absent, &st, &status, err) < 0)
     return -1;
-  lock = husk_lock_dir (dir, err);
-  if (lock < 0)
-    goto out;
-  status = husk_state_status (st, dir);
+  dir = husk_container_dir (root, id);
   if (status == HUSK_STATUS_STOPPED)
     {
       husk_error_set (err, 0, "cannot start a container that has stopped");
@@ -280,12 +331,16 @@ husk_container_start (const char *root, const char *id, struct husk_error **err)
       husk_error_set (err, 0, "cannot start an already running container");
       goto out;
     }
-  if (open_exec_fifo (dir, st, err) < 0)
-    goto out;
   c = load_saved_config (dir);
-  if (c && c->hooks)
-    run_hooks_warn (c->hooks->poststart, c->hooks->poststart_len, "poststart", st,
-                    HUSK_STATUS_RUNNING);
+  /* The spec makes process optional at create and required at start: the init
+   * of such a container waits on exec.fifo with nothing to execute. */
+  if (c && c->process == NULL)
+    {
+      husk_error_set (err, 0, "cannot start container %s: config.json has no process", id);
+      goto out;
+    }
+  if (open_exec_fifo (dir, st, err) < 0 || run_poststart (dir, c, st, err) < 0)
+    goto out;
   ret = 0;
 out:
   oci_config_free (c);
@@ -346,25 +401,30 @@ husk_container_delete (const char *root, const char *id, bool force, struct husk
 {
   struct husk_state *st = NULL;
   enum husk_status status;
-  cleanup_free char *dir = husk_container_dir (root, id);
+  cleanup_free char *dir = NULL;
   cleanup_close int lock = -1;
+  struct husk_error *e = NULL;
+  bool absent;
   int ret = -1;
 
-  if (husk_container_load (root, id, &st, &status, err) < 0)
+  if (lock_and_load (root, id, &lock, &absent, &st, &status, &e) < 0)
     {
-      /* --force on a half-created container (no state.json) still cleans up. */
-      if (force && access (dir, F_OK) == 0 && (*err)->errnum == 0)
+      /* runc: --force of a container that does not exist succeeds. */
+      if (absent && force)
         {
-          husk_error_release (err);
-          husk_remove_state_dir (dir);
+          husk_error_release (&e);
           return 0;
         }
-      return -1;
+      /* Locked, the state directory is here but its state.json is missing (a
+       * create killed before writing it) or corrupt: --force removes it. */
+      if (lock < 0 || !force || e->errnum != 0)
+        return husk_error_propagate (err, &e);
+      husk_error_release (&e);
+      dir = husk_container_dir (root, id);
+      husk_remove_state_dir (dir);
+      return 0;
     }
-  lock = husk_lock_dir (dir, err);
-  if (lock < 0)
-    goto out;
-  status = husk_state_status (st, dir);
+  dir = husk_container_dir (root, id);
   /* The spec: deleting a container that is not stopped is an error and has no
    * effect.  (runc also deletes a `created` one; --force does that here.) */
   if (!force && status != HUSK_STATUS_STOPPED)

@@ -26,13 +26,23 @@ open_cgroup (const char *root, const char *id, int *lock, struct husk_state **st
              enum husk_status *status, struct husk_cgroup **cg, struct husk_error **err)
 {
   cleanup_free char *dir = husk_container_dir (root, id);
+  struct husk_error *e = NULL;
 
   *cg = NULL;
-  if (husk_container_load (root, id, st, status, err) < 0)
+  *st = NULL;
+  /* The lock first, then the state: what was read before waiting for a create
+   * or delete that held it would be stale. */
+  if (lock && husk_check_id (id, err) < 0)
     return -1;
-  if (lock && (*lock = husk_lock_dir (dir, err)) < 0)
+  if (lock && (*lock = husk_lock_dir (dir, &e)) < 0)
+    {
+      if (e->errnum != ENOENT)
+        return husk_error_propagate (err, &e);
+      husk_error_release (&e);
+      return husk_error_set (err, 0, "container does not exist: %s", id);
+    }
+  if (husk_container_load (root, id, st, status, err) < 0)
     goto fail;
-  *status = husk_state_status (*st, dir);
   if (*status == HUSK_STATUS_STOPPED)
     {
       husk_error_set (err, 0, "container %s is not running", id);
@@ -47,7 +57,10 @@ open_cgroup (const char *root, const char *id, int *lock, struct husk_state **st
   return 0;
 fail:
   if (lock && *lock >= 0)
-    close (*lock);
+    {
+      close (*lock);
+      *lock = -1;
+    }
   husk_state_free (*st);
   *st = NULL;
   return -1;

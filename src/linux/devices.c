@@ -114,23 +114,24 @@ create_node (const struct husk_mount_ctx *ctx, const struct node *n, struct husk
 {
   cleanup_free char *name = NULL;
   cleanup_close int dirfd = husk_open_parent_in_root (ctx->rootfd, n->path, &name, err);
+  struct husk_error *tmp = NULL;
 
   if (dirfd < 0)
     return husk_error_wrap (err, "create device `%s`", n->path);
   if (ctx->userns)
     return bind_node (dirfd, name, n, err);
-  if (mknod_node (dirfd, name, n, err) == 0)
+  if (mknod_node (dirfd, name, n, &tmp) == 0)
     return 0;
-  if ((*err)->errnum == EEXIST)
+  if (tmp->errnum == EEXIST)
     {
       /* runc: a node the image already has stays. */
-      husk_error_release (err);
+      husk_error_release (&tmp);
       return 0;
     }
-  if ((*err)->errnum != EPERM)
-    return -1;
+  if (tmp->errnum != EPERM)
+    return husk_error_propagate (err, &tmp);
   /* Not allowed to mknod (a user ns we did not create, or a device cgroup). */
-  husk_error_release (err);
+  husk_error_release (&tmp);
   return bind_node (dirfd, name, n, err);
 }
 

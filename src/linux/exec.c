@@ -144,6 +144,7 @@ setup_identity (const struct husk_exec_spawn *s, struct husk_error **err)
 {
   const struct oci_process *p = s->process;
   const struct oci_seccomp *sc = s->config->linux_ ? s->config->linux_->seccomp : NULL;
+  struct husk_error *tmp = NULL;
   bool cwd_done;
 
   if (husk_apply_rlimits (p, err) < 0)
@@ -151,12 +152,12 @@ setup_identity (const struct husk_exec_spawn *s, struct husk_error **err)
   if (!p->no_new_privileges && husk_seccomp_apply (sc, s->sync_fd, err) < 0)
     return -1;
   /* The cwd as root first, then as the user if root was refused (runc's order). */
-  cwd_done = husk_chdir_cwd (p->cwd, err) == 0;
+  cwd_done = husk_chdir_cwd (p->cwd, &tmp) == 0;
   if (!cwd_done)
     {
-      if ((*err)->errnum != EACCES && (*err)->errnum != EPERM)
-        return -1;
-      husk_error_release (err);
+      if (tmp->errnum != EACCES && tmp->errnum != EPERM)
+        return husk_error_propagate (err, &tmp);
+      husk_error_release (&tmp);
     }
   if (husk_apply_user (p, err) < 0 || (!cwd_done && husk_chdir_cwd (p->cwd, err) < 0))
     return -1;

@@ -442,7 +442,7 @@ husk_hooks_run (const struct oci_hook *hooks, size_t n, const char *kind,
     {
       husk_debug ("running %s hook #%zu (%s)", kind, i, hooks[i].path);
       if (run_hook (&hooks[i], state_json, err) < 0)
-        return husk_error_wrap (err, "%s hook #%zu (%s)", kind, i, hooks[i].path);
+        return husk_error_wrap (err, "error running %s hook #%zu (%s)", kind, i, hooks[i].path);
     }
   return 0;
 }

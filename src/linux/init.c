@@ -226,17 +226,18 @@ setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
                struct husk_error **err)
 {
   const struct oci_process *p = s->config->process;
+  struct husk_error *tmp = NULL;
 
   if (husk_apply_rlimits (p, err) < 0)
     return -1;
   /* The cwd as root first (runc's order): a directory only root may enter is
    * still the cwd; if root is refused (a root-squashed mount), retry as the user. */
-  bool cwd_done = husk_chdir_cwd (p->cwd, err) == 0;
+  bool cwd_done = husk_chdir_cwd (p->cwd, &tmp) == 0;
   if (!cwd_done)
     {
-      if ((*err)->errnum != EACCES && (*err)->errnum != EPERM)
-        return -1;
-      husk_error_release (err);
+      if (tmp->errnum != EACCES && tmp->errnum != EPERM)
+        return husk_error_propagate (err, &tmp);
+      husk_error_release (&tmp);
     }
   /* seccomp without no_new_privs: loading a filter then needs CAP_SYS_ADMIN, so
    * it goes in before the user switch and the capability drop (runc's order,
@@ -298,8 +299,8 @@ husk_init_main (const struct husk_spawn *s)
     husk_sync_fail (s->sync_fd, err);
   /* Looked up as the container user, in the container's root, before READY, so
    * that `create` itself reports a missing executable. */
-  exe = husk_find_executable (p->args[0], full_env, &err);
-  if (exe == NULL)
+  exe = p->args ? husk_find_executable (p->args[0], full_env, &err) : NULL;
+  if (exe == NULL && p->args)
     husk_sync_fail (s->sync_fd, err);
   /* With no_new_privs the filter loads unprivileged, so it goes in as late as
    * possible: the fewer syscalls after it, the fewer a profile must allow.  Still
@@ -324,6 +325,12 @@ husk_init_main (const struct husk_spawn *s)
   /* No fd of husk's reaches the container: everything above the preserved range
    * is closed on exec. */
   syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* No process in config.json: `start` refuses before it releases us. */
+  if (exe == NULL)
+    {
+      husk_error_set (&err, 0, "config.json has no process to execute");
+      goto fatal;
+    }
   execve (exe, p->args, full_env);
   husk_error_set (&err, errno, "exec `%s`", exe);
 fatal:

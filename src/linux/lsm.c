@@ -119,7 +119,7 @@ apply_apparmor (const char *profile, int procfd, struct husk_error **err)
     return 0;
   if (e->errnum != ENOENT)
     {
-      *err = e;
+      husk_error_propagate (err, &e);
       return husk_error_wrap (err, "apply apparmor profile \"%s\"", profile);
     }
   husk_error_release (&e);

@@ -421,10 +421,7 @@ open_dest (struct entry *e, struct husk_error **err)
       return 0;
     }
   if (tmp->errnum != ENOENT)
-    {
-      *err = tmp;
-      return -1;
-    }
+    return husk_error_propagate (err, &tmp);
   husk_error_release (&tmp);
   if (strcmp (e->type, "bind") == 0)
     {
@@ -885,17 +882,18 @@ static int
 mount_cgroup (struct entry *e, struct husk_error **err)
 {
   const char *src = e->m->source ? e->m->source : "cgroup";
+  struct husk_error *tmp = NULL;
   struct statfs sfs;
 
   if (statfs ("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
     return mount_cgroup_v1 (e, err);
-  if (mount_at_dest (e, src, "cgroup2", e->o.flags, e->o.data, err) == 0)
+  if (mount_at_dest (e, src, "cgroup2", e->o.flags, e->o.data, &tmp) == 0)
     return 0;
-  if ((*err)->errnum != EPERM && (*err)->errnum != EBUSY)
-    return -1;
+  if (tmp->errnum != EPERM && tmp->errnum != EBUSY)
+    return husk_error_propagate (err, &tmp);
   /* In a user ns without a cgroup ns the kernel refuses a cgroup2 mount (runc
    * #2158): bind the host's instead. */
-  husk_error_release (err);
+  husk_error_release (&tmp);
   e->named = false;
   e->type = "bind";
   e->source = "/sys/fs/cgroup";

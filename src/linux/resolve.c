@@ -387,10 +387,7 @@ husk_mkpath_in_root (int rootfd, const char *path, enum husk_mkpath how, mode_t 
   if (fd >= 0)
     return fd;
   if (tmp->errnum != ENOENT)
-    {
-      *err = tmp;
-      return -1;
-    }
+    return husk_error_propagate (err, &tmp);
   husk_error_release (&tmp);
   /* Something is missing: walk it, creating each missing component in the
    * directory fd where it belongs. */

@@ -249,14 +249,15 @@ readonly_path (int rootfd, const char *path, struct husk_error **err)
   struct mount_attr attr = {
     .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
   };
-  cleanup_close int fd = husk_open_in_root (rootfd, path, O_PATH, 0, err);
+  struct husk_error *tmp = NULL;
+  cleanup_close int fd = husk_open_in_root (rootfd, path, O_PATH, 0, &tmp);
   cleanup_close int tree = -1;
 
   if (fd < 0)
     {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      husk_error_release (err); /* a missing path needs no protection */
+      if (tmp->errnum != ENOENT)
+        return husk_error_propagate (err, &tmp);
+      husk_error_release (&tmp); /* a missing path needs no protection */
       return 0;
     }
   tree = open_tree (fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
@@ -318,15 +319,16 @@ open_dev_null (int rootfd, struct husk_error **err)
 static int
 mask_path (int rootfd, const char *path, int *devnull, struct husk_error **err)
 {
-  cleanup_close int fd = husk_open_in_root (rootfd, path, O_PATH, 0, err);
+  struct husk_error *tmp = NULL;
+  cleanup_close int fd = husk_open_in_root (rootfd, path, O_PATH, 0, &tmp);
   cleanup_close int tree = -1;
   struct stat st;
 
   if (fd < 0)
     {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      husk_error_release (err); /* nothing to hide */
+      if (tmp->errnum != ENOENT)
+        return husk_error_propagate (err, &tmp);
+      husk_error_release (&tmp); /* nothing to hide */
       return 0;
     }
   if (fstat (fd, &st) < 0)

@@ -97,3 +97,20 @@ husk_error_release (struct husk_error **err)
   husk_error_free (*err);
   *err = NULL;
 }
+
+int
+husk_error_propagate (struct husk_error **dst, struct husk_error **src)
+{
+  if (src == NULL)
+    return -1;
+  if (dst == NULL)
+    husk_error_release (src);
+  else
+    {
+      if (*dst && *dst != *src)
+        husk_error_free (*dst);
+      *dst = *src;
+      *src = NULL;
+    }
+  return -1;
+}

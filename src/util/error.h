@@ -8,8 +8,15 @@
  * appends ": <strerror>" when errno is set.
  *
  * At a layer boundary, add context with husk_error_wrap(), which prefixes the
- * existing message ("create container: " + inner).  To tolerate a specific errno,
- * inspect (*err)->errnum and call husk_error_release(err).
+ * existing message ("create container: " + inner).
+ *
+ * Best effort: a caller that does not want the error passes err = NULL (a
+ * cleanup, `run`'s final delete).  Every function accepts it: set, wrap, release
+ * and propagate do nothing with NULL, and no function reads through err itself.
+ * To tolerate a specific errno, a function calls the fallible callee with a
+ * local `struct husk_error *e = NULL`, inspects e->errnum, then releases it
+ * (husk_error_release(&e)) or hands it up (husk_error_propagate(err, &e)) —
+ * never `(*err)->errnum`, which crashes when the caller passed NULL.
  *
  * Only main() prints an error (husk_log_error(), stderr plus the --log file).
  * Children in the create path send errors over the sync channel as
@@ -33,6 +40,9 @@ int husk_error_wrap (struct husk_error **err, const char *fmt, ...)
 /* The whole text: msg, plus ": strerror(errnum)" when errnum != 0.  Caller frees. */
 char *husk_error_text (const struct husk_error *e);
 void husk_error_free (struct husk_error *e);
+/* Move *src into *dst (freeing it when dst is NULL); *src becomes NULL.
+ * Returns -1. */
+int husk_error_propagate (struct husk_error **dst, struct husk_error **src);
 /* Free *err and set it to NULL. */
 void husk_error_release (struct husk_error **err);
 
