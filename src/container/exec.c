@@ -306,11 +306,19 @@ connect_console (struct exec_ctx *x, struct husk_error **err)
       if (x->o->detach)
         return husk_error_set (err, 0, "cannot allocate tty if husk will detach without "
                                        "setting console socket");
-      /* In the foreground husk holds the pty itself, as `run` does. */
+      /* In the foreground husk holds the pty itself, as `run` does; the
+       * process sizes it (console.c) before it can ask for the size. */
+      struct winsize ws;
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return husk_error_set (err, errno, "socketpair");
       x->pty_peer = sv[0];
       x->console_fd = sv[1];
+      if (husk_foreground_winsize (&ws))
+        {
+          x->config->process->has_console_size = true;
+          x->config->process->console_size.height = ws.ws_row;
+          x->config->process->console_size.width = ws.ws_col;
+        }
       return 0;
     }
   if (strlen (path) >= sizeof addr.sun_path)
@@ -383,6 +391,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
   struct husk_exec_spawn s = {
     .config = x->config, .process = x->config->process, .id = x->o->id,
     .cgroup_procs = x->cgroup_procs, .console_fd = x->console_fd,
+    .console_proxied = x->pty_peer >= 0,
     .preserve_fds = x->o->preserve_fds,
   };
   struct husk_sync_msg m;

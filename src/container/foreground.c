@@ -28,8 +28,8 @@ struct foreground
   int status;
 };
 
-static bool
-caller_winsize (struct winsize *ws)
+bool
+husk_foreground_winsize (struct winsize *ws)
 {
   return isatty (STDIN_FILENO) && ioctl (STDIN_FILENO, TIOCGWINSZ, ws) == 0 && ws->ws_row > 0
          && ws->ws_col > 0;
@@ -40,13 +40,15 @@ copy_winsize (int master)
 {
   struct winsize ws;
 
-  if (caller_winsize (&ws))
+  if (husk_foreground_winsize (&ws))
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
 /* The caller's terminal in raw mode while we proxy: every key, ^C included,
  * goes to the container's pty, whose own line discipline edits, echoes and
- * signals. */
+ * signals.  Output processing stays as it was (cfmakeraw clears OPOST only):
+ * the pty we proxy adds no \r (husk_console_setup), so the caller's terminal
+ * adds it once, as for any program (runc, containerd/console's SetRaw). */
 static bool
 make_raw (int master, struct termios *saved)
 {
@@ -56,6 +58,7 @@ make_raw (int master, struct termios *saved)
     return false;
   raw = *saved;
   cfmakeraw (&raw);
+  raw.c_oflag = saved->c_oflag;
   return tcsetattr (STDIN_FILENO, TCSANOW, &raw) == 0;
 }
 

@@ -8,6 +8,10 @@
 
 #include "util/error.h"
 
+/* The caller's window size, when husk's stdin is a terminal: what the pty of
+ * a foreground process gets before it starts. */
+bool husk_foreground_winsize (struct winsize *ws);
+
 /* Wait for pid, a child of ours, with every signal blocked by the caller (so
  * none was lost before): forward the signals we get to it (SIGWINCH resizes
  * the pty instead when there is one), proxy the pty master (or -1) with our

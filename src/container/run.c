@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,7 +33,11 @@ husk_container_run (const struct husk_run_opts *o, int *status, struct husk_erro
     {
       /* The process sent it (with its pts path) before it reported ready. */
       char name[256];
+      struct winsize ws;
       master = husk_recv_fd (sv[0], name, sizeof name, NULL, MSG_DONTWAIT);
+      /* The caller's size before the process can ask for it. */
+      if (master >= 0 && husk_foreground_winsize (&ws))
+        ioctl (master, TIOCSWINSZ, &ws);
     }
   /* Blocked before start so that no signal (SIGCHLD included) is lost; the
    * container's processes start with an empty mask (stage 1 resets it). */
