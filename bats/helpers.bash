@@ -281,6 +281,31 @@ pid_gone() {
 	fi
 }
 
+# no_process_left: no process of this test's container is alive.  Not one whose
+# root directory is $ROOTFS, compared by device:inode through /proc/PID/root/
+# (the link's text is "/" for a process pivoted into its own mount namespace,
+# so `readlink` can never match), and not one of husk's own forks (stage 1, an
+# init before its execve), which still carry the argv naming this test's $ROOT.
+no_process_left() {
+	local want p id args left=0
+	want=$(stat -L -c %d:%i "$ROOTFS") || return 1
+	while read -r p id; do
+		if [ "$id" = "$want" ]; then
+			echo "process left in the rootfs: ${p%/root/}" >&2
+			left=1
+		fi
+	done < <(stat -L -c '%n %d:%i' /proc/[0-9]*/root/ 2>/dev/null)
+	# Builtins only: a grep of ours would have $ROOT in its own argv.
+	for p in /proc/[0-9]*; do
+		mapfile -d '' args 2>/dev/null <"$p/cmdline" || continue
+		if [[ "${args[*]}" == *"$ROOT"* ]]; then
+			echo "husk process left: ${p#/proc/}: ${args[*]}" >&2
+			left=1
+		fi
+	done
+	return $left
+}
+
 # ---------------------------------------------------------------------------
 # setup / teardown: files may define their own and call these.
 

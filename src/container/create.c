@@ -324,6 +324,7 @@ spawn (struct create_ctx *x, struct husk_error **err)
   struct husk_spawn s = {
     .config = x->config, .id = x->o->id, .bundle = x->bundle, .rootfs = x->rootfs,
     .cgroup = x->cgroup, .fifo_fd = x->fifo_fd, .console_fd = x->console_fd,
+    .console_proxied = x->o->console_fd >= 0,
     .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot, .idmap_fds = x->idmap_fds,
     .no_new_keyring = x->o->no_new_keyring,
   };

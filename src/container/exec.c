@@ -1,7 +1,8 @@
 /* husk exec: the parent side (linux/exec.h has the process model).  It builds
  * the process from the container's config (runc's rules: the config's process
  * is the base, the options override it; --process replaces it), opens the
- * init's namespaces, starts the joiner, and waits on a pidfd unless detached. */
+ * init's namespaces, starts the joiner, and waits for the process unless
+ * detached (container/foreground.h). */
 #define _GNU_SOURCE
 #include "container/container.h"
 
@@ -11,20 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "container/foreground.h"
 #include "container/internal.h"
 #include "linux/exec.h"
 #include "linux/seccomp.h"
@@ -35,10 +32,6 @@
 #include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
 
 struct exec_ctx
 {
@@ -53,7 +46,6 @@ struct exec_ctx
   int sync_fd;
   pid_t joiner;
   pid_t pid;
-  int pidfd;
 };
 
 static void
@@ -314,11 +306,19 @@ connect_console (struct exec_ctx *x, struct husk_error **err)
       if (x->o->detach)
         return husk_error_set (err, 0, "cannot allocate tty if husk will detach without "
                                        "setting console socket");
-      /* In the foreground husk holds the pty itself, as `run` does. */
+      /* In the foreground husk holds the pty itself, as `run` does; the
+       * process sizes it (console.c) before it can ask for the size. */
+      struct winsize ws;
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return husk_error_set (err, errno, "socketpair");
       x->pty_peer = sv[0];
       x->console_fd = sv[1];
+      if (husk_foreground_winsize (&ws))
+        {
+          x->config->process->has_console_size = true;
+          x->config->process->console_size.height = ws.ws_row;
+          x->config->process->console_size.width = ws.ws_col;
+        }
       return 0;
     }
   if (strlen (path) >= sizeof addr.sun_path)
@@ -391,6 +391,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
   struct husk_exec_spawn s = {
     .config = x->config, .process = x->config->process, .id = x->o->id,
     .cgroup_procs = x->cgroup_procs, .console_fd = x->console_fd,
+    .console_proxied = x->pty_peer >= 0,
     .preserve_fds = x->o->preserve_fds,
   };
   struct husk_sync_msg m;
@@ -427,7 +428,6 @@ spawn (struct exec_ctx *x, struct husk_error **err)
   /* The process's own orphans go to the container's init (they are in its pid
    * namespace); nothing else is ours to reap. */
   prctl (PR_SET_CHILD_SUBREAPER, 0);
-  x->pidfd = (int) syscall (SYS_pidfd_open, x->pid, 0);
   return wait_exec (x, err);
 }
 
@@ -444,125 +444,6 @@ write_pid_file (struct exec_ctx *x, struct husk_error **err)
   return 0;
 }
 
-/* --- the foreground: forward signals, proxy the pty, wait on the pidfd ------ */
-
-static void
-copy_winsize (int master)
-{
-  struct winsize ws;
-
-  if (master >= 0 && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-    ioctl (master, TIOCSWINSZ, &ws);
-}
-
-/* Copy what is readable from one fd to the other; false at end of input. */
-static bool
-pump (int from, int to)
-{
-  char buf[8192];
-  ssize_t n = read (from, buf, sizeof buf);
-
-  if (n <= 0)
-    return n < 0 && errno == EINTR;
-  for (ssize_t off = 0; off < n;)
-    {
-      ssize_t w = write (to, buf + off, (size_t) (n - off));
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        break;
-      off += w;
-    }
-  return true;
-}
-
-static void
-forward_signal (int sfd, int pidfd, pid_t pid, int master)
-{
-  struct signalfd_siginfo si;
-
-  if (read (sfd, &si, sizeof si) != sizeof si || si.ssi_signo == SIGCHLD)
-    return;
-  if (si.ssi_signo == SIGWINCH && master >= 0)
-    copy_winsize (master);
-  else if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0) < 0)
-    kill (pid, (int) si.ssi_signo);
-}
-
-static int
-reap (pid_t pid, int pidfd, int *status, struct husk_error **err)
-{
-  siginfo_t si = { 0 };
-  int r;
-
-  do
-    r = pidfd >= 0 ? waitid ((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED)
-                   : waitid (P_PID, (id_t) pid, &si, WEXITED);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
-    return husk_error_set (err, errno, "wait for the exec'd process %d", (int) pid);
-  *status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-  return 0;
-}
-
-static bool
-exited (pid_t pid, int pidfd, const struct pollfd *p, int r)
-{
-  siginfo_t si = { 0 };
-
-  if (pidfd >= 0)
-    return r > 0 && (p->revents & POLLIN);
-  /* Without a pidfd (Linux < 5.3): look every 100 ms, without reaping. */
-  return waitid (P_PID, (id_t) pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
-}
-
-static int
-wait_foreground (pid_t pid, int pidfd, int master, int *status, struct husk_error **err)
-{
-  struct termios saved, raw;
-  bool restore = false, in_open = master >= 0, out_open = master >= 0, done = false;
-  cleanup_close int sfd = -1;
-  sigset_t all;
-
-  sigfillset (&all);
-  sfd = signalfd (-1, &all, SFD_CLOEXEC);
-  if (sfd < 0)
-    return husk_error_set (err, errno, "signalfd");
-  if (master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
-    {
-      raw = saved;
-      cfmakeraw (&raw);
-      restore = tcsetattr (0, TCSANOW, &raw) == 0;
-      copy_winsize (master);
-    }
-  /* Until the process is gone, then what is left of its output. */
-  while (!done || out_open)
-    {
-      struct pollfd p[4] = { { sfd, POLLIN, 0 }, { pidfd, POLLIN, 0 },
-                             { in_open ? 0 : -1, POLLIN, 0 }, { out_open ? master : -1, POLLIN, 0 } };
-      if (done)
-        p[1].fd = -1;
-      int r = poll (p, 4, done ? 100 : (pidfd < 0 ? 100 : -1));
-      if (r <= 0 && done)
-        break;
-      if (r > 0 && (p[0].revents & POLLIN))
-        forward_signal (sfd, pidfd, pid, master);
-      if (r > 0 && (p[2].revents & (POLLIN | POLLHUP)))
-        in_open = pump (0, master);
-      if (r > 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR)))
-        out_open = pump (master, 1);
-      if (!done && exited (pid, pidfd, &p[1], r))
-        {
-          if (reap (pid, pidfd, status, err) < 0)
-            break;
-          done = true;
-        }
-    }
-  if (restore)
-    tcsetattr (0, TCSANOW, &saved);
-  return done ? 0 : -1;
-}
-
 static void
 exec_free (struct exec_ctx *x)
 {
@@ -570,7 +451,7 @@ exec_free (struct exec_ctx *x)
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (x->ns_fds[t] >= 0)
       close (x->ns_fds[t]);
-  int fds[] = { x->proc_fd, x->console_fd, x->pty_peer, x->sync_fd, x->pidfd };
+  int fds[] = { x->proc_fd, x->console_fd, x->pty_peer, x->sync_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -583,7 +464,7 @@ int
 husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_error **err)
 {
   struct exec_ctx x = { .o = o, .proc_fd = -1, .console_fd = -1, .pty_peer = -1,
-                        .sync_fd = -1, .pidfd = -1 };
+                        .sync_fd = -1 };
   sigset_t all, old;
   int ret = -1, master = -1;
 
@@ -615,7 +496,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
   *status = 0;
   ret = 0;
   if (!o->detach)
-    ret = wait_foreground (x.pid, x.pidfd, master, status, err);
+    ret = husk_foreground_wait (x.pid, master, status, err);
 out:
   if (master >= 0)
     close (master);

@@ -79,8 +79,28 @@ open_slave (int master, const char *pts, int n, struct husk_error **err)
   return fd;
 }
 
+/* The pty adds no \r before each \n when husk itself copies it to its caller
+ * (run or exec in the foreground): a pipe then gets the bytes the process
+ * wrote, and a terminal adds the \r once, with the output processing husk
+ * leaves it (container/foreground.c); runc clears ONLCR likewise.  Done here,
+ * before the process can write anything: husk gets the master of an exec'd
+ * process only after its execve.  A console socket's receiver (docker,
+ * containerd) gets the pty's defaults, which it expects. */
+static int
+clear_onlcr (int slave, struct husk_error **err)
+{
+  struct termios t;
+
+  if (tcgetattr (slave, &t) < 0)
+    return husk_error_set (err, errno, "get the pty's attributes");
+  t.c_oflag &= ~(tcflag_t) ONLCR;
+  if (tcsetattr (slave, TCSANOW, &t) < 0)
+    return husk_error_set (err, errno, "clear ONLCR on the pty");
+  return 0;
+}
+
 int
-husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
+husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, bool proxied,
                     struct husk_error **err)
 {
   cleanup_close int master = -1, slave = -1;
@@ -104,6 +124,8 @@ husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
                             .ws_col = (unsigned short) p->console_size.width };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
+  if (proxied && clear_onlcr (slave, err) < 0)
+    return -1;
   /* The init's /dev/console is its pty, as on a real system (created if the
    * rootfs lacks it); an exec'd process's pty is its own and leaves it alone. */
   if (is_init && bind_console (slave, err) < 0)

@@ -202,7 +202,7 @@ exec_process (const struct husk_exec_spawn *s)
    * Not fatal: the kernel may lack keyrings, or a user namespace may refuse it. */
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->id) < 0)
     husk_debug ("join session keyring: %s", strerror (errno));
-  if (p->terminal && husk_console_setup (p, s->console_fd, false, &err) < 0)
+  if (p->terminal && husk_console_setup (p, s->console_fd, false, s->console_proxied, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* Scheduling needs privilege (RT policies, negative nice): before the drop.
    * We are in the container's cgroup now, so the final affinity sticks. */

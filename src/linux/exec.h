@@ -37,6 +37,7 @@ struct husk_exec_spawn
   char **cgroup_procs; /* cgroup.procs files to write "0" into, NULL-terminated */
   int sync_fd; /* the children's end */
   int console_fd; /* where the pty master goes (terminal), or -1 */
+  bool console_proxied; /* console_fd is husk's own: see husk_console_setup */
   int preserve_fds; /* fds 3 .. 3+N-1 stay open across exec */
   int close_fds[4]; /* the parent's fds the joiner closes first; -1 terminated */
 };

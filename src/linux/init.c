@@ -215,7 +215,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
-  if (c->process->terminal && husk_console_setup (c->process, s->console_fd, true, err) < 0)
+  if (c->process->terminal && husk_console_setup (c->process, s->console_fd, true, s->console_proxied, err) < 0)
     return -1;
   return own_mnt ? husk_rootfs_finalize (c, err) : 0;
 }

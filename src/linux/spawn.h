@@ -21,6 +21,7 @@ struct husk_spawn
   int sync_fd; /* the children's end of the sync socketpair */
   int fifo_fd; /* O_PATH fd of exec.fifo */
   int console_fd; /* connected --console-socket, or -1 */
+  bool console_proxied; /* console_fd is husk's own: see husk_console_setup */
   int preserve_fds; /* fds 3 .. 3+N-1 stay open across exec */
   char **extra_env; /* appended to process.env (LISTEN_FDS...), may be NULL */
   const int *idmap_fds; /* see husk_idmap_trees_make, may be NULL */
@@ -45,8 +46,10 @@ __attribute__ ((noreturn)) void husk_init_main (const struct husk_spawn *s);
 
 /* A pty of the container's devpts for the calling process (its stdio and
  * controlling terminal), the master sent over console_fd.  The init's is also
- * bound on /dev/console; an exec'd process (is_init false) gets a new session. */
-int husk_console_setup (const struct oci_process *p, int console_fd, bool is_init,
+ * bound on /dev/console; an exec'd process (is_init false) gets a new session.
+ * proxied: console_fd leads to husk itself (run or exec in the foreground),
+ * which copies the pty to its caller: the pty then adds no \r before \n. */
+int husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, bool proxied,
                         struct husk_error **err);
 
 #endif

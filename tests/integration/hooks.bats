@@ -125,9 +125,7 @@ order() {
 	[ "$status" -ne 0 ]
 	[ ! -e "$ROOT/$CID" ]
 	[ -z "$(husk list -q)" ]
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/root" 2>/dev/null)" != "$ROOTFS" ] || { echo "left: $p"; false; }
-	done
+	no_process_left
 }
 
 @test "a failing createRuntime hook fails create; later hooks do not run" {

@@ -297,15 +297,6 @@ marker_bundle() {
 	[[ "$output" == *"cannot start a container that has stopped"* ]]
 }
 
-# Is any process left whose root is this test's rootfs?
-no_process_in_rootfs() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/root" 2>/dev/null)" = "$ROOTFS" ] && { echo "left: $p"; return 1; }
-	done
-	return 0
-}
-
 @test "a failed create (args[0] not found) leaves no state dir and no process" {
 	set_args nonexistent-binary
 	run create_ctr
@@ -313,7 +304,7 @@ no_process_in_rootfs() {
 	[[ "$output" == *'executable file not found in $PATH'* ]]
 	[ ! -e "$ROOT/$CID" ]
 	[ -z "$(husk list -q)" ]
-	no_process_in_rootfs
+	no_process_left
 }
 
 @test "a failed create (bad absolute args[0]) leaves nothing" {
@@ -322,7 +313,7 @@ no_process_in_rootfs() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no such file or directory"* ]]
 	[ ! -e "$ROOT/$CID" ]
-	no_process_in_rootfs
+	no_process_left
 }
 
 @test "create with a missing bundle fails" {
