@@ -97,7 +97,16 @@ nothing_left() {
 @test "a colon cgroupsPath without --systemd-cgroup is a cgroupfs path, as with runc" {
 	update_config '.linux.cgroupsPath = $p' --arg p "a:b:$CID"
 	set_args sleep 100
-	create_ctr
+	if systemd_host; then
+		# Relative to our own cgroup, a service's on cgroup v2, which cannot
+		# hold a process-bearing child: the error shows it was taken as a path.
+		run create_ctr
+		[ "$status" -eq 0 ] || [[ "$output" == *"/a:b:$CID/cgroup.procs"* ]]
+		[[ "$output" != *systemd* ]]
+		[ "$status" -ne 0 ] && skip "a relative cgroupfs path cannot hold processes below this service (cgroup v2)"
+	else
+		create_ctr
+	fi
 	pid=$(ctr_pid)
 	grep -q "/a:b:$CID\$" "/proc/$pid/cgroup"
 	husk delete --force "$CID"
