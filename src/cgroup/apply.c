@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroup/internal.h"
+#include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -176,12 +177,38 @@ apply_all (const struct husk_cgroup *cg, const struct oci_resources *r, const st
   return 0;
 }
 
+/* A systemd unit's cgroup: the properties systemd models first, so that it
+ * knows the limits (and keeps them across a daemon-reload), then every file as
+ * for cgroupfs (runc's order).  The files get the cpu quota systemd rounded. */
+static int
+apply_unit (const struct husk_cgroup *cg, const struct oci_resources *r, const struct oci_config *c,
+            bool update, struct husk_error **err)
+{
+  struct oci_resources rr;
+  struct oci_cpu cpu;
+  struct cg_sd_props p = { 0 };
+  int ret = -1;
+
+  if (r == NULL)
+    return apply_all (cg, r, c, update, err);
+  rr = *r;
+  if (r->cpu)
+    {
+      cpu = *r->cpu;
+      rr.cpu = &cpu;
+    }
+  if (cg_sd_resource_props (&rr, rr.cpu, &p, err) == 0 && cg_sd_set (cg, &p, err) == 0)
+    ret = apply_all (cg, &rr, c, update, err);
+  cg_sd_props_free (&p);
+  return ret;
+}
+
 int
 husk_cgroup_apply (const struct husk_cgroup *cg, const struct oci_config *c, struct husk_error **err)
 {
   const struct oci_resources *r = c->linux_ ? c->linux_->resources : NULL;
 
-  if (apply_all (cg, r, c, false, err) < 0)
+  if ((cg->unit ? apply_unit (cg, r, c, false, err) : apply_all (cg, r, c, false, err)) < 0)
     return husk_error_wrap (err, "apply linux.resources");
   return 0;
 }
@@ -190,7 +217,8 @@ int
 husk_cgroup_update (const struct husk_cgroup *cg, const struct oci_resources *r,
                     const struct oci_config *devices_config, struct husk_error **err)
 {
-  if (apply_all (cg, r, devices_config, true, err) < 0)
+  if ((cg->unit ? apply_unit (cg, r, devices_config, true, err)
+                : apply_all (cg, r, devices_config, true, err)) < 0)
     return husk_error_wrap (err, "update resources");
   return 0;
 }

@@ -15,9 +15,12 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+
+static int remove_tree (const char *dir, int depth);
 
 struct hierarchy
 {
@@ -395,6 +398,41 @@ cgroup_set (struct husk_cgroup *cg, size_t i, char *dir, const struct hierarchy 
   cg->layout = !v1 ? HUSK_CGROUP_V2 : (cg->unified_dir ? HUSK_CGROUP_HYBRID : HUSK_CGROUP_V1);
 }
 
+/* The systemd driver's plan: the scope's cgroup, <slice expanded>/<unit>, in
+ * every hierarchy (on v1 systemd makes it in those it manages, we in the rest). */
+static struct husk_cgroup *
+plan_systemd (const struct oci_config *c, const char *id, const struct hierarchy *h, size_t n,
+              struct husk_error **err)
+{
+  const char *p = c->linux_ ? c->linux_->cgroups_path : NULL;
+  cleanup_free char *slice = NULL, *unit = NULL, *expanded = NULL, *cgpath = NULL;
+  struct husk_cgroup *cg;
+
+  if (cg_sd_parse_path (p, id, &slice, &unit, err) < 0
+      || (expanded = cg_sd_expand_slice (slice, err)) == NULL)
+    return NULL;
+  if (asprintf (&cgpath, "%s/%s", strcmp (expanded, "/") == 0 ? "" : expanded, unit) < 0)
+    abort ();
+  cg = cgroup_alloc (n);
+  for (size_t i = 0; i < n; i++)
+    {
+      char *dir = hierarchy_dir (&h[i], cgpath);
+      if (dir == NULL)
+        {
+          husk_error_set (err, 0, "linux.cgroupsPath `%s`: unit `%s` is outside the cgroup "
+                          "hierarchy at `%s`", p ? p : "", unit, h[i].mountpoint);
+          husk_cgroup_free (cg);
+          return NULL;
+        }
+      cgroup_set (cg, i, dir, &h[i]);
+    }
+  cg->unit = steal_ptr (unit);
+  cg->slice = steal_ptr (slice);
+  return cg;
+}
+
+/* Without --systemd-cgroup a path "a:b:c" is a cgroupfs path like any other,
+ * a relative one (runc's rule: only the flag selects the systemd driver). */
 struct husk_cgroup *
 husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, struct husk_error **err)
 {
@@ -403,16 +441,14 @@ husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, stru
   struct husk_cgroup *cg;
   const char *p = c->linux_ ? c->linux_->cgroups_path : NULL;
 
-  if (systemd || (p && strchr (p, ':') && *p != '/'))
-    {
-      husk_error_set (err, 0,
-                      "cgroupsPath `%s`: the systemd cgroup driver is not supported yet "
-                      "(use a path, without --systemd-cgroup)",
-                      p ? p : "");
-      return NULL;
-    }
   if (read_hierarchies (&h, &n, err) < 0)
     return NULL;
+  if (systemd)
+    {
+      cg = plan_systemd (c, id, h, n, err);
+      hierarchies_free (h, n);
+      return cg;
+    }
   cg = cgroup_alloc (n);
   for (size_t i = 0; i < n; i++)
     {
@@ -433,12 +469,32 @@ husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, stru
   return cg;
 }
 
-int
-husk_cgroup_make (const struct husk_cgroup *cg, struct husk_error **err)
+/* systemd makes the scope's cgroup when stage 1 starts the unit.  A directory
+ * there without the unit is a leftover: empty, it goes (it would otherwise
+ * take the clone into the cgroup of spawn.c, and the unit never start). */
+static int
+make_systemd (struct husk_cgroup *cg, struct husk_error **err)
 {
+  struct stat st;
+
+  if (cg_sd_check_new (cg, &cg->unit_foreign, err) < 0)
+    return -1;
+  if (cg->unified_dir && stat (cg->unified_dir, &st) == 0 && remove_tree (cg->unified_dir, 0) < 0)
+    return husk_error_set (err, errno, "cgroup `%s` of unit `%s` exists and is in use",
+                           cg->unified_dir, cg->unit);
+  return 0;
+}
+
+int
+husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
+{
+  if (cg->unit && make_systemd (cg, err) < 0)
+    return -1;
   for (size_t i = 0; cg->dirs[i]; i++)
     {
       bool v1 = cg->controllers[i][0] != '\0';
+      if (!v1 && cg->unit)
+        continue;
       if (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
           || (v1 && has_token (cg->controllers[i], "cpuset")
               && cpuset_init (cg->mountpoints[i], cg->dirs[i], err) < 0))
@@ -494,14 +550,31 @@ husk_cgroup_from_dirs (char *const *dirs)
         cgroup_set (cg, k++, strdup (dirs[i]), best);
     }
   hierarchies_free (h, nh);
+  /* The systemd driver's cgroup is known by its shape (systemd.h). */
+  if (k > 0)
+    cg->unit = cg_sd_unit_of_path (cg->dirs[0] + strlen (cg->mountpoints[0]));
   return cg;
 }
 
+/* With systemd, stage 1 starts the scope with itself in it: systemd refuses a
+ * scope without a process, and stage 1 runs before any other of the
+ * container's.  (Its cgroup did not exist when spawn.c tried to clone into it,
+ * so stage 1 was forked, and comes here.)  The controllers systemd does not
+ * manage (hugetlb, rdma, misc) are enabled along the path as for cgroupfs. */
 int
 husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
 {
+  if (cg->unit)
+    {
+      if (cg_sd_start (cg, getpid (), err) < 0)
+        return husk_error_wrap (err, "join cgroup");
+      for (size_t i = 0; cg->dirs[i]; i++)
+        if (cg->dirs[i] == cg->unified_dir)
+          enable_v2_controllers (cg->mountpoints[i], cg->dirs[i]);
+    }
   for (size_t i = 0; cg->dirs[i]; i++)
-    if (cg_write (cg->dirs[i], "cgroup.procs", "0", err) < 0)
+    if (!(cg->unit && cg->dirs[i] == cg->unified_dir)
+        && cg_write (cg->dirs[i], "cgroup.procs", "0", err) < 0)
       return husk_error_wrap (err, "join cgroup");
   return 0;
 }
@@ -620,6 +693,11 @@ husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err)
 {
   int ret = 0;
 
+  /* Another container's unit of the same name: not ours to stop. */
+  if (cg->unit_foreign)
+    return 0;
+  if (cg->unit)
+    ret = cg_sd_stop (cg, err);
   for (size_t i = 0; cg->dirs[i]; i++)
     if (remove_tree (cg->dirs[i], 0) < 0 && ret == 0)
       ret = husk_error_set (err, errno, "remove cgroup `%s`", cg->dirs[i]);
@@ -640,5 +718,7 @@ husk_cgroup_free (struct husk_cgroup *cg)
   free (cg->dirs);
   free (cg->controllers);
   free (cg->mountpoints);
+  free (cg->unit);
+  free (cg->slice);
   free (cg);
 }

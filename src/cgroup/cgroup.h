@@ -42,26 +42,32 @@ struct husk_cgroup
   char **mountpoints; /* parallel to dirs: the hierarchy's mount point */
   char *unified_dir; /* the cgroup2 directory among dirs, or NULL */
   char *freezer_dir; /* the v1 freezer directory among dirs, or NULL */
+  char *unit; /* the systemd driver: the scope whose cgroup dirs are, else NULL */
+  char *slice; /* its slice (in a plan only) */
+  bool unit_foreign; /* the unit was there before this create: never stopped by it */
 };
 
 enum husk_cgroup_layout husk_cgroup_detect (void);
 
 /* Compute the directories for the config's cgroupsPath (absolute: under each
  * hierarchy root; relative: under the caller's own cgroup; empty: /husk/<id>),
- * resolved lexically; a path that leaves a hierarchy (or names its root) is an
+ * resolved lexically (with systemd: the scope's cgroup, systemd.h); a path that leaves a hierarchy (or names its root) is an
  * error naming linux.cgroupsPath.  Nothing is created: the caller records the
  * directories (state.json) before husk_cgroup_make(), so that a husk killed at
  * any point leaves only directories that `delete --force` finds. */
 struct husk_cgroup *husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd,
                                       struct husk_error **err);
 /* Create the planned directories and, in the unified hierarchy, enable the
- * controllers it offers in every ancestor.  On failure nothing created is left. */
-int husk_cgroup_make (const struct husk_cgroup *cg, struct husk_error **err);
+ * controllers it offers in every ancestor.  On failure nothing created is left.
+ * With systemd: check that systemd is on the bus and the unit is new; the
+ * unit and its cgroup come when stage 1 joins (husk_cgroup_enter_self). */
+int husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err);
 /* Rebuild from the directories saved in the state (hierarchies from mountinfo);
  * a directory that is not strictly inside a hierarchy, as the plan names it, is
  * left out. */
 struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
-/* Move the calling process into every directory (writes "0" to cgroup.procs). */
+/* Move the calling process into every directory (writes "0" to cgroup.procs);
+ * with systemd, start the scope with the caller in it first. */
 int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
 /* Apply linux.resources of a new container, and its device rules: the config's
  * exactly, then runc's default devices (less those linux.devices lists, which

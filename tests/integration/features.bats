@@ -19,7 +19,7 @@ feature() {
 	[ "$status" -eq 0 ]
 	[ "$(feature .ociVersionMin)" = 1.0.0 ]
 	[ "$(feature .ociVersionMax)" = 1.3.0 ]
-	[ "$(feature '.linux.cgroup.systemd')" = false ]
+	[ "$(feature '.linux.cgroup.systemd')" = true ]
 }
 
 @test "mountOptions is exactly the option table of linux/mounts.c, rro included" {

@@ -1,0 +1,102 @@
+/* The systemd cgroup driver (--systemd-cgroup), behind the interface of
+ * cgroup.h: a container's cgroup is the cgroup of a transient scope unit that
+ * systemd starts, with Delegate=yes, in a slice.
+ *
+ *   linux.cgroupsPath "SLICE:PREFIX:NAME" -> unit PREFIX-NAME.scope in SLICE
+ *   (empty: "system.slice:husk:<id>"), cgroup <mount>/<SLICE expanded>/<unit>,
+ *   where a-b.slice expands to /a.slice/a-b.slice and -.slice is the root.
+ *
+ * The plan records that directory in state.json before anything exists, as for
+ * cgroupfs; a directory of that shape is recognised again from the state
+ * (husk_cgroup_from_dirs), so that update and delete find the unit.  Stage 1
+ * joins by starting the scope with its own pid (StartTransientUnit PIDs=[pid]):
+ * systemd refuses a scope without processes, and stage 1 is the only process
+ * that must be in it before the init forks.  The resources systemd models go to
+ * the unit as properties (SetUnitProperties), then every file is written as
+ * for cgroupfs, so the files end up exactly as the config says.  Devices stay
+ * with husk's own eBPF program (no DeviceAllow=): Delegate=yes hands the scope's
+ * cgroup to us, and two device programs would have to agree.
+ *
+ * sdconv.c holds what needs no bus (names, slice expansion, the property
+ * list); systemd.c talks to systemd with sd-bus. */
+#ifndef HUSK_CGROUP_SYSTEMD_H
+#define HUSK_CGROUP_SYSTEMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "oci/config.h"
+#include "util/error.h"
+
+/* The slice and unit of a cgroupsPath under --systemd-cgroup; errors name
+ * linux.cgroupsPath.  *slice and *unit are the caller's. */
+int cg_sd_parse_path (const char *path, const char *id, char **slice, char **unit,
+                      struct husk_error **err);
+/* "a-b.slice" -> "/a.slice/a-b.slice", "-.slice" -> "/" (systemd's rule, as
+ * runc's ExpandSlice); NULL with *err for an invalid slice name. */
+char *cg_sd_expand_slice (const char *slice, struct husk_error **err);
+/* Whether name is a valid unit name of the given suffix (".scope", ".slice"). */
+bool cg_sd_valid_unit (const char *name, const char *suffix);
+/* The unit whose cgroup is cgpath ("/a.slice/a-b.slice/x.scope"): the last
+ * component when it is a scope and the rest is the expansion of a slice;
+ * NULL when cgpath is not shaped so. */
+char *cg_sd_unit_of_path (const char *cgpath);
+/* A cpu list ("0-3,8") as systemd's AllowedCPUs= bitmask: byte i holds cpus
+ * 8i..8i+7, lowest bit first.  -1 for a malformed list. */
+int cg_sd_cpu_bits (const char *list, uint8_t **bits, size_t *n);
+
+enum cg_sd_type
+{
+  CG_SD_U64 = 't',
+  CG_SD_BOOL = 'b',
+  CG_SD_STR = 's',
+  CG_SD_BYTES = 'y', /* ay */
+  CG_SD_PIDS = 'u', /* au */
+};
+
+struct cg_sd_prop
+{
+  const char *name;
+  enum cg_sd_type type;
+  uint64_t u; /* U64, BOOL, PIDS (one pid) */
+  char *s; /* STR (owned) */
+  uint8_t *bytes; /* BYTES (owned) */
+  size_t n;
+};
+
+struct cg_sd_props
+{
+  struct cg_sd_prop *v;
+  size_t n;
+};
+
+void cg_sd_props_add (struct cg_sd_props *p, const char *name, enum cg_sd_type type, uint64_t u);
+void cg_sd_props_free (struct cg_sd_props *p);
+/* The unit properties for r (runc's table, docs/systemd.md of runc, cgroup v2
+ * names).  The cpu quota is rounded up as systemd stores it (10 ms per second),
+ * and *cpu (a copy of r->cpu the caller then writes to the files) gets the
+ * rounded quota, so that the unit and cpu.max agree.  -1 for a malformed
+ * cpuset list or unified value, with *err naming it. */
+int cg_sd_resource_props (const struct oci_resources *r, struct oci_cpu *cpu,
+                          struct cg_sd_props *out, struct husk_error **err);
+
+/* systemd.c: the bus side.  Each opens its own connection (sd-bus refuses one
+ * inherited across fork; stage 1 is a fork).  The errors name the unit. */
+
+/* Before anything is made (the parent): systemd is on the bus, and the unit is
+ * not there yet (a failed leftover is reset first).  *exists is set when the
+ * unit is someone's already: then it must not be stopped on cleanup. */
+int cg_sd_check_new (const struct husk_cgroup *cg, bool *exists, struct husk_error **err);
+/* Start the scope with pid in it and wait for the job (JobRemoved). */
+int cg_sd_start (const struct husk_cgroup *cg, pid_t pid, struct husk_error **err);
+/* SetUnitProperties(runtime); a unit systemd does not know (a cgroupfs
+ * container in a path shaped like a unit's) takes none, and no error. */
+int cg_sd_set (const struct husk_cgroup *cg, const struct cg_sd_props *p, struct husk_error **err);
+/* StopUnit and wait, then ResetFailedUnit; a unit that is gone is no error,
+ * neither is a bus that is missing when systemd is not the init. */
+int cg_sd_stop (const struct husk_cgroup *cg, struct husk_error **err);
+
+#endif
