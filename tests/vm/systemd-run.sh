@@ -122,10 +122,12 @@ console=$vmdir/console.log tap=$vmdir/tap.log
 rm -f "$console" "$tap" "$tap.clean"
 # ttyS0: the kernel's and systemd's console; ttyS1: the TAP stream only.
 # systemd.unit: multi-user, then husk-tests.service (the image's).
+# apparmor=0: Debian's kernel enables AppArmor, the image has no apparmor_parser
+# (dockerd would refuse to run), and our hosts have none either.
 # panic=-1 with -no-reboot: a panic ends qemu instead of hanging until the
 # timeout.  --foreground keeps qemu in our process group.
 append="console=ttyS0 root=/dev/vda rw panic=-1 loglevel=4 systemd.unified_cgroup_hierarchy=1"
-append+=" cgroup_no_v1=all systemd.unit=husk-tests.target systemd.show_status=1 systemd.log_color=0"
+append+=" cgroup_no_v1=all apparmor=0 systemd.unit=husk-tests.target systemd.show_status=1 systemd.log_color=0"
 boot_start=$(date +%s)
 timeout --foreground --kill-after=5 "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
 	-nodefaults -no-user-config -display none -no-reboot \
