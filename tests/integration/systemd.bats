@@ -131,8 +131,8 @@ shares_to_weight() {
 	sd_run_d
 	expect "$(prop "$UNIT" TasksMax)" 20
 	expect "$(cat "$SCOPE/pids.max")" 20
+	# busybox sh exits at the failed fork: the scope may be gone right after.
 	wait_for_file "$CTR_ERR" "fork"
-	[ "$(cat "$SCOPE/pids.current")" -le 20 ]
 }
 
 @test "systemd: cpu quota, period and shares: CPUQuotaPerSecUSec, CPUWeight and cpu.max, cpu.weight" {
