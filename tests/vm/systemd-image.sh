@@ -166,7 +166,7 @@ rm -rf "$ird"
 # The root as an ext4 image: what is in it plus 2 GiB for the containers'
 # images and layers (sparse: only what is written takes room).
 size_mb=$(($(du -sm "$root" | cut -f1) + 2048))
-mkfs.ext4 -q -F -L husk-root -E root_owner=0:0 -d "$root" "$out/root.img.tmp" "${size_mb}M"
+mkfs.ext4 -q -F -L husk-root -E root_owner=0:0 -d "$root" "$out/root.img.tmp" "${size_mb}M" >/dev/null
 mv "$out/root.img.tmp" "$out/root.img"
 rm -rf "$root"
 echo "$key" >"$out/image.key"

@@ -123,7 +123,7 @@ cp tests/vm/systemd-tests.sh "$disk/run.sh"
 	printf 'HUSK_VM_BATS_ARGS=%q\n' "${HUSK_VM_BATS_ARGS:-}"
 } >"$disk/vm.env"
 disk_mb=$(($(du -sm "$disk" | cut -f1) + 64))
-if ! mkfs.ext4 -q -F -L husk -E root_owner=0:0 -d "$disk" "$vmdir/husk.img" "${disk_mb}M" 2>"$vmdir/mkfs.log"; then
+if ! mkfs.ext4 -q -F -L husk -E root_owner=0:0 -d "$disk" "$vmdir/husk.img" "${disk_mb}M" >"$vmdir/mkfs.log" 2>&1; then
 	sed 's/^/# /' "$vmdir/mkfs.log"
 	fail "mkfs.ext4 of the per-run disk failed"
 fi
@@ -162,6 +162,9 @@ show_console() {
 
 if ! grep -q '^# husk-vm: systemd-tests started' "$tap.clean"; then
 	show_console
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		fail "timed out after ${timeout_s}s before husk-tests.service started"
+	fi
 	fail "the VM never reached husk-tests.service (qemu exit $rc, ${vm_s}s)"
 fi
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
