@@ -142,6 +142,26 @@ wait_until() {
 	return 1
 }
 
+# launch_daemon NAME LOG PIDFILE CMD...: CMD in the background, its output in
+# LOG, its pid in PIDFILE.  With CLIENT_SYSTEMD_RUN set (a host with systemd as
+# PID 1: systemd.bats), as the daemon runs there: a transient service started by
+# systemd (Delegate=yes, KillMode=process, as Debian's units), its name in
+# PIDFILE's directory as NAME.unit; it goes away when the daemon exits.
+launch_daemon() {
+	local name=$1 log=$2 pidfile=$3 unit
+	shift 3
+	if [ -n "${CLIENT_SYSTEMD_RUN:-}" ]; then
+		unit="hk-$name-$(basename "$CLIENT_TMP" | tr -c 'A-Za-z0-9.\n' -).service"
+		systemd-run --quiet --collect --unit "$unit" -p Delegate=yes -p KillMode=process \
+			-p StandardOutput="file:$log" -p StandardError="file:$log" "$@" </dev/null 3>&- || return 1
+		echo "$unit" >"$(dirname "$pidfile")/$name.unit"
+		systemctl show -p MainPID --value "$unit" >"$pidfile"
+	else
+		"$@" </dev/null >"$log" 2>&1 3>&- &
+		echo $! >"$pidfile"
+	fi
+}
+
 # start_containerd DIR [IMPORT]: a containerd with root, state, sockets and opt
 # dir under DIR; IMPORT (a config file) is merged in.  Sets CONTAINERD_SOCK.
 start_containerd() {
@@ -171,8 +191,8 @@ start_containerd() {
 		[plugins."io.containerd.internal.v1.opt"]
 		  path = "$d/opt"
 	EOF
-	containerd --config "$d/config.toml" </dev/null >"$d/containerd.log" 2>&1 3>&- &
-	echo $! >"$d/containerd.pid"
+	launch_daemon containerd "$d/containerd.log" "$d/containerd.pid" containerd --config "$d/config.toml" ||
+		{ clients_down "containerd did not start: $(tail -n 3 "$d/containerd.log")"; return 1; }
 	export CONTAINERD_SOCK
 	if ! wait_until 100 "$CTR" --address "$CONTAINERD_SOCK" version; then
 		clients_down "containerd did not start: $(tail -n 3 "$d/containerd.log")"
@@ -181,12 +201,15 @@ start_containerd() {
 }
 
 # start_dockerd: containerd first (dockerd gets its own), then dockerd with the
-# config of contrib/docker/daemon.json (its runtime path replaced by the
-# wrapper) plus private dirs.  Sets DOCKER_HOST.
+# config of contrib/docker/daemon.json (or $CLIENT_DOCKER_CONFIG; its runtime
+# path replaced by the wrapper) plus private dirs.  Sets DOCKER_HOST.
 start_dockerd() {
-	local d="$CLIENT_TMP/docker"
+	local d="$CLIENT_TMP/docker" config=${CLIENT_DOCKER_CONFIG:-$REPO/contrib/docker/daemon.json}
 	[ -x /usr/sbin/dockerd ] || { clients_down "dockerd is not installed (apt-get install docker.io)"; return 0; }
-	start_containerd "$CLIENT_TMP/containerd" || return 0
+	# A containerd this suite started already (systemd.bats) serves dockerd too.
+	if [ -z "${CONTAINERD_SOCK:-}" ] || [ ! -S "$CONTAINERD_SOCK" ]; then
+		start_containerd "$CLIENT_TMP/containerd" || return 0
+	fi
 	mkdir -p "$d"
 	# --iptables=false: the host's firewall stays as it is; -p still works,
 	# through docker-proxy on the bridge.  Forwarding on (restored at teardown),
@@ -197,9 +220,9 @@ start_dockerd() {
 		.pidfile = "\($d)/docker.pid" | .hosts = ["unix://\($d)/docker.sock"] |
 		.containerd = $c | .iptables = false | .["ip-forward"] = false |
 		.["ip-masq"] = false | .["log-level"] = "info"' \
-		"$REPO/contrib/docker/daemon.json" >"$d/daemon.json" || { clients_down "bad contrib/docker/daemon.json"; return 0; }
-	/usr/sbin/dockerd --config-file "$d/daemon.json" </dev/null >"$d/dockerd.log" 2>&1 3>&- &
-	echo $! >"$d/dockerd.pid"
+		"$config" >"$d/daemon.json" || { clients_down "bad $config"; return 0; }
+	launch_daemon dockerd "$d/dockerd.log" "$d/dockerd.pid" /usr/sbin/dockerd --config-file "$d/daemon.json" ||
+		{ clients_down "dockerd did not start: $(tail -n 3 "$d/dockerd.log")"; return 0; }
 	export DOCKER_HOST="unix://$d/docker.sock"
 	if ! wait_until 150 "$DOCKER" info; then
 		clients_down "dockerd did not start: $(grep -m3 -iE 'level=(error|fatal)|failed' "$d/dockerd.log")"

@@ -6,7 +6,8 @@
 #
 #   HUSK_UNIT_ONLY=1 tests/run-all.sh   only the unit tests
 #   HUSK=runc tests/run-all.sh          the integration tests against runc
-#   HUSK_SKIP_VM=1 tests/run-all.sh     without the cgroup v2 VM (tests/vm/run.sh)
+#   HUSK_SKIP_VM=1 tests/run-all.sh     without the VMs: the cgroup v2 one (tests/vm/run.sh)
+#                                       and the systemd one (tests/vm/systemd-run.sh)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 exec </dev/null
@@ -63,10 +64,14 @@ if [ -z "${HUSK_UNIT_ONLY:-}" ]; then
 		done
 	fi
 	if [ -n "${HUSK_SKIP_VM:-}" ]; then
-		echo "# HUSK_SKIP_VM is set: the cgroup v2 VM tests (tests/vm/run.sh) did not run"
+		echo "# HUSK_SKIP_VM is set: the VM tests (tests/vm/run.sh, tests/vm/systemd-run.sh) did not run"
 	else
 		# run.sh times itself out first (HUSK_VM_TIMEOUT) and says where it was.
 		PER_FILE_TIMEOUT=$((${HUSK_VM_TIMEOUT:-900} + 60)) run_tap "cgroup v2 VM: tests/vm/run.sh" tests/vm/run.sh
+		# systemd as PID 1 on pure cgroup v2; its first run builds the image
+		# (debootstrap) within HUSK_VM_IMAGE_TIMEOUT.
+		PER_FILE_TIMEOUT=$((${HUSK_VM_TIMEOUT:-1200} + ${HUSK_VM_IMAGE_TIMEOUT:-1800} + 60)) \
+			run_tap "systemd VM: tests/vm/systemd-run.sh" tests/vm/systemd-run.sh
 	fi
 fi
 
