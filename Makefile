@@ -8,6 +8,7 @@
 #   make check-asan the unit and integration tests (but the client suites) against an
 #                   ASan+UBSan build
 #   make check-cgroup2  the cgroup tests in a pure cgroup v2 VM (qemu TCG, tests/vm/)
+#   make check-systemd  the systemd driver tests in a VM with systemd as PID 1 (tests/vm/)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -88,6 +89,12 @@ check-cgroup2: deps
 	$(MAKE) $(HUSK_BIN) $(BUILD)/probe
 	@HUSK=$(abspath $(HUSK_BIN)) BUILD=$(BUILD) tests/vm/run.sh
 
+# Part of check too: the systemd VM (systemd as PID 1, pure cgroup v2, a debootstrapped
+# bookworm image cached in $(BUILD)/vm-systemd): systemd.bats and systemd-driver.bats.
+check-systemd: deps
+	$(MAKE) $(HUSK_BIN) $(BUILD)/probe
+	@HUSK=$(abspath $(HUSK_BIN)) BUILD=$(BUILD) tests/vm/systemd-run.sh
+
 # The unit tests and every integration suite against an ASan+UBSan build.
 # Not the client suites (docker, containerd, podman): dockerd, containerd's shim
 # and conmon scrub the environment of the runtime they call, so ASAN_OPTIONS never
@@ -130,6 +137,7 @@ install: $(HUSK_BIN)
 clean:
 	rm -rf build build-asan build-fuzz husk
 
-.PHONY: all unit deps check check-asan check-cgroup2 fuzz demo install clean
+
+.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo install clean
 
 -include $(DEPS)
