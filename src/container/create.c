@@ -136,6 +136,23 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   return 0;
 }
 
+/* Rootless: what needs privilege over the host itself is refused up front,
+ * naming the key, rather than failing half-way with a bare EPERM. */
+static int
+rootless_refuse (const struct oci_config *c, struct husk_error **err)
+{
+  const struct oci_linux *l = c->linux_;
+
+  if (l && l->net_devices_len)
+    return husk_error_set (err, EPERM,
+                           "linux.netDevices: moving a host network device needs CAP_NET_ADMIN "
+                           "in the host's network namespace, which a rootless caller has not");
+  if (l && l->intel_rdt)
+    return husk_error_set (err, EPERM,
+                           "linux.intelRdt: the resctrl file system is writable by root only");
+  return 0;
+}
+
 /* Rootless: only the cgroups we may write (none, unless the host delegated
  * one to us).  With none, a limit the config asks for cannot be kept: say so
  * rather than run the container without it.  Device rules need no cgroup
@@ -438,7 +455,8 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
     goto fail;
   x.created = husk_now_rfc3339 ();
   x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, err);
-  if (x.cgroup == NULL || (o->rootless && rootless_cgroup (&x, err) < 0))
+  if (x.cgroup == NULL
+      || (o->rootless && (rootless_refuse (x.config, err) < 0 || rootless_cgroup (&x, err) < 0)))
     goto fail;
   /* A first state (pid 0: "stopped") naming the cgroup before any directory of
    * it exists: if husk is killed from here on, `delete --force` finds every
