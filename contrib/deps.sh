@@ -9,8 +9,8 @@
 set -u
 pkgs=(gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev bats jq
 	python3-jsonschema busybox-static iproute2 util-linux procps strace
-	cpio linux-image-amd64 qemu-system-x86)
-client_pkgs=(docker.io containerd podman conmon iptables tini curl)
+	cpio linux-image-amd64 qemu-system-x86 uidmap)
+client_pkgs=(docker.io containerd podman conmon iptables tini curl slirp4netns)
 
 # missing LIST...: the packages of LIST that are not installed.
 missing() {
