@@ -121,10 +121,11 @@ rp() {
 	local port=$((20000 + RANDOM % 20000))
 	run rp run -d --name web --network slirp4netns -p "127.0.0.1:$port:80" "$IMG" httpd -f -p 80 -h /www
 	[ "$status" -eq 0 ]
-	local i out=
-	for i in $(seq 50); do
+	local tries=50 out=
+	while [ $tries -gt 0 ]; do
 		out=$(curl -s --max-time 2 "http://127.0.0.1:$port/index.html") && [ -n "$out" ] && break
 		sleep 0.2
+		tries=$((tries - 1))
 	done
 	[ "$out" = "hello from husk" ]
 }

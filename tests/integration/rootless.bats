@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2016 # jq programs in single quotes
 # husk run by an ordinary user (issue 15).  setup_file makes the user
 # husk-rootless (helpers/rootless.bash); every husk below runs as that user
 # with its own XDG_RUNTIME_DIR and no --root: the state root is the default,
@@ -33,9 +34,9 @@ setup() {
 
 teardown() {
 	[ -n "${TESTDIR:-}" ] || return 0
-	local id
-	for id in $(ls "$ROOT" 2>/dev/null); do
-		as_user "$RL_HUSK" delete --force "$id" >/dev/null 2>&1
+	local d
+	for d in "$ROOT"/*/; do
+		[ -d "$d" ] && as_user "$RL_HUSK" delete --force "$(basename "$d")" >/dev/null 2>&1
 	done
 	kill_user_procs "$RL_UID"
 	rm -rf "$TESTDIR"
@@ -112,10 +113,10 @@ nothing_left() {
 	run rl exec "$CID" cat /proc/1/comm
 	[ "$output" = sleep ]
 	rl kill "$CID" KILL
-	local i
-	for i in $(seq 50); do
-		[ "$(rl state "$CID" | jq -r .status)" = stopped ] && break
+	local tries=50
+	while [ $tries -gt 0 ] && [ "$(rl state "$CID" | jq -r .status)" != stopped ]; do
 		sleep 0.1
+		tries=$((tries - 1))
 	done
 	[ "$(rl state "$CID" | jq -r .status)" = stopped ]
 	rl delete "$CID"
