@@ -101,7 +101,7 @@ check-systemd: deps
 # reaches husk there (LeakSanitizer's exit status would fail every call), and what
 # they exercise in husk is the same create/start/exec/delete the other suites run.
 ASAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-CLIENT_BATS := $(addprefix tests/integration/,docker.bats containerd.bats podman.bats)
+CLIENT_BATS := $(addprefix tests/integration/,docker.bats containerd.bats podman.bats rootless-podman.bats)
 # ASan's reports go to files, not stderr: a crash in a command a test expects to
 # fail (status != 0) is found too.  (gcc's UBSan runtime ignores log_path next to
 # ASan and prints to stderr; -fno-sanitize-recover makes it exit 1.)

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "cmd/spec.h"
+#include "container/state.h"
 #include "linux/exeseal.h"
 #include "util/log.h"
 
@@ -32,12 +34,15 @@ static const char usage[] =
     "  spec     write a default config.json\n"
     "\n"
     "global options:\n"
-    "  --root DIR               state directory (default /run/husk)\n"
+    "  --root DIR               state directory (default /run/husk; rootless:\n"
+    "                           $XDG_RUNTIME_DIR/husk)\n"
     "  --log FILE               append messages to FILE\n"
     "  --log-format text|json   format of the --log file\n"
     "  --debug                  debug messages\n"
     "  --systemd-cgroup         use the systemd cgroup driver\n"
-    "  --rootless true|false|auto\n"
+    "  --rootless true|false|auto  run without privilege: no cgroup where none is\n"
+    "                           writable, the state root of the user (default auto:\n"
+    "                           when not root, or in a user namespace)\n"
     "  -v, --version            print the version\n"
     "  -h, --help               this text; `husk <command> --help` for a command\n";
 
@@ -50,29 +55,61 @@ cmd_spec (const struct husk_globals *g, int argc, char **argv, struct husk_error
 
 /* enters: the command forks husk processes that run inside a container's
  * namespaces (the init, the processes of exec).  Those must not run from a
- * writable binary: see linux/exeseal.c. */
+ * writable binary: see linux/exeseal.c.  state: it uses the state root. */
 static const struct
 {
   const char *name;
   husk_cmd_fn fn;
   bool enters;
+  bool state;
 } commands[] = {
-  { "create", husk_cmd_create, true },
-  { "start", husk_cmd_start, false },
-  { "run", husk_cmd_run, true },
-  { "state", husk_cmd_state, false },
-  { "kill", husk_cmd_kill, false },
-  { "delete", husk_cmd_delete, false },
-  { "update", husk_cmd_update, false },
-  { "pause", husk_cmd_pause, false },
-  { "resume", husk_cmd_resume, false },
-  { "ps", husk_cmd_ps, false },
-  { "events", husk_cmd_events, false },
-  { "list", husk_cmd_list, false },
-  { "spec", cmd_spec, false },
-  { "exec", husk_cmd_exec, true },
-  { "features", husk_cmd_features, false },
+  { "create", husk_cmd_create, true, true },
+  { "start", husk_cmd_start, false, true },
+  { "run", husk_cmd_run, true, true },
+  { "state", husk_cmd_state, false, true },
+  { "kill", husk_cmd_kill, false, true },
+  { "delete", husk_cmd_delete, false, true },
+  { "update", husk_cmd_update, false, true },
+  { "pause", husk_cmd_pause, false, true },
+  { "resume", husk_cmd_resume, false, true },
+  { "ps", husk_cmd_ps, false, true },
+  { "events", husk_cmd_events, false, true },
+  { "list", husk_cmd_list, false, true },
+  { "spec", cmd_spec, false, false },
+  { "exec", husk_cmd_exec, true, true },
+  { "features", husk_cmd_features, false, false },
 };
+
+/* Whether we run in a user namespace other than the initial one: there the
+ * uid_map is not the identity over every id ("0 0 4294967295"). */
+static bool
+in_user_namespace (void)
+{
+  FILE *f = fopen ("/proc/self/uid_map", "re");
+  unsigned long long a, b, n;
+  int k;
+
+  if (f == NULL)
+    return false;
+  k = fscanf (f, "%llu %llu %llu", &a, &b, &n);
+  fclose (f);
+  return k != 3 || a != 0 || b != 0 || n != 4294967295ULL;
+}
+
+/* --rootless: one decision, made here; everything below takes it as given. */
+static int
+resolve_rootless (struct husk_globals *g, struct husk_error **err)
+{
+  if (strcmp (g->rootless, "true") == 0)
+    g->is_rootless = true;
+  else if (strcmp (g->rootless, "false") == 0)
+    g->is_rootless = false;
+  else if (strcmp (g->rootless, "auto") == 0)
+    g->is_rootless = geteuid () != 0 || in_user_namespace ();
+  else
+    return husk_error_set (err, 0, "invalid --rootless `%s` (true, false or auto)", g->rootless);
+  return 0;
+}
 
 static void
 print_version (void)
@@ -154,11 +191,16 @@ parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error 
 int
 main (int argc, char **argv)
 {
-  struct husk_globals g = { .root = "/run/husk", .log_format = "text", .rootless = "auto" };
+  struct husk_globals g = { .log_format = "text", .rootless = "auto" };
   struct husk_error *err = NULL;
+  char *root = NULL;
   int idx, ret = -1;
 
   idx = parse_globals (argc, argv, &g, &err);
+  if (idx >= 0 && resolve_rootless (&g, &err) < 0)
+    idx = -1;
+  if (idx >= 0 && g.root == NULL)
+    g.root = root = husk_state_root_default (g.is_rootless);
   if (idx >= 0 && strcmp (g.log_format, "text") != 0 && strcmp (g.log_format, "json") != 0)
     idx = husk_error_set (&err, 0, "invalid --log-format `%s` (text or json)", g.log_format);
   if (idx >= 0
@@ -170,6 +212,7 @@ main (int argc, char **argv)
   if (idx >= argc)
     {
       fputs (usage, stderr);
+      free (root);
       return 1;
     }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -180,14 +223,20 @@ main (int argc, char **argv)
          * and opened again). */
         if (commands[i].enters && husk_exe_seal (argv, &err) < 0)
           goto fail;
+        if (commands[i].state && husk_state_root_prepare (g.root, g.is_rootless, &err) < 0)
+          goto fail;
         ret = commands[i].fn (&g, argc - idx, argv + idx, &err);
         break;
       }
   if (err == NULL && ret < 0)
     husk_error_set (&err, 0, "unknown command `%s` (see husk --help)", argv[idx]);
   if (ret >= 0)
-    return ret;
+    {
+      free (root);
+      return ret;
+    }
 fail:
+  free (root);
   husk_log_error (err);
   husk_error_free (err);
   return 1;

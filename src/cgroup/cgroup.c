@@ -722,3 +722,87 @@ husk_cgroup_free (struct husk_cgroup *cg)
   free (cg->slice);
   free (cg);
 }
+
+/* ------------------------------------------------------------------------
+ * Rootless (issue 15): an unprivileged caller uses only the hierarchies where
+ * it may create the container's directory (a delegated cgroup v2 subtree, or
+ * a directory an administrator chowned to it). */
+
+/* Whether we may create dir, or join it if it exists: the nearest existing
+ * directory on its way (not above the hierarchy's mount point) is writable by
+ * us, and for an existing dir its cgroup.procs too. */
+static bool
+cg_dir_usable (const char *dir, const char *mountpoint)
+{
+  cleanup_free char *p = strdup (dir);
+  size_t ml = strlen (mountpoint);
+  char *slash;
+
+  if (p == NULL)
+    abort ();
+  if (access (p, F_OK) == 0)
+    {
+      cleanup_free char *procs = cg_path (p, "cgroup.procs");
+      return access (p, W_OK | X_OK) == 0 && access (procs, W_OK) == 0;
+    }
+  while ((slash = strrchr (p, '/')) != NULL && (size_t) (slash - p) >= ml)
+    {
+      *slash = '\0';
+      if (access (p, F_OK) == 0)
+        return access (p, W_OK | X_OK) == 0;
+    }
+  return false;
+}
+
+void
+husk_cgroup_keep_usable (struct husk_cgroup *cg)
+{
+  size_t k = 0;
+
+  cg->unified_dir = cg->freezer_dir = NULL;
+  for (size_t i = 0; cg->dirs[i]; i++)
+    {
+      if (!cg_dir_usable (cg->dirs[i], cg->mountpoints[i]))
+        {
+          husk_debug ("rootless: cgroup `%s` is not writable by us: left out", cg->dirs[i]);
+          free (cg->dirs[i]);
+          free (cg->controllers[i]);
+          free (cg->mountpoints[i]);
+          continue;
+        }
+      cg->dirs[k] = cg->dirs[i];
+      cg->controllers[k] = cg->controllers[i];
+      cg->mountpoints[k] = cg->mountpoints[i];
+      if (cg->controllers[k][0] == '\0')
+        cg->unified_dir = cg->dirs[k];
+      else if (has_token (cg->controllers[k], "freezer"))
+        cg->freezer_dir = cg->dirs[k];
+      k++;
+    }
+  cg->dirs[k] = cg->controllers[k] = cg->mountpoints[k] = NULL;
+  bool v1 = false;
+  for (size_t j = 0; j < k; j++)
+    v1 = v1 || cg->controllers[j][0] != '\0';
+  cg->layout = !v1 ? HUSK_CGROUP_V2 : (cg->unified_dir ? HUSK_CGROUP_HYBRID : HUSK_CGROUP_V1);
+}
+
+const char *
+husk_cgroup_limit_key (const struct oci_resources *r)
+{
+  static const struct
+  {
+    const struct cg_controller *ctl;
+    const char *key;
+  } keys[] = {
+    { &cg_memory, "memory" },   { &cg_cpu, "cpu" },           { &cg_cpuset, "cpu" },
+    { &cg_pids, "pids" },       { &cg_blkio, "blockIO" },     { &cg_hugetlb, "hugepageLimits" },
+    { &cg_net_cls, "network" }, { &cg_net_prio, "network" }, { &cg_rdma, "rdma" },
+  };
+
+  if (r == NULL)
+    return NULL;
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (keys[i].ctl->wanted (r))
+      return keys[i].key;
+  return r->unified_len ? "unified" : NULL;
+}

@@ -96,6 +96,14 @@ bool husk_cgroup_is_frozen (const struct husk_cgroup *cg);
 int husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err);
 void husk_cgroup_free (struct husk_cgroup *cg);
 
+/* Rootless (issue 15).  Leave out every planned directory we may not create
+ * or join (its nearest existing ancestor not writable by us): none is left on
+ * a host that delegates no cgroup to the user. */
+void husk_cgroup_keep_usable (struct husk_cgroup *cg);
+/* The key under linux.resources of the first limit r sets ("memory", "cpu",
+ * "pids", ...; devices are not limits), or NULL. */
+const char *husk_cgroup_limit_key (const struct oci_resources *r);
+
 /* OOM notifications for `events`: a pollable fd (v1: an eventfd registered on
  * memory.oom_control; v2: inotify on memory.events), or -1 with *err set. */
 int husk_cgroup_oom_fd (const struct husk_cgroup *cg, struct husk_error **err);

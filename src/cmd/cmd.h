@@ -14,7 +14,8 @@ struct husk_globals
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
-  const char *rootless;
+  const char *rootless; /* the --rootless value: auto, true or false */
+  bool is_rootless; /* what it resolved to (main.c) */
 };
 
 /* Every command: argv[0] is the command name.  Returns the process exit status

@@ -54,6 +54,7 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
 
   o->create.root = g->root;
   o->create.systemd_cgroup = g->systemd_cgroup;
+  o->create.rootless = g->is_rootless;
   o->create.console_fd = -1;
   optind = 0;
   opterr = 0;

@@ -57,8 +57,11 @@ static const struct spec_mount spec_mounts[] = {
   { "/sys/fs/cgroup", "cgroup", "cgroup", opts_cgroup },
 };
 
-/* Rootless: sysfs cannot be mounted without owning the network namespace, so
- * bind the host's; uid=/gid= options name ids that are not mapped. */
+/* Rootless (runc's ToRootless): sysfs cannot be mounted without owning the
+ * network namespace, so bind the host's; uid=/gid= options name ids that are
+ * not mapped.  Unlike runc, the cgroup mount is left out unless a cgroup v2
+ * subtree is delegated to the caller: it would show only hierarchies the
+ * container can do nothing with. */
 static const struct spec_mount spec_sys_rootless = { "/sys", "none", "/sys", opts_sys_rootless };
 
 static const char *const spec_masked[]
@@ -169,10 +172,35 @@ gen_mount (yajl_gen g, const struct spec_mount *m, bool rootless)
   yajl_gen_map_close (g);
 }
 
+static bool cgroup2_unified (void);
+
+/* Whether the caller's own cgroup (cgroup v2 only) is writable by it: a
+ * delegated subtree, such as a systemd user slice. */
+static bool
+cgroup_delegated (void)
+{
+  FILE *f;
+  char line[4096], path[4200];
+  bool ok = false;
+
+  if (!cgroup2_unified () || (f = fopen ("/proc/self/cgroup", "re")) == NULL)
+    return false;
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "0::", 3) == 0)
+      {
+        line[strcspn (line, "\n")] = '\0';
+        snprintf (path, sizeof path, "/sys/fs/cgroup%s", line + 3);
+        ok = access (path, W_OK) == 0;
+      }
+  fclose (f);
+  return ok;
+}
+
 static void
 gen_mounts (yajl_gen g, bool rootless)
 {
   size_t i;
+  bool delegated = rootless && cgroup_delegated ();
 
   gen_str (g, "mounts");
   yajl_gen_array_open (g);
@@ -181,6 +209,8 @@ gen_mounts (yajl_gen g, bool rootless)
       const struct spec_mount *m = &spec_mounts[i];
       if (rootless && strcmp (m->destination, "/sys") == 0)
         m = &spec_sys_rootless;
+      if (rootless && !delegated && strcmp (m->type, "cgroup") == 0)
+        continue;
       gen_mount (g, m, rootless);
     }
   yajl_gen_array_close (g);

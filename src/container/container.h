@@ -20,6 +20,9 @@ struct husk_create_opts
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;
+  /* Unprivileged (--rootless): a user namespace without maps maps the caller,
+   * the cgroups not writable by us are left out. */
+  bool rootless;
   /* run: the caller stays and waits; set by husk_container_run */
   int console_fd; /* an already connected console socket (run), or -1 */
 };

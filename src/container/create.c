@@ -111,7 +111,11 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   if (husk_read_file (cfg_path, &x->config_data, &x->config_len, err) < 0)
     return husk_error_wrap (err, "load config.json");
   x->config = oci_config_parse (x->config_data, x->config_len, err);
-  if (x->config == NULL || oci_config_validate (x->config, err) < 0)
+  if (x->config == NULL)
+    return -1;
+  if (x->o->rootless)
+    husk_id_maps_default (x->config);
+  if (oci_config_validate (x->config, err) < 0)
     return -1;
   /* The spec makes process optional at create and required at start: the init
    * of such a container sets itself up as root in / with no capability and
@@ -129,6 +133,59 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   x->rootfs = realpath (root, NULL);
   if (x->rootfs == NULL)
     return husk_error_set (err, errno, "rootfs `%s`", root);
+  return 0;
+}
+
+/* Rootless: what needs privilege over the host itself is refused up front,
+ * naming the key, rather than failing half-way with a bare EPERM. */
+static int
+rootless_refuse (const struct oci_config *c, struct husk_error **err)
+{
+  const struct oci_linux *l = c->linux_;
+
+  if (l && l->net_devices_len)
+    return husk_error_set (err, EPERM,
+                           "linux.netDevices: moving a host network device needs CAP_NET_ADMIN "
+                           "in the host's network namespace, which a rootless caller has not");
+  if (l && l->intel_rdt)
+    return husk_error_set (err, EPERM,
+                           "linux.intelRdt: the resctrl file system is writable by root only");
+  return 0;
+}
+
+/* Rootless: only the cgroups we may write (none, unless the host delegated
+ * one to us).  With none, a limit the config asks for cannot be kept: say so
+ * rather than run the container without it.  Device rules need no cgroup
+ * here: in a user namespace no device node can be made, only bound. */
+static int
+rootless_cgroup (struct create_ctx *x, struct husk_error **err)
+{
+  struct oci_resources *r = x->config->linux_ ? x->config->linux_->resources : NULL;
+  const char *key;
+
+  if (r && r->devices_len)
+    {
+      husk_debug ("rootless: linux.resources.devices ignored (no device can be made)");
+      for (size_t i = 0; i < r->devices_len; i++)
+        {
+          free (r->devices[i].type);
+          free (r->devices[i].access);
+        }
+      free (r->devices);
+      r->devices = NULL;
+      r->devices_len = 0;
+    }
+  husk_cgroup_keep_usable (x->cgroup);
+  if (x->cgroup->dirs[0])
+    return 0;
+  husk_cgroup_free (x->cgroup);
+  x->cgroup = NULL;
+  key = husk_cgroup_limit_key (r);
+  if (key)
+    return husk_error_set (err, EPERM,
+                           "linux.resources.%s: rootless, and no cgroup is writable by us to "
+                           "apply it (none is delegated to this user); remove the limit",
+                           key);
   return 0;
 }
 
@@ -398,12 +455,13 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
     goto fail;
   x.created = husk_now_rfc3339 ();
   x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, err);
-  if (x.cgroup == NULL)
+  if (x.cgroup == NULL
+      || (o->rootless && (rootless_refuse (x.config, err) < 0 || rootless_cgroup (&x, err) < 0)))
     goto fail;
   /* A first state (pid 0: "stopped") naming the cgroup before any directory of
    * it exists: if husk is killed from here on, `delete --force` finds every
    * cgroup directory husk made and every process in it. */
-  if (save_state (&x, err) < 0 || husk_cgroup_make (x.cgroup, err) < 0)
+  if (save_state (&x, err) < 0 || (x.cgroup && husk_cgroup_make (x.cgroup, err) < 0))
     goto fail;
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);
   if (x.idmap_fds == NULL)

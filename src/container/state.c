@@ -298,3 +298,60 @@ husk_now_rfc3339 (void)
     abort ();
   return out;
 }
+
+char *
+husk_state_root_default (bool rootless)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  char *out = NULL;
+  char run_user[64];
+  struct stat st;
+
+  if (!rootless)
+    return strdup ("/run/husk");
+  if (xdg && xdg[0] == '/')
+    {
+      if (asprintf (&out, "%s/husk", xdg) < 0)
+        abort ();
+      return out;
+    }
+  /* What pam_systemd would have set: used only when it is really ours. */
+  snprintf (run_user, sizeof run_user, "/run/user/%u", (unsigned) geteuid ());
+  if (lstat (run_user, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid ()
+      && (st.st_mode & 022) == 0)
+    {
+      if (asprintf (&out, "%s/husk", run_user) < 0)
+        abort ();
+      return out;
+    }
+  if (asprintf (&out, "/tmp/husk-%u", (unsigned) geteuid ()) < 0)
+    abort ();
+  return out;
+}
+
+int
+husk_state_root_prepare (const char *root, bool rootless, struct husk_error **err)
+{
+  struct stat st;
+
+  if (!rootless)
+    return 0;
+  /* Not mkdir -p: every directory made here is checked, and a missing parent
+   * (an unset-up XDG_RUNTIME_DIR) is better reported than invented. */
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    return husk_error_set (err, errno, "create state root `%s`", root);
+  if (lstat (root, &st) < 0)
+    return husk_error_set (err, errno, "state root `%s`", root);
+  if (!S_ISDIR (st.st_mode))
+    return husk_error_set (err, ENOTDIR, "state root `%s`: not a directory (a symlink?)", root);
+  if (st.st_uid != geteuid ())
+    return husk_error_set (err, EPERM,
+                           "state root `%s`: owned by uid %u, not by us (uid %u); another "
+                           "user could change our containers' state",
+                           root, (unsigned) st.st_uid, (unsigned) geteuid ());
+  if ((st.st_mode & 022) != 0)
+    return husk_error_set (err, EPERM,
+                           "state root `%s`: mode %03o lets other users write in it (want 0700)",
+                           root, (unsigned) (st.st_mode & 0777));
+  return 0;
+}

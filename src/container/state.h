@@ -50,6 +50,14 @@ const char *husk_status_name (enum husk_status s);
 bool husk_state_pid_alive (const struct husk_state *st);
 /* The OCI state document (runtime-spec "state"), pretty-printed like runc. */
 char *husk_state_oci_json (const struct husk_state *st, enum husk_status status);
+/* The default state root: /run/husk for root; rootless, $XDG_RUNTIME_DIR/husk,
+ * else /run/user/<uid>/husk when that directory is ours, else /tmp/husk-<uid>. */
+char *husk_state_root_default (bool rootless);
+/* Make sure a rootless caller's state root cannot be tampered with by another
+ * user: created 0700 when missing (its parent must exist), and an existing one
+ * must be a directory (not a symlink) owned by us that no one else may write.
+ * Root's state root is not checked (root owns /run). */
+int husk_state_root_prepare (const char *root, bool rootless, struct husk_error **err);
 /* Current time in RFC3339 with nanoseconds. */
 char *husk_now_rfc3339 (void);
 

@@ -1,4 +1,6 @@
-/* Idmapped mounts: the user namespace that carries a mount's mappings, and the
+/* Id maps: the container's user namespace maps, written by the parent (the one
+ * place that chooses the writer: a direct write, or newuidmap/newgidmap), and
+ * idmapped mounts: the user namespace that carries a mount's mappings, and the
  * idmapped trees the parent makes for the init (see rootfs.h). */
 #define _GNU_SOURCE
 #include "linux/rootfs.h"
@@ -6,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +16,162 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/namespaces.h"
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
+
+extern char **environ;
+
+static char *
+format_map (const struct oci_id_mapping *m, size_t n)
+{
+  size_t cap = n * 40 + 1;
+  char *buf = calloc (1, cap), *p = buf;
+
+  if (buf == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    p += snprintf (p, cap - (size_t) (p - buf), "%u %u %u\n", m[i].container_id, m[i].host_id,
+                   m[i].size);
+  return buf;
+}
+
+/* The kernel lets a process without CAP_SETUID in the parent namespace write
+ * one map line only: its own effective id, size 1 (user_namespaces(7)). */
+static bool
+self_map (const struct oci_id_mapping *m, size_t n, unsigned id)
+{
+  return n == 1 && m[0].host_id == id && m[0].size == 1;
+}
+
+/* Run the setuid helper (newuidmap or newgidmap) "PID ID HOSTID SIZE ...":
+ * it checks /etc/subuid or /etc/subgid for us.  Its message, if any, ends up
+ * in our error. */
+static int
+run_map_helper (const char *helper, const char *key, const char *file, pid_t pid,
+                const struct oci_id_mapping *m, size_t n, struct husk_error **err)
+{
+  char **argv = calloc (n * 3 + 3, sizeof *argv);
+  posix_spawn_file_actions_t fa;
+  char msg[512] = "";
+  int out[2], status = 0, rc;
+  size_t k = 0, len = 0;
+  ssize_t r;
+  pid_t child;
+
+  if (argv == NULL || pipe2 (out, O_CLOEXEC) < 0)
+    abort ();
+  argv[k++] = strdup (helper);
+  if (asprintf (&argv[k++], "%d", (int) pid) < 0)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    if (asprintf (&argv[k++], "%u", m[i].container_id) < 0
+        || asprintf (&argv[k++], "%u", m[i].host_id) < 0
+        || asprintf (&argv[k++], "%u", m[i].size) < 0)
+      abort ();
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2 (&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2 (&fa, out[1], 2);
+  rc = posix_spawnp (&child, helper, &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  close (out[1]);
+  while (rc == 0 && (r = read (out[0], msg + len, sizeof msg - 1 - len)) != 0)
+    if (r > 0)
+      len += (size_t) r;
+    else if (errno != EINTR)
+      break;
+  close (out[0]);
+  msg[len] = '\0';
+  msg[strcspn (msg, "\n")] = '\0';
+  while (rc == 0 && waitpid (child, &status, 0) < 0 && errno == EINTR)
+    ;
+  for (size_t i = 0; i < k; i++)
+    free (argv[i]);
+  free (argv);
+  if (rc == ENOENT)
+    return husk_error_set (err, rc,
+                           "linux.%s: mapping more than our own id needs %s (Debian package "
+                           "uidmap), not found in PATH",
+                           key, helper);
+  if (rc != 0)
+    return husk_error_set (err, rc, "linux.%s: run %s", key, helper);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return husk_error_set (err, 0,
+                           "linux.%s: %s refused the mapping (are the ranges in %s for this "
+                           "user?): %s",
+                           key, helper, file, msg[0] ? msg : "no message");
+  return 0;
+}
+
+/* Who writes the maps: we do when we may (root in our user namespace, or only
+ * our own id mapped); else the setuid helpers, for the ranges of /etc/subuid
+ * and /etc/subgid.  An unprivileged direct gid_map needs "setgroups deny"
+ * first (since Linux 3.19: otherwise the container's root could drop a group
+ * that denies it access); as root setgroups stays allowed, so a container can
+ * still set its supplementary groups. */
+int
+husk_write_id_maps (pid_t pid, const struct oci_config *c, struct husk_error **err)
+{
+  const struct oci_linux *l = c->linux_;
+  cleanup_free char *uid_map = format_map (l->uid_mappings, l->uid_mappings_len);
+  cleanup_free char *gid_map = format_map (l->gid_mappings, l->gid_mappings_len);
+  bool privileged = geteuid () == 0;
+  char path[64];
+
+  if (*gid_map && !privileged && !self_map (l->gid_mappings, l->gid_mappings_len, getegid ()))
+    {
+      if (run_map_helper ("newgidmap", "gidMappings", "/etc/subgid", pid, l->gid_mappings,
+                          l->gid_mappings_len, err) < 0)
+        return -1;
+    }
+  else if (*gid_map)
+    {
+      if (!privileged)
+        {
+          snprintf (path, sizeof path, "/proc/%d/setgroups", (int) pid);
+          if (husk_write_file (path, "deny", 4, err) < 0)
+            return husk_error_wrap (err, "write gid mappings");
+        }
+      snprintf (path, sizeof path, "/proc/%d/gid_map", (int) pid);
+      if (husk_write_file (path, gid_map, strlen (gid_map), err) < 0)
+        return husk_error_wrap (err, "write gid mappings");
+    }
+  if (*uid_map && !privileged && !self_map (l->uid_mappings, l->uid_mappings_len, geteuid ()))
+    return run_map_helper ("newuidmap", "uidMappings", "/etc/subuid", pid, l->uid_mappings,
+                           l->uid_mappings_len, err);
+  if (*uid_map)
+    {
+      snprintf (path, sizeof path, "/proc/%d/uid_map", (int) pid);
+      if (husk_write_file (path, uid_map, strlen (uid_map), err) < 0)
+        return husk_error_wrap (err, "write uid mappings");
+    }
+  return 0;
+}
+
+static void
+default_map (struct oci_id_mapping **m, size_t *n, unsigned id)
+{
+  if (*n)
+    return;
+  *m = calloc (1, sizeof **m);
+  if (*m == NULL)
+    abort ();
+  (*m)[0] = (struct oci_id_mapping){ .container_id = 0, .host_id = id, .size = 1 };
+  *n = 1;
+}
+
+void
+husk_id_maps_default (struct oci_config *c)
+{
+  const struct oci_namespace *ns = oci_config_namespace (c, OCI_NS_USER);
+
+  if (ns == NULL || ns->path != NULL)
+    return;
+  default_map (&c->linux_->uid_mappings, &c->linux_->uid_mappings_len, geteuid ());
+  default_map (&c->linux_->gid_mappings, &c->linux_->gid_mappings_len, getegid ());
+}
 
 static int
 write_map (const char *procdir, const char *file, const struct oci_id_mapping *maps,

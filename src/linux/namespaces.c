@@ -110,45 +110,6 @@ out:
   return ret;
 }
 
-static char *
-format_map (const struct oci_id_mapping *m, size_t n)
-{
-  size_t cap = n * 40 + 1;
-  char *buf = calloc (1, cap), *p = buf;
-
-  if (buf == NULL)
-    abort ();
-  for (size_t i = 0; i < n; i++)
-    p += snprintf (p, cap - (size_t) (p - buf), "%u %u %u\n", m[i].container_id, m[i].host_id,
-                   m[i].size);
-  return buf;
-}
-
-int
-husk_write_id_maps (pid_t pid, const struct oci_config *c, struct husk_error **err)
-{
-  char path[64];
-  cleanup_free char *uid_map = format_map (c->linux_->uid_mappings, c->linux_->uid_mappings_len);
-  cleanup_free char *gid_map = format_map (c->linux_->gid_mappings, c->linux_->gid_mappings_len);
-
-  /* gid_map first: with an unprivileged writer "setgroups deny" must precede it;
-   * as root in the parent user namespace CAP_SETGID suffices and setgroups stays
-   * allowed, so a container can still drop its supplementary groups. */
-  if (*gid_map)
-    {
-      snprintf (path, sizeof path, "/proc/%d/gid_map", (int) pid);
-      if (husk_write_file (path, gid_map, strlen (gid_map), err) < 0)
-        return husk_error_wrap (err, "write gid mappings");
-    }
-  if (*uid_map)
-    {
-      snprintf (path, sizeof path, "/proc/%d/uid_map", (int) pid);
-      if (husk_write_file (path, uid_map, strlen (uid_map), err) < 0)
-        return husk_error_wrap (err, "write uid mappings");
-    }
-  return 0;
-}
-
 int
 husk_write_time_offsets (const struct oci_config *c, struct husk_error **err)
 {

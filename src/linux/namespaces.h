@@ -17,8 +17,12 @@ int husk_ns_join (const struct oci_config *c, int *unshare_flags, struct husk_er
 
 /* Write /proc/PID/uid_map and gid_map from the config (the parent does this for
  * the child, see sync 1/2).  This is the one place that chooses how maps are
- * written (directly as root; newuidmap/newgidmap for an unprivileged caller). */
+ * written (directly as root; newuidmap/newgidmap for an unprivileged caller):
+ * see linux/idmap.c. */
 int husk_write_id_maps (pid_t pid, const struct oci_config *c, struct husk_error **err);
+/* Rootless (crun's rule): a new user namespace without uid/gid mappings maps
+ * the caller's euid/egid to root inside.  Only what is missing is added. */
+void husk_id_maps_default (struct oci_config *c);
 
 /* In a new time namespace, before any process enters it. */
 int husk_write_time_offsets (const struct oci_config *c, struct husk_error **err);

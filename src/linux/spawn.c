@@ -111,8 +111,16 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
 {
   struct husk_sync_msg msg;
 
+  bool unprivileged = geteuid () != 0;
+
   if (unshare (CLONE_NEWUSER) < 0)
     return husk_error_set (err, errno, "unshare user namespace");
+  /* An unprivileged parent (rootless) can open our /proc/PID/uid_map, and
+   * newuidmap accepts us, only while we are dumpable: a non-dumpable process's
+   * /proc files belong to the host's root.  Dumpable to our own user only, for
+   * the length of the mapping (runc's nsexec does the same). */
+  if (unprivileged)
+    prctl (PR_SET_DUMPABLE, 1);
   /* The maps are written by the parent: it holds the privilege in the parent
    * namespace that writing a map needs, which we just gave up.  sync 1 */
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_USERMAP_PLS, 0, getpid (), NULL, err) < 0)
@@ -121,6 +129,8 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
   if (husk_sync_expect (s->sync_fd, HUSK_SYNC_USERMAP_ACK, &msg, "uid/gid mapping", err) < 0)
     return -1;
   free (msg.text);
+  if (unprivileged)
+    prctl (PR_SET_DUMPABLE, 0);
   /* Become the container's root, so that files created while setting up the
    * rootfs belong to the mapped root. */
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
