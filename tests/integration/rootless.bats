@@ -53,18 +53,31 @@ rl_detached() {
 	return $rc
 }
 
-# nothing_left: no state directory and no process of the user's.
-nothing_left() {
-	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || { echo "state left: $(ls "$ROOT")" >&2; return 1; }
+# user_process: print the first live (not zombie) process of the user's, if any.
+user_process() {
 	local p
 	for p in /proc/[0-9]*; do
 		if [ "$(stat -c %u "$p" 2>/dev/null)" = "$RL_UID" ] &&
 			[ "$(awk '{ print $3 }' "$p/stat" 2>/dev/null)" != Z ]; then
-			echo "process of $RL_USER left: ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline")" >&2
-			return 1
+			echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+			return 0
 		fi
 	done
-	return 0
+	return 1
+}
+
+# nothing_left: no state directory and no process of the user's.  A process may
+# still be on its way out when the command returns (the kernel tears down a pid
+# namespace after its init is reaped): only one still there after 3 s is left.
+nothing_left() {
+	[ -z "$(ls -A "$ROOT" 2>/dev/null)" ] || { echo "state left: $(ls "$ROOT")" >&2; return 1; }
+	local left i
+	for i in $(seq 30); do
+		left=$(user_process) || return 0
+		sleep 0.1
+	done
+	echo "process of $RL_USER left: $left" >&2
+	return 1
 }
 
 @test "rootless spec: a user namespace mapping the caller, no network ns, no resources, no cgroup mount" {
