@@ -224,10 +224,17 @@ static int
 match_job_removed (sd_bus *bus, bool direct, sd_bus_slot **slot, struct job_wait *w,
                    const char *unit, struct husk_error **err)
 {
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
   int r = sd_bus_match_signal (bus, slot, direct ? NULL : SD_DEST, SD_PATH, SD_MANAGER,
                                "JobRemoved", on_job_removed, w);
   if (r < 0)
     return husk_error_set (err, -r, "systemd: subscribe to the jobs of unit `%s`", unit);
+  /* On a bus (not its private socket) systemd sends the manager's signals only
+   * while some client has subscribed. */
+  if (!direct
+      && (r = sd_bus_call_method (bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, ""))
+             < 0)
+    return call_error (err, r, &e, "subscribe to the jobs of unit", unit);
   return 0;
 }
 
@@ -478,7 +485,9 @@ cg_sd_stop (const struct husk_cgroup *cg, struct husk_error **err)
 
   if (bus_open (cg->user_manager, &bus, &direct, err) < 0)
     {
-      if (!systemd_is_init ())
+      /* A user's manager that is gone took its units along (logout without
+       * linger): nothing to stop, the directories go as for cgroupfs. */
+      if (!systemd_is_init () || cg->user_manager)
         {
           husk_error_release (err);
           return 0;

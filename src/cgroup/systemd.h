@@ -110,7 +110,8 @@ int cg_sd_start (const struct husk_cgroup *cg, pid_t pid, struct husk_error **er
  * container in a path shaped like a unit's) takes none, and no error. */
 int cg_sd_set (const struct husk_cgroup *cg, const struct cg_sd_props *p, struct husk_error **err);
 /* StopUnit and wait, then ResetFailedUnit; a unit that is gone is no error,
- * neither is a bus that is missing when systemd is not the init. */
+ * neither is a bus that is missing when systemd is not the init, nor a user's
+ * manager that is gone. */
 int cg_sd_stop (const struct husk_cgroup *cg, struct husk_error **err);
 
 #endif

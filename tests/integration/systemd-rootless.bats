@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
-# shellcheck disable=SC2016 # jq programs in single quotes
+# shellcheck disable=SC2016,SC2030,SC2031 # jq programs in single quotes; each test its own $ROOT
 # Rootless with the systemd cgroup driver (issue 15): an ordinary user's
 # `husk --systemd-cgroup` starts the container's scope in the user's own
-# manager (systemd --user, on its private socket $XDG_RUNTIME_DIR/systemd/private),
-# in user.slice as runc, below user@UID.service, into which systemd delegates
+# manager (systemd --user, on its private socket $XDG_RUNTIME_DIR/systemd/private,
+# else the session bus), in user.slice as runc, below user@UID.service, into which systemd delegates
 # memory and pids: the limits of linux.resources reach the unit and the files.
 #
 # setup_file makes the user husk-sdrl (helpers/rootless.bash) and, on a host
@@ -25,9 +25,8 @@ systemd_host() {
 # The user's manager: linger starts user@UID.service (systemd --user) and
 # logind makes /run/user/UID; wait until its private socket answers.
 start_user_manager() {
-	local i
 	loginctl enable-linger "$RL_USER" || return 1
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		if [ "$(systemctl is-active "user@$RL_UID.service")" = active ] &&
 			[ -S "/run/user/$RL_UID/systemd/private" ]; then
 			return 0
@@ -96,7 +95,7 @@ teardown() {
 # (sd-pam)), which the file keeps.
 kill_user_procs_but_manager() {
 	local p mgr
-	mgr=" $(cat "$CG/user.slice/user-$RL_UID.slice/user@$RL_UID.service/init.scope/cgroup.procs" 2>/dev/null | tr '\n' ' ') "
+	mgr=" $(tr '\n' ' ' <"$CG/user.slice/user-$RL_UID.slice/user@$RL_UID.service/init.scope/cgroup.procs" 2>/dev/null) "
 	for p in /proc/[0-9]*; do
 		[ "$(stat -c %u "$p" 2>/dev/null)" = "$RL_UID" ] || continue
 		[[ "$mgr" == *" ${p#/proc/} "* ]] && continue
@@ -109,8 +108,8 @@ kill_user_procs_but_manager() {
 # rl ARGS...: husk as the user, with the systemd driver.
 rl() { as_user "$RL_HUSK" --systemd-cgroup "$@"; }
 
-# sysu ARGS...: systemctl --user of the user (its private socket).
-sysu() { as_user systemctl --user "$@"; }
+# sysu ARGS...: systemctl --user of the user (its manager's private socket).
+sysu() { RL_XDG=/run/user/$RL_UID as_user systemctl --user "$@"; }
 
 # rl_run: run -d of the bundle, the container's stdio in files (a pipe of
 # bats's would be held open by the container); prints what husk wrote.
@@ -207,5 +206,36 @@ nothing_left() {
 	[[ "$output" == *"can't fork"* ]] || [[ "$output" == *"Resource temporarily unavailable"* ]]
 	[ "$(awk '$1 == "max" { print $2 }' "$d/pids.events")" -gt 0 ]
 	rl delete --force "$CID"
+	nothing_left
+}
+
+@test "rootless --systemd-cgroup: on the session bus when the manager's private socket is not at hand" {
+	systemd_host || skip "needs systemd as PID 1 on pure cgroup v2 (tests/vm/systemd-run.sh)"
+	# The user's dbus-daemon (dbus-user-session, socket-activated by its manager).
+	for _ in $(seq 50); do
+		[ -S "/run/user/$RL_UID/bus" ] && break
+		sleep 0.2
+	done
+	[ -S "/run/user/$RL_UID/bus" ]
+	# XDG_RUNTIME_DIR without the manager's socket; the bus named by the
+	# environment.  (systemd sends JobRemoved there only to subscribers.)
+	RL_XDG="$TESTDIR/xdg"
+	ROOT="$RL_XDG/husk"
+	mkdir -m 700 "$RL_XDG"
+	chown "$RL_USER:" "$RL_XDG"
+	# shellcheck disable=SC2034 # read by as_user (helpers/rootless.bash)
+	RL_ENV="DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$RL_UID/bus"
+	d=$(scope_dir)
+	run rl_run
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(uprop "$UNIT" ActiveState)" = active ]
+	[ "$(uprop "$UNIT" MemoryMax)" = 67108864 ]
+	[ "$(cat "$d/memory.max")" = 67108864 ]
+	[ "$(cat "$d/pids.max")" = 30 ]
+	pid=$(rl state "$CID" | jq -r .pid)
+	[ "$(cat "/proc/$pid/cgroup")" = "0::${d#"$CG"}" ]
+	rl delete --force "$CID"
+	pid_gone "$pid"
 	nothing_left
 }
