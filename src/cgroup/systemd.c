@@ -311,6 +311,45 @@ cg_sd_user_manager_cgroup (char **out, struct husk_error **err)
 }
 
 int
+cg_sd_attach_self (const char *dir, struct husk_error **err)
+{
+  cleanup_bus sd_bus *bus = NULL;
+  cleanup_msg sd_bus_message *reply = NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_free char *unit = NULL, *prefix = NULL;
+  const char *sub = "";
+  bool direct, user = false;
+  size_t l = strlen (dir);
+
+  /* The scope is the longest prefix of dir shaped as a user's unit's cgroup;
+   * the rest is the sub-cgroup (exec --cgroup). */
+  while (l > 0 && unit == NULL)
+    {
+      free (prefix);
+      prefix = strndup (dir, l);
+      if (prefix == NULL)
+        abort ();
+      unit = cg_sd_unit_of_path (prefix, &user);
+      if (unit && !user)
+        return 0;
+      if (unit)
+        sub = dir[l] == '/' ? dir + l + 1 : dir + l;
+      else
+        while (l > 0 && dir[--l] != '/')
+          ;
+    }
+  if (unit == NULL)
+    return 0;
+  if (bus_open (true, &bus, &direct, err) < 0)
+    return -1;
+  if (sd_bus_call_method (bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", &e, &reply,
+                          "ssau", unit, sub, 1, (uint32_t) getpid ())
+      < 0)
+    return call_error (err, -EIO, &e, "attach the process to unit", unit);
+  return 1;
+}
+
+int
 cg_sd_check_new (const struct husk_cgroup *cg, bool *exists, struct husk_error **err)
 {
   cleanup_bus sd_bus *bus = NULL;

@@ -100,6 +100,14 @@ int cg_sd_resource_props (const struct oci_resources *r, struct oci_cpu *cpu,
  * ControlGroup, "/user.slice/user-UID.slice/user@UID.service".  A clear error
  * when there is no such manager to talk to. */
 int cg_sd_user_manager_cgroup (char **out, struct husk_error **err);
+/* Move the caller into dir (a cgroup directory, or a sub-cgroup of one) by
+ * AttachProcessesToUnit of the caller's systemd --user, which asks the
+ * system's manager when the move needs privilege: an unprivileged caller may
+ * not write cgroup.procs of a cgroup outside the subtree it comes from (exec
+ * into a rootless container, run from a login session or a service).  1 when
+ * moved, 0 when dir is no user's manager unit's cgroup (nothing done), -1 with
+ * *err. */
+int cg_sd_attach_self (const char *dir, struct husk_error **err);
 /* Before anything is made (the parent): systemd is on the bus, and the unit is
  * not there yet (a failed leftover is reset first).  *exists is set when the
  * unit is someone's already: then it must not be stopped on cleanup. */
