@@ -90,7 +90,8 @@ check-cgroup2: deps
 	@HUSK=$(abspath $(HUSK_BIN)) BUILD=$(BUILD) tests/vm/run.sh
 
 # Part of check too: the systemd VM (systemd as PID 1, pure cgroup v2, a debootstrapped
-# bookworm image cached in $(BUILD)/vm-systemd): systemd.bats and systemd-driver.bats.
+# bookworm image cached in $(BUILD)/vm-systemd): systemd.bats, systemd-driver.bats and
+# systemd-rootless.bats.
 check-systemd: deps
 	$(MAKE) $(HUSK_BIN) $(BUILD)/probe
 	@HUSK=$(abspath $(HUSK_BIN)) BUILD=$(BUILD) tests/vm/systemd-run.sh

@@ -399,20 +399,33 @@ cgroup_set (struct husk_cgroup *cg, size_t i, char *dir, const struct hierarchy 
 }
 
 /* The systemd driver's plan: the scope's cgroup, <slice expanded>/<unit>, in
- * every hierarchy (on v1 systemd makes it in those it manages, we in the rest). */
+ * every hierarchy (on v1 systemd makes it in those it manages, we in the rest);
+ * user: below the cgroup of the caller's systemd --user, which it tells. */
 static struct husk_cgroup *
-plan_systemd (const struct oci_config *c, const char *id, const struct hierarchy *h, size_t n,
-              struct husk_error **err)
+plan_systemd (const struct oci_config *c, const char *id, bool user, const struct hierarchy *h,
+              size_t n, struct husk_error **err)
 {
   const char *p = c->linux_ ? c->linux_->cgroups_path : NULL;
   cleanup_free char *slice = NULL, *unit = NULL, *expanded = NULL, *cgpath = NULL;
+  cleanup_free char *manager = NULL, *check = NULL;
   struct husk_cgroup *cg;
+  bool in_user = false;
 
-  if (cg_sd_parse_path (p, id, &slice, &unit, err) < 0
-      || (expanded = cg_sd_expand_slice (slice, err)) == NULL)
+  if (cg_sd_parse_path (p, id, user, &slice, &unit, err) < 0
+      || (expanded = cg_sd_expand_slice (slice, err)) == NULL
+      || (user && cg_sd_user_manager_cgroup (&manager, err) < 0))
     return NULL;
-  if (asprintf (&cgpath, "%s/%s", strcmp (expanded, "/") == 0 ? "" : expanded, unit) < 0)
+  if (asprintf (&cgpath, "%s%s/%s", manager ? manager : "",
+                strcmp (expanded, "/") == 0 ? "" : expanded, unit) < 0)
     abort ();
+  /* update and delete know the unit, and its manager, by this shape alone. */
+  check = cg_sd_unit_of_path (cgpath, &in_user);
+  if (check == NULL || strcmp (check, unit) != 0 || in_user != user)
+    {
+      husk_error_set (err, 0, "systemd: cgroup `%s` of unit `%s` is not shaped as a%s unit's",
+                      cgpath, unit, user ? " user@UID.service manager's" : " system");
+      return NULL;
+    }
   cg = cgroup_alloc (n);
   for (size_t i = 0; i < n; i++)
     {
@@ -428,13 +441,15 @@ plan_systemd (const struct oci_config *c, const char *id, const struct hierarchy
     }
   cg->unit = steal_ptr (unit);
   cg->slice = steal_ptr (slice);
+  cg->user_manager = user;
   return cg;
 }
 
 /* Without --systemd-cgroup a path "a:b:c" is a cgroupfs path like any other,
  * a relative one (runc's rule: only the flag selects the systemd driver). */
 struct husk_cgroup *
-husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, struct husk_error **err)
+husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, bool rootless,
+                  struct husk_error **err)
 {
   struct hierarchy *h = NULL;
   size_t n = 0;
@@ -445,7 +460,7 @@ husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd, stru
     return NULL;
   if (systemd)
     {
-      cg = plan_systemd (c, id, h, n, err);
+      cg = plan_systemd (c, id, rootless, h, n, err);
       hierarchies_free (h, n);
       return cg;
     }
@@ -552,7 +567,7 @@ husk_cgroup_from_dirs (char *const *dirs)
   hierarchies_free (h, nh);
   /* The systemd driver's cgroup is known by its shape (systemd.h). */
   if (k > 0)
-    cg->unit = cg_sd_unit_of_path (cg->dirs[0] + strlen (cg->mountpoints[0]));
+    cg->unit = cg_sd_unit_of_path (cg->dirs[0] + strlen (cg->mountpoints[0]), &cg->user_manager);
   return cg;
 }
 

@@ -45,18 +45,21 @@ struct husk_cgroup
   char *unit; /* the systemd driver: the scope whose cgroup dirs are, else NULL */
   char *slice; /* its slice (in a plan only) */
   bool unit_foreign; /* the unit was there before this create: never stopped by it */
+  bool user_manager; /* the unit is the caller's own systemd --user's (rootless) */
 };
 
 enum husk_cgroup_layout husk_cgroup_detect (void);
 
 /* Compute the directories for the config's cgroupsPath (absolute: under each
  * hierarchy root; relative: under the caller's own cgroup; empty: /husk/<id>),
- * resolved lexically (with systemd: the scope's cgroup, systemd.h); a path that leaves a hierarchy (or names its root) is an
- * error naming linux.cgroupsPath.  Nothing is created: the caller records the
+ * resolved lexically (with systemd: the scope's cgroup, systemd.h; rootless:
+ * in the caller's own manager, systemd --user, whose cgroup it asks); a path
+ * that leaves a hierarchy (or names its root) is an error naming
+ * linux.cgroupsPath.  Nothing is created: the caller records the
  * directories (state.json) before husk_cgroup_make(), so that a husk killed at
  * any point leaves only directories that `delete --force` finds. */
 struct husk_cgroup *husk_cgroup_plan (const struct oci_config *c, const char *id, bool systemd,
-                                      struct husk_error **err);
+                                      bool rootless, struct husk_error **err);
 /* Create the planned directories and, in the unified hierarchy, enable the
  * controllers it offers in every ancestor.  On failure nothing created is left.
  * With systemd: check that systemd is on the bus and the unit is new; the

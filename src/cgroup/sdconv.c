@@ -72,11 +72,12 @@ invalid:
 }
 
 int
-cg_sd_parse_path (const char *path, const char *id, char **slice, char **unit,
+cg_sd_parse_path (const char *path, const char *id, bool user, char **slice, char **unit,
                   struct husk_error **err)
 {
   cleanup_free char *copy = NULL, *expanded = NULL;
-  const char *s = "system.slice", *prefix = "husk", *name = id;
+  /* runc's defaults: the system's services, or the user's own slice. */
+  const char *s = user ? "user.slice" : "system.slice", *prefix = "husk", *name = id;
 
   *slice = *unit = NULL;
   if (path && *path)
@@ -122,13 +123,37 @@ cg_sd_parse_path (const char *path, const char *id, char **slice, char **unit,
   return 0;
 }
 
-char *
-cg_sd_unit_of_path (const char *cgpath)
+/* The cgroup of a user's manager below the last component "user@UID.service"
+ * (its unit in the system's manager), or NULL. */
+static const char *
+user_manager_rest (const char *cgpath)
 {
-  const char *last = strrchr (cgpath, '/');
+  const char *rest = NULL;
+
+  for (const char *p = cgpath; (p = strstr (p, "/user@")) != NULL; p++)
+    {
+      const char *d = p + strlen ("/user@"), *e = d;
+      while (*e >= '0' && *e <= '9')
+        e++;
+      if (e > d && strncmp (e, ".service/", strlen (".service/")) == 0)
+        rest = e + strlen (".service");
+    }
+  return rest;
+}
+
+char *
+cg_sd_unit_of_path (const char *cgpath, bool *user)
+{
+  const char *rest = user_manager_rest (cgpath);
+  const char *last;
   cleanup_free char *parent = NULL, *expanded = NULL;
   const char *pslice;
 
+  if (user)
+    *user = rest != NULL;
+  if (rest)
+    cgpath = rest;
+  last = strrchr (cgpath, '/');
   if (last == NULL || !cg_sd_valid_unit (last + 1, ".scope"))
     return NULL;
   if (last == cgpath) /* in the root slice */

@@ -48,26 +48,99 @@ systemd_is_init (void)
   return lstat ("/run/systemd/system", &st) == 0 && S_ISDIR (st.st_mode);
 }
 
+/* addr's value escaped as D-Bus addresses want: bytes other than
+ * [-0-9A-Za-z_/.\\] as %xx. */
+static char *
+address_escape (const char *path)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *out = malloc (strlen (path) * 3 + 1), *o = out;
+
+  if (out == NULL)
+    abort ();
+  for (const unsigned char *p = (const unsigned char *) path; *p; p++)
+    if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+        || strchr ("-_/.\\", *p))
+      *o++ = (char) *p;
+    else
+      {
+        *o++ = '%';
+        *o++ = hex[*p >> 4];
+        *o++ = hex[*p & 15];
+      }
+  *o = '\0';
+  return out;
+}
+
+/* A peer connection to a manager's private socket. */
+static int
+bus_open_private (const char *path, sd_bus **out)
+{
+  sd_bus *b = NULL;
+  cleanup_free char *esc = address_escape (path), *addr = NULL;
+
+  if (asprintf (&addr, "unix:path=%s", esc) < 0)
+    abort ();
+  if (sd_bus_new (&b) < 0)
+    return -1;
+  if (sd_bus_set_address (b, addr) >= 0 && sd_bus_start (b) >= 0)
+    {
+      *out = b;
+      return 0;
+    }
+  sd_bus_unref (b);
+  return -1;
+}
+
+/* The caller's own manager (systemd --user): its private socket first, which
+ * needs no dbus-daemon for the user (Debian's dbus-user-session), else the
+ * session bus ($DBUS_SESSION_BUS_ADDRESS, $XDG_RUNTIME_DIR/bus), as runc. */
+static int
+user_bus_open (sd_bus **out, bool *direct, struct husk_error **err)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  cleanup_free char *dir = NULL, *priv = NULL;
+  int r;
+
+  if (xdg && *xdg)
+    dir = strdup (xdg);
+  else if (asprintf (&dir, "/run/user/%u", (unsigned) geteuid ()) < 0)
+    dir = NULL;
+  if (dir == NULL || asprintf (&priv, "%s/systemd/private", dir) < 0)
+    abort ();
+  if (bus_open_private (priv, out) == 0)
+    {
+      *direct = true;
+      return 0;
+    }
+  r = sd_bus_open_user (out);
+  if (r >= 0)
+    return 0;
+  return husk_error_set (err, -r,
+                         "--systemd-cgroup as an unprivileged user needs systemd --user: cannot "
+                         "connect to `%s` nor to the session bus (%s)%s",
+                         priv, getenv ("DBUS_SESSION_BUS_ADDRESS") ? "$DBUS_SESSION_BUS_ADDRESS"
+                                                                   : "$XDG_RUNTIME_DIR/bus",
+                         xdg && *xdg ? "" : "; XDG_RUNTIME_DIR is not set");
+}
+
 /* systemd's private socket first when root (no dbus-daemon in the way, and
  * what systemctl uses), else the system bus, as runc's go-systemd does in the
- * other order.  *direct: a peer connection, whose messages carry no sender. */
+ * other order; user: the caller's own manager (user_bus_open).  *direct: a
+ * peer connection, whose messages carry no sender. */
 static int
-bus_open (sd_bus **out, bool *direct, struct husk_error **err)
+bus_open (bool user, sd_bus **out, bool *direct, struct husk_error **err)
 {
   sd_bus *b = NULL;
   int r = -ENOENT;
 
   *direct = false;
-  if (geteuid () == 0 && sd_bus_new (&b) >= 0)
+  if (user)
+    return user_bus_open (out, direct, err);
+  if (geteuid () == 0 && bus_open_private ("/run/systemd/private", out) == 0)
     {
-      if (sd_bus_set_address (b, "unix:path=/run/systemd/private") >= 0 && sd_bus_start (b) >= 0)
-        {
-          *direct = true;
-          *out = b;
-          return 0;
-        }
-      sd_bus_unref (b);
-      b = NULL;
+      *direct = true;
+      return 0;
     }
   r = sd_bus_open_system (&b);
   if (r >= 0)
@@ -151,10 +224,17 @@ static int
 match_job_removed (sd_bus *bus, bool direct, sd_bus_slot **slot, struct job_wait *w,
                    const char *unit, struct husk_error **err)
 {
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
   int r = sd_bus_match_signal (bus, slot, direct ? NULL : SD_DEST, SD_PATH, SD_MANAGER,
                                "JobRemoved", on_job_removed, w);
   if (r < 0)
     return husk_error_set (err, -r, "systemd: subscribe to the jobs of unit `%s`", unit);
+  /* On a bus (not its private socket) systemd sends the manager's signals only
+   * while some client has subscribed. */
+  if (!direct
+      && (r = sd_bus_call_method (bus, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", &e, NULL, ""))
+             < 0)
+    return call_error (err, r, &e, "subscribe to the jobs of unit", unit);
   return 0;
 }
 
@@ -204,6 +284,72 @@ unit_call (sd_bus *bus, const char *method, const char *unit, sd_bus_error *e)
 }
 
 int
+cg_sd_user_manager_cgroup (char **out, struct husk_error **err)
+{
+  cleanup_bus sd_bus *bus = NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
+  bool direct;
+  char *cg = NULL;
+  int r;
+
+  *out = NULL;
+  if (bus_open (true, &bus, &direct, err) < 0)
+    return -1;
+  r = sd_bus_get_property_string (bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &cg);
+  if (r < 0)
+    return husk_error_set (err, e.name ? sd_bus_error_get_errno (&e) : -r,
+                           "systemd --user: read the manager's ControlGroup%s%s",
+                           e.message ? ": " : "", e.message ? e.message : "");
+  if (cg[0] != '/' || strstr (cg, "/..") || strstr (cg, "//"))
+    {
+      husk_error_set (err, 0, "systemd --user: the manager's ControlGroup `%s` is not a cgroup", cg);
+      free (cg);
+      return -1;
+    }
+  *out = cg;
+  return 0;
+}
+
+int
+cg_sd_attach_self (const char *dir, struct husk_error **err)
+{
+  cleanup_bus sd_bus *bus = NULL;
+  cleanup_msg sd_bus_message *reply = NULL;
+  cleanup_bus_error sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_free char *unit = NULL, *prefix = NULL;
+  const char *sub = "";
+  bool direct, user = false;
+  size_t l = strlen (dir);
+
+  /* The scope is the longest prefix of dir shaped as a user's unit's cgroup;
+   * the rest is the sub-cgroup (exec --cgroup). */
+  while (l > 0 && unit == NULL)
+    {
+      free (prefix);
+      prefix = strndup (dir, l);
+      if (prefix == NULL)
+        abort ();
+      unit = cg_sd_unit_of_path (prefix, &user);
+      if (unit && !user)
+        return 0;
+      if (unit)
+        sub = dir[l] == '/' ? dir + l + 1 : dir + l;
+      else
+        while (l > 0 && dir[--l] != '/')
+          ;
+    }
+  if (unit == NULL)
+    return 0;
+  if (bus_open (true, &bus, &direct, err) < 0)
+    return -1;
+  if (sd_bus_call_method (bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", &e, &reply,
+                          "ssau", unit, sub, 1, (uint32_t) getpid ())
+      < 0)
+    return call_error (err, -EIO, &e, "attach the process to unit", unit);
+  return 1;
+}
+
+int
 cg_sd_check_new (const struct husk_cgroup *cg, bool *exists, struct husk_error **err)
 {
   cleanup_bus sd_bus *bus = NULL;
@@ -212,7 +358,7 @@ cg_sd_check_new (const struct husk_cgroup *cg, bool *exists, struct husk_error *
   int r;
 
   *exists = false;
-  if (bus_open (&bus, &direct, err) < 0)
+  if (bus_open (cg->user_manager, &bus, &direct, err) < 0)
     return -1;
   /* GetUnit knows only loaded units: a failed leftover of a crashed container
    * is loaded until reset, an active one is someone's. */
@@ -289,7 +435,7 @@ cg_sd_start (const struct husk_cgroup *cg, pid_t pid, struct husk_error **err)
   bool direct;
   int r, ret = -1;
 
-  if (bus_open (&bus, &direct, err) < 0 || match_job_removed (bus, direct, &slot, &w, cg->unit, err) < 0)
+  if (bus_open (cg->user_manager, &bus, &direct, err) < 0 || match_job_removed (bus, direct, &slot, &w, cg->unit, err) < 0)
     return -1;
   start_props (cg, pid, &p);
   r = start_once (bus, cg, &p, &w, &e);
@@ -339,7 +485,7 @@ cg_sd_set (const struct husk_cgroup *cg, const struct cg_sd_props *p, struct hus
 
   if (p->n == 0)
     return 0;
-  if (bus_open (&bus, &direct, err) < 0)
+  if (bus_open (cg->user_manager, &bus, &direct, err) < 0)
     {
       /* Without systemd on this host the unit cannot be one (a cgroupfs
        * container whose path is shaped like a unit's): the files say it all. */
@@ -376,9 +522,11 @@ cg_sd_stop (const struct husk_cgroup *cg, struct husk_error **err)
   bool direct;
   int ret = 0;
 
-  if (bus_open (&bus, &direct, err) < 0)
+  if (bus_open (cg->user_manager, &bus, &direct, err) < 0)
     {
-      if (!systemd_is_init ())
+      /* A user's manager that is gone took its units along (logout without
+       * linger): nothing to stop, the directories go as for cgroupfs. */
+      if (!systemd_is_init () || cg->user_manager)
         {
           husk_error_release (err);
           return 0;

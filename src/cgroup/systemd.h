@@ -17,6 +17,13 @@
  * with husk's own eBPF program (no DeviceAllow=): Delegate=yes hands the scope's
  * cgroup to us, and two device programs would have to agree.
  *
+ * Rootless (cgroup.h: user_manager), as runc: the unit goes to the caller's
+ * own manager, systemd --user, on its private socket
+ * ($XDG_RUNTIME_DIR/systemd/private) or else the session bus; the default
+ * slice is user.slice, and the cgroup is below the manager's (its property
+ * ControlGroup, ".../user@UID.service"), into which systemd delegates the
+ * controllers user@.service names (Debian: memory and pids).
+ *
  * sdconv.c holds what needs no bus (names, slice expansion, the property
  * list); systemd.c talks to systemd with sd-bus. */
 #ifndef HUSK_CGROUP_SYSTEMD_H
@@ -31,9 +38,10 @@
 #include "oci/config.h"
 #include "util/error.h"
 
-/* The slice and unit of a cgroupsPath under --systemd-cgroup; errors name
- * linux.cgroupsPath.  *slice and *unit are the caller's. */
-int cg_sd_parse_path (const char *path, const char *id, char **slice, char **unit,
+/* The slice and unit of a cgroupsPath under --systemd-cgroup (empty:
+ * "system.slice:husk:<id>", or "user.slice:husk:<id>" in a user's manager, as
+ * runc); errors name linux.cgroupsPath.  *slice and *unit are the caller's. */
+int cg_sd_parse_path (const char *path, const char *id, bool user, char **slice, char **unit,
                       struct husk_error **err);
 /* "a-b.slice" -> "/a.slice/a-b.slice", "-.slice" -> "/" (systemd's rule, as
  * runc's ExpandSlice); NULL with *err for an invalid slice name. */
@@ -42,8 +50,10 @@ char *cg_sd_expand_slice (const char *slice, struct husk_error **err);
 bool cg_sd_valid_unit (const char *name, const char *suffix);
 /* The unit whose cgroup is cgpath ("/a.slice/a-b.slice/x.scope"): the last
  * component when it is a scope and the rest is the expansion of a slice;
- * NULL when cgpath is not shaped so. */
-char *cg_sd_unit_of_path (const char *cgpath);
+ * NULL when cgpath is not shaped so.  Below a component "user@UID.service"
+ * (".../user@1000.service/user.slice/x.scope") the unit is one of that user's
+ * manager (systemd --user): *user (may be NULL) says so. */
+char *cg_sd_unit_of_path (const char *cgpath, bool *user);
 /* A cpu list ("0-3,8") as systemd's AllowedCPUs= bitmask: byte i holds cpus
  * 8i..8i+7, lowest bit first.  -1 for a malformed list. */
 int cg_sd_cpu_bits (const char *list, uint8_t **bits, size_t *n);
@@ -86,6 +96,18 @@ int cg_sd_resource_props (const struct oci_resources *r, struct oci_cpu *cpu,
 /* systemd.c: the bus side.  Each opens its own connection (sd-bus refuses one
  * inherited across fork; stage 1 is a fork).  The errors name the unit. */
 
+/* The cgroup of the caller's own manager (systemd --user): its property
+ * ControlGroup, "/user.slice/user-UID.slice/user@UID.service".  A clear error
+ * when there is no such manager to talk to. */
+int cg_sd_user_manager_cgroup (char **out, struct husk_error **err);
+/* Move the caller into dir (a cgroup directory, or a sub-cgroup of one) by
+ * AttachProcessesToUnit of the caller's systemd --user, which asks the
+ * system's manager when the move needs privilege: an unprivileged caller may
+ * not write cgroup.procs of a cgroup outside the subtree it comes from (exec
+ * into a rootless container, run from a login session or a service).  1 when
+ * moved, 0 when dir is no user's manager unit's cgroup (nothing done), -1 with
+ * *err. */
+int cg_sd_attach_self (const char *dir, struct husk_error **err);
 /* Before anything is made (the parent): systemd is on the bus, and the unit is
  * not there yet (a failed leftover is reset first).  *exists is set when the
  * unit is someone's already: then it must not be stopped on cleanup. */
@@ -96,7 +118,8 @@ int cg_sd_start (const struct husk_cgroup *cg, pid_t pid, struct husk_error **er
  * container in a path shaped like a unit's) takes none, and no error. */
 int cg_sd_set (const struct husk_cgroup *cg, const struct cg_sd_props *p, struct husk_error **err);
 /* StopUnit and wait, then ResetFailedUnit; a unit that is gone is no error,
- * neither is a bus that is missing when systemd is not the init. */
+ * neither is a bus that is missing when systemd is not the init, nor a user's
+ * manager that is gone. */
 int cg_sd_stop (const struct husk_cgroup *cg, struct husk_error **err);
 
 #endif

@@ -210,7 +210,7 @@ gen_linux (yajl_gen g)
   key_bool (g, "v1", true);
   key_bool (g, "v2", true);
   key_bool (g, "systemd", true);
-  key_bool (g, "systemdUser", false);
+  key_bool (g, "systemdUser", true);
   key_bool (g, "rdma", true);
   yajl_gen_map_close (g);
   gen_seccomp (g);

@@ -454,7 +454,7 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   if (make_state_dir (&x, err) < 0)
     goto fail;
   x.created = husk_now_rfc3339 ();
-  x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, err);
+  x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, o->rootless, err);
   if (x.cgroup == NULL
       || (o->rootless && (rootless_refuse (x.config, err) < 0 || rootless_cgroup (&x, err) < 0)))
     goto fail;

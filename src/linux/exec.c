@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cgroup/systemd.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -113,8 +114,36 @@ static int
 join_cgroups (char *const *procs, struct husk_error **err)
 {
   for (; procs && *procs; procs++)
-    if (husk_write_file (*procs, "0", 1, err) < 0)
+    {
+      struct husk_error *e = NULL, *e2 = NULL;
+      cleanup_free char *dir = NULL;
+      int r;
+
+      if (husk_write_file (*procs, "0", 1, &e) == 0)
+        continue;
+      /* Rootless, a scope of the user's systemd --user: the kernel lets us
+       * move only within the delegated subtree we come from; the managers
+       * move us instead (cgroup/systemd.h). */
+      if (e->errnum == EACCES || e->errnum == EPERM)
+        {
+          dir = strndup (*procs, strlen (*procs) - strlen ("/cgroup.procs"));
+          if (dir == NULL)
+            abort ();
+          r = cg_sd_attach_self (dir, &e2);
+          if (r > 0)
+            {
+              husk_error_release (&e);
+              continue;
+            }
+          if (r < 0)
+            {
+              husk_error_release (&e);
+              e = e2;
+            }
+        }
+      husk_error_propagate (err, &e);
       return husk_error_wrap (err, "join the container's cgroup");
+    }
   return 0;
 }
 

@@ -55,11 +55,12 @@ expand (const char *slice, const char *want)
 }
 
 static void
-parse (const char *path, const char *want_slice, const char *want_unit, const char *want_err)
+parse_as (bool user, const char *path, const char *want_slice, const char *want_unit,
+          const char *want_err)
 {
   struct husk_error *err = NULL;
   char *slice = NULL, *unit = NULL;
-  int r = cg_sd_parse_path (path, "ctr1", &slice, &unit, &err);
+  int r = cg_sd_parse_path (path, "ctr1", user, &slice, &unit, &err);
 
   if (want_err)
     result (r < 0 && err && strstr (err->msg, want_err) && !slice && !unit,
@@ -75,16 +76,30 @@ parse (const char *path, const char *want_slice, const char *want_unit, const ch
 }
 
 static void
-unit_of (const char *cgpath, const char *want)
+parse (const char *path, const char *want_slice, const char *want_unit, const char *want_err)
 {
-  char *got = cg_sd_unit_of_path (cgpath);
+  parse_as (false, path, want_slice, want_unit, want_err);
+}
+
+static void
+unit_of_as (bool want_user, const char *cgpath, const char *want)
+{
+  bool user = !want_user;
+  char *got = cg_sd_unit_of_path (cgpath, &user);
 
   if (want)
-    result (streq (got, want), "cgroup `%s` is unit `%s` (got `%s`)", cgpath, want,
-            got ? got : "(null)");
+    result (streq (got, want) && user == want_user, "cgroup `%s` is unit `%s` of the %s manager "
+            "(got `%s`, %s)", cgpath, want, want_user ? "user's" : "system's",
+            got ? got : "(null)", user ? "user's" : "system's");
   else
     result (got == NULL, "cgroup `%s` is no unit's (got `%s`)", cgpath, got ? got : "(null)");
   free (got);
+}
+
+static void
+unit_of (const char *cgpath, const char *want)
+{
+  unit_of_as (false, cgpath, want);
 }
 
 static void
@@ -230,6 +245,10 @@ main (void)
   parse ("", "system.slice", "husk-ctr1.scope", NULL);
   parse ("system.slice:docker:abc", "system.slice", "docker-abc.scope", NULL);
   parse (":libpod:abc", "system.slice", "libpod-abc.scope", NULL);
+  /* Rootless, in systemd --user: user.slice, as runc. */
+  parse_as (true, NULL, "user.slice", "husk-ctr1.scope", NULL);
+  parse_as (true, ":libpod:abc", "user.slice", "libpod-abc.scope", NULL);
+  parse_as (true, "app.slice:p:n", "app.slice", "p-n.scope", NULL);
   parse ("kubepods-besteffort-pod1.slice:cri-containerd:abc", "kubepods-besteffort-pod1.slice",
          "cri-containerd-abc.scope", NULL);
   parse ("-.slice:p:n", "-.slice", "p-n.scope", NULL);
@@ -257,6 +276,17 @@ main (void)
   unit_of ("/system.slice/other.slice/x.scope", NULL);
   unit_of ("/foo/x.scope", NULL);
   unit_of ("/system.slice/docker-abc", NULL);
+  /* systemd --user's units: below its user@UID.service. */
+  unit_of_as (true, "/user.slice/user-1000.slice/user@1000.service/user.slice/husk-a.scope",
+              "husk-a.scope");
+  unit_of_as (true, "/user.slice/user-1000.slice/user@1000.service/app.slice/app-x.slice/p-n.scope",
+              "p-n.scope");
+  unit_of_as (true, "/user.slice/user-1000.slice/user@1000.service/p-n.scope", "p-n.scope");
+  unit_of_as (true, "/user.slice/user-1000.slice/user@1000.service/other.slice/x/p-n.scope", NULL);
+  unit_of_as (true, "/user.slice/user-1000.slice/user@1000.service/init.scope/x", NULL);
+  /* A system unit in the user's slice, beside the manager: the system's. */
+  unit_of ("/user.slice/user-1000.slice/user-x.scope", "user-x.scope");
+  unit_of ("/user.slice/user-1000.slice/user@.service/x.scope", NULL);
 
   bits ("0", "01");
   bits ("0-7", "ff");

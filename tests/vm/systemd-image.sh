@@ -5,7 +5,8 @@
 #
 # Writes, when missing or when their key changed:
 #   DIR/root.img       a Debian bookworm root (debootstrap --variant=minbase with
-#                      systemd as /sbin/init, dbus, containerd, docker.io, ...)
+#                      systemd as /sbin/init, dbus (and the users' session bus,
+#                      dbus-user-session), containerd, docker.io, ...)
 #                      as a raw ext4 image (mkfs.ext4 -d, no loop mount).  The
 #                      VM boots it read-write under qemu -snapshot: the cache is
 #                      never changed by a run.  It holds the modules of kernel
@@ -28,7 +29,7 @@ out=$(cd "$out" && pwd)
 
 # The image's packages.  Changing this list (or anything in this script)
 # changes the key: the next run rebuilds the image.
-PACKAGES=(systemd systemd-sysv dbus libpam-systemd kmod udev
+PACKAGES=(systemd systemd-sysv dbus dbus-user-session libpam-systemd kmod udev
 	containerd runc docker.io iptables
 	busybox-static jq bats iproute2 procps util-linux e2fsprogs
 	libyajl2 libseccomp2 libcap2 ca-certificates)

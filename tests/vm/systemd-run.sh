@@ -17,7 +17,8 @@
 #                    $BUILD/vm-systemd (rebuilt when tests/vm/systemd-image.sh,
 #                    which lists its packages, changes)
 #   HUSK_VM_TESTS    bats files, relative to the repository (default
-#                    tests/integration/systemd.bats and systemd-driver.bats)
+#                    tests/integration/systemd.bats, systemd-driver.bats and
+#                    systemd-rootless.bats)
 #   HUSK_VM_BATS_ARGS  extra bats arguments, e.g. "--filter scope"
 #   HUSK_VM_TIMEOUT  seconds for the boot and the run (default 1200); building
 #                    the image (first run: debootstrap, a few minutes) has its
@@ -77,7 +78,7 @@ if [ "${HUSK_VM_TESTS:-}" = none ]; then
 elif [ -n "${HUSK_VM_TESTS:-}" ]; then
 	read -r -a tests <<<"$HUSK_VM_TESTS"
 else
-	tests=(tests/integration/systemd.bats tests/integration/systemd-driver.bats)
+	tests=(tests/integration/systemd.bats tests/integration/systemd-driver.bats tests/integration/systemd-rootless.bats)
 fi
 for t in "${tests[@]}"; do
 	[ -f "$t" ] || fail "no test file $t"
