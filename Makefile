@@ -15,6 +15,9 @@ BINDIR ?= $(PREFIX)/bin
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 PKGS := yajl libseccomp libcap libsystemd
+# libsystemd's headers only: the systemd driver loads it with dlopen when it is
+# used (src/cgroup/sdbus.h), so no other command pays for loading it.
+LINK_PKGS := yajl libseccomp libcap
 
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -35,7 +38,7 @@ HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-stro
 	-iquote src -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
 	-DHUSK_SPEC_VERSION='"$(SPEC_VERSION)"' \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LIBS := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))

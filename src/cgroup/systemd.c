@@ -8,9 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <systemd/sd-bus.h>
-
 #include "cgroup/internal.h"
+#include "cgroup/sdbus.h"
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -24,22 +23,31 @@
 static void
 bus_unrefp (sd_bus **b)
 {
-  sd_bus_flush_close_unref (*b);
+  if (*b)
+    sd_bus_flush_close_unref (*b);
 }
 static void
 msg_unrefp (sd_bus_message **m)
 {
-  sd_bus_message_unref (*m);
+  if (*m)
+    sd_bus_message_unref (*m);
 }
 static void
 slot_unrefp (sd_bus_slot **s)
 {
-  sd_bus_slot_unref (*s);
+  if (*s)
+    sd_bus_slot_unref (*s);
+}
+static void
+bus_error_freep (sd_bus_error *e)
+{
+  if (husk_sdbus_loaded ())
+    sd_bus_error_free (e);
 }
 #define cleanup_bus __attribute__ ((cleanup (bus_unrefp)))
 #define cleanup_msg __attribute__ ((cleanup (msg_unrefp)))
 #define cleanup_slot __attribute__ ((cleanup (slot_unrefp)))
-#define cleanup_bus_error __attribute__ ((cleanup (sd_bus_error_free)))
+#define cleanup_bus_error __attribute__ ((cleanup (bus_error_freep)))
 
 static bool
 systemd_is_init (void)
@@ -135,6 +143,8 @@ bus_open (bool user, sd_bus **out, bool *direct, struct husk_error **err)
   int r = -ENOENT;
 
   *direct = false;
+  if (husk_sdbus_load (err) < 0)
+    return -1;
   if (user)
     return user_bus_open (out, direct, err);
   if (geteuid () == 0 && bus_open_private ("/run/systemd/private", out) == 0)

@@ -72,6 +72,15 @@ nothing_left() {
 
 # --- any host ---------------------------------------------------------------
 
+@test "husk does not link libsystemd: only --systemd-cgroup loads it" {
+	requires husk
+	run ldd "$HUSK"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *libyajl* ]]
+	[[ "$output" != *libsystemd* ]]
+	# (the systemd VM's tests are what show the driver loading it: they run this build)
+}
+
 @test "no systemd on the bus: --systemd-cgroup is a clear error, and nothing is left" {
 	systemd_host && skip "systemd is on the bus here"
 	set_args sleep 100
