@@ -17,26 +17,7 @@
 #include "oci/config.h"
 #include "util/error.h"
 
-static int n_tests, n_failed;
-
-static void
-result (bool ok, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-result (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  n_tests++;
-  if (!ok)
-    n_failed++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-  fflush (stdout);
-}
+#include "tap.h"
 
 /* A copy of s with every ' turned into ". */
 static char *
@@ -1362,8 +1343,5 @@ main (int argc, char **argv)
 
   free (RUNC_SPEC);
   free (RUNC_SPEC_ROOTLESS);
-  printf ("1..%d\n", n_tests);
-  if (n_failed)
-    printf ("# %d of %d failed\n", n_failed, n_tests);
-  return n_failed ? 1 : 0;
+  return tap_done ();
 }

@@ -13,25 +13,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 
-static int n_tests, n_failed;
-
-static void result (bool ok, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-result (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  n_tests++;
-  if (!ok)
-    n_failed++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-  fflush (stdout);
-}
+#include "tap.h"
 
 static bool
 content_is (const char *path, const char *want)
@@ -113,6 +95,5 @@ main (void)
   unlink (path);
   unlink (victim);
   rmdir (dir);
-  printf ("1..%d\n", n_tests);
-  return n_failed ? 1 : 0;
+  return tap_done ();
 }

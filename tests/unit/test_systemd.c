@@ -12,25 +12,7 @@
 #include "cgroup/systemd.h"
 #include "util/error.h"
 
-static int n_tests, n_failed;
-
-static void result (bool ok, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-result (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-
-  n_tests++;
-  if (!ok)
-    n_failed++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-  fflush (stdout);
-}
+#include "tap.h"
 
 static bool
 streq (const char *a, const char *b)
@@ -300,6 +282,5 @@ main (void)
   bits ("70000", NULL);
 
   test_props ();
-  printf ("1..%d\n", n_tests);
-  return n_failed ? 1 : 0;
+  return tap_done ();
 }
