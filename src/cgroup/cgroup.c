@@ -587,11 +587,31 @@ husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
         if (cg->dirs[i] == cg->unified_dir)
           enable_v2_controllers (cg->mountpoints[i], cg->dirs[i]);
     }
+  /* Stage 1 is a fresh fork: one thread.  Checked all the same, since `tasks`
+   * would leave any other thread behind. */
+  bool single = husk_single_threaded ();
   for (size_t i = 0; cg->dirs[i]; i++)
-    if (!(cg->unit && cg->dirs[i] == cg->unified_dir)
-        && cg_write (cg->dirs[i], "cgroup.procs", "0", err) < 0)
-      return husk_error_wrap (err, "join cgroup");
+    {
+      bool v1 = cg->dirs[i] != cg->unified_dir;
+      if (!(cg->unit && !v1)
+          && cg_write (cg->dirs[i], husk_cgroup_self_file (v1, single), "0", err) < 0)
+        return husk_error_wrap (err, "join cgroup");
+    }
   return 0;
+}
+
+const char *
+husk_cgroup_self_file (bool v1, bool single_thread)
+{
+  return v1 && single_thread ? "tasks" : "cgroup.procs";
+}
+
+bool
+husk_single_threaded (void)
+{
+  struct stat sb;
+
+  return stat ("/proc/self/task", &sb) == 0 && sb.st_nlink == 3;
 }
 
 static void

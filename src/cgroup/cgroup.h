@@ -10,10 +10,14 @@
  * (on a hybrid host hugetlb lives only there).  A resource the config asks for
  * whose controller the host has nowhere is an error naming it.
  *
- * The container's processes join by themselves: stage 1 of create writes "0" into
- * each cgroup.procs while still single-threaded (moving another process costs an
- * RCU grace period, 6-13 ms on v1), or on pure v2 is cloned straight into the
- * cgroup (clone3 CLONE_INTO_CGROUP); every later process is its descendant.
+ * The container's processes join by themselves: stage 1 of create, while still
+ * single-threaded, writes "0" into each v1 hierarchy's `tasks` file, or on pure v2
+ * is cloned straight into the cgroup (clone3 CLONE_INTO_CGROUP); every later
+ * process is its descendant.  Not cgroup.procs on v1: moving a thread group, even
+ * our own, takes the threadgroup rwsem and waits for an RCU grace period (~1 ms
+ * per hierarchy, ~10 ms per container here); `tasks` moves only the calling
+ * thread and waits for nothing.  The cgroup2 directory has no `tasks`: there
+ * cgroup.procs.
  */
 #ifndef HUSK_CGROUP_CGROUP_H
 #define HUSK_CGROUP_CGROUP_H
@@ -69,8 +73,9 @@ int husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err);
  * a directory that is not strictly inside a hierarchy, as the plan names it, is
  * left out. */
 struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
-/* Move the calling process into every directory (writes "0" to cgroup.procs);
- * with systemd, start the scope with the caller in it first. */
+/* Move the calling process into every directory (writes "0" to each v1 `tasks`,
+ * see above, and to the cgroup2 directory's cgroup.procs); with systemd, start
+ * the scope with the caller in it first. */
 int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
 /* Apply linux.resources of a new container, and its device rules: the config's
  * exactly, then runc's default devices (less those linux.devices lists, which
@@ -98,6 +103,14 @@ bool husk_cgroup_is_frozen (const struct husk_cgroup *cg);
  * briefly). */
 int husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err);
 void husk_cgroup_free (struct husk_cgroup *cg);
+
+/* The file of a cgroup directory through which the caller moves itself, writing
+ * "0": "tasks" in a v1 hierarchy when single_thread (it would leave any other
+ * thread behind), else "cgroup.procs". */
+const char *husk_cgroup_self_file (bool v1, bool single_thread);
+/* Whether the calling process has exactly one thread (/proc/self/task links
+ * 2 + the number of threads); false when /proc cannot tell. */
+bool husk_single_threaded (void);
 
 /* Rootless (issue 15).  Leave out every planned directory we may not create
  * or join (its nearest existing ancestor not writable by us): none is left on

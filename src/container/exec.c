@@ -40,7 +40,7 @@ struct exec_ctx
   struct oci_config *config; /* config->process is the process to run */
   int proc_fd; /* /proc/<init> */
   int ns_fds[OCI_NS_COUNT];
-  char **cgroup_procs;
+  char **cgroup_join;
   int console_fd; /* connected --console-socket, or our socketpair end */
   int pty_peer; /* the other end of the socketpair (foreground tty), or -1 */
   int sync_fd;
@@ -268,8 +268,8 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
     }
   while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
     n++;
-  x->cgroup_procs = calloc (n + 1, sizeof (char *));
-  if (x->cgroup_procs == NULL)
+  x->cgroup_join = calloc (n + 1, sizeof (char *));
+  if (x->cgroup_join == NULL)
     abort ();
   for (size_t i = 0; i < n; i++)
     {
@@ -282,7 +282,13 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
         abort ();
       if (stat (target, &sb) < 0 || !S_ISDIR (sb.st_mode))
         return husk_error_set (err, errno ? errno : ENOTDIR, "cgroup `%s`", target);
-      if (asprintf (&x->cgroup_procs[i], "%s/cgroup.procs", target) < 0)
+      /* A v1 hierarchy has `tasks`: the joiner moves only itself (cgroup.h). */
+      cleanup_free char *tasks = NULL;
+      if (asprintf (&tasks, "%s/tasks", target) < 0)
+        abort ();
+      if (access (tasks, F_OK) == 0)
+        x->cgroup_join[i] = steal_ptr (tasks);
+      else if (asprintf (&x->cgroup_join[i], "%s/cgroup.procs", target) < 0)
         abort ();
     }
   return 0;
@@ -390,7 +396,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
 {
   struct husk_exec_spawn s = {
     .config = x->config, .process = x->config->process, .id = x->o->id,
-    .cgroup_procs = x->cgroup_procs, .console_fd = x->console_fd,
+    .cgroup_join = x->cgroup_join, .console_fd = x->console_fd,
     .console_proxied = x->pty_peer >= 0,
     .preserve_fds = x->o->preserve_fds,
   };
@@ -455,7 +461,7 @@ exec_free (struct exec_ctx *x)
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (fds[i] >= 0)
       close (fds[i]);
-  strv_free (x->cgroup_procs);
+  strv_free (x->cgroup_join);
   oci_config_free (x->config);
   husk_state_free (x->st);
 }

@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "cgroup/systemd.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
@@ -109,26 +110,34 @@ fail:
 
 /* Still in the host's mount namespace, so the paths are the host's.  Joining by
  * ourselves moves only us (no RCU wait for another task), and a cgroup namespace
- * joined below then shows the container's cgroup as its root. */
+ * joined below then shows the container's cgroup as its root.  files: v1 `tasks`
+ * (moves only the calling thread, cgroup/cgroup.h) or v2 cgroup.procs. */
 static int
-join_cgroups (char *const *procs, struct husk_error **err)
+join_cgroups (char *const *files, struct husk_error **err)
 {
-  for (; procs && *procs; procs++)
+  /* We are a fresh fork, one thread; `tasks` would leave any other behind. */
+  bool single = husk_single_threaded ();
+
+  for (; files && *files; files++)
     {
       struct husk_error *e = NULL, *e2 = NULL;
-      cleanup_free char *dir = NULL;
+      const char *slash = strrchr (*files, '/');
+      cleanup_free char *dir = strndup (*files, (size_t) (slash - *files));
+      cleanup_free char *file = NULL;
       int r;
 
-      if (husk_write_file (*procs, "0", 1, &e) == 0)
+      if (dir == NULL)
+        abort ();
+      if (asprintf (&file, "%s/%s", dir,
+                    husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single)) < 0)
+        abort ();
+      if (husk_write_file (file, "0", 1, &e) == 0)
         continue;
       /* Rootless, a scope of the user's systemd --user: the kernel lets us
        * move only within the delegated subtree we come from; the managers
        * move us instead (cgroup/systemd.h). */
       if (e->errnum == EACCES || e->errnum == EPERM)
         {
-          dir = strndup (*procs, strlen (*procs) - strlen ("/cgroup.procs"));
-          if (dir == NULL)
-            abort ();
           r = cg_sd_attach_self (dir, &e2);
           if (r > 0)
             {
@@ -337,7 +346,7 @@ joiner (const struct husk_exec_spawn *s)
   /* execCPUAffinity.initial: before entering the cgroup, whose cpuset it must fit. */
   if (husk_exec_affinity_initial (s->process, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
-  if (join_cgroups (s->cgroup_procs, &err) < 0 || join_namespaces (s, &err) < 0)
+  if (join_cgroups (s->cgroup_join, &err) < 0 || join_namespaces (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
 
   child = fork ();

@@ -34,7 +34,8 @@ struct husk_exec_spawn
   const struct oci_process *process; /* what to run, already merged with the config */
   const char *id;
   int ns_fds[OCI_NS_COUNT]; /* the init's namespaces to join; -1: shared with us */
-  char **cgroup_procs; /* cgroup.procs files to write "0" into, NULL-terminated */
+  char **cgroup_join; /* v1 tasks or v2 cgroup.procs files to write "0" into,
+                         NULL-terminated (cgroup/cgroup.h) */
   int sync_fd; /* the children's end */
   int console_fd; /* where the pty master goes (terminal), or -1 */
   bool console_proxied; /* console_fd is husk's own: see husk_console_setup */
