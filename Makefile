@@ -4,7 +4,8 @@
 #   make check      install missing Debian packages, build, run unit + integration
 #                   tests; the last line is "N passed, N failed"
 #   make demo       build and walk a busybox container through its lifecycle
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (stripped; debug info beside, DEBUGDIR)
+#   make bench      husk vs runc vs crun vs the kernel floor (contrib/bench/)
 #   make check-asan the unit and integration tests (but the client suites) against an
 #                   ASan+UBSan build
 #   make check-cgroup2  the cgroup tests in a pure cgroup v2 VM (qemu TCG, tests/vm/)
@@ -135,13 +136,27 @@ demo: deps
 	@$(MAKE) --no-print-directory $(HUSK_BIN)
 	@contrib/demo.sh ./$(HUSK_BIN)
 
+# A stripped binary; its debug info in $(DEBUGDIR), found by gdb through the
+# binary's .gnu_debuglink.
+DEBUGDIR ?= $(PREFIX)/lib/debug$(BINDIR)
+OBJCOPY ?= objcopy
 install: $(HUSK_BIN)
-	install -D -m 0755 $(HUSK_BIN) $(DESTDIR)$(BINDIR)/husk
+	$(OBJCOPY) --only-keep-debug $(HUSK_BIN) $(BUILD)/husk.debug
+	$(OBJCOPY) --strip-all --add-gnu-debuglink=$(BUILD)/husk.debug $(HUSK_BIN) $(BUILD)/husk.stripped
+	install -D -m 0755 $(BUILD)/husk.stripped $(DESTDIR)$(BINDIR)/husk
+	install -D -m 0644 $(BUILD)/husk.debug $(DESTDIR)$(DEBUGDIR)/husk.debug
+
+# husk, runc, crun and the kernel floor side by side (contrib/bench/bench.sh):
+# the table, CSV and chart in contrib/bench/results/.  Not part of check, which
+# runs it once with --quick (tests/integration/bench.bats) to prove it works.
+bench: deps
+	@$(MAKE) --no-print-directory $(HUSK_BIN)
+	HUSK=$(abspath $(HUSK_BIN)) BUILD=$(abspath $(BUILD)) contrib/bench/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf build build-asan build-fuzz husk
 
 
-.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo install clean
+.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo install bench clean
 
 -include $(DEPS)

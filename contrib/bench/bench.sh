@@ -1,0 +1,219 @@
+#!/bin/bash
+# The benchmark of issue 17: husk, runc and crun side by side, with the kernel's
+# floor (floor.c) in the same run.  `make bench` runs it; `make check` runs it
+# once with --quick (tests/integration/bench.bats) to prove it still works.
+#
+#   contrib/bench/bench.sh [--quick] [--rounds N] [--containers N] [--out DIR]
+#
+#   HUSK=path (default ./husk)  RUNC, CRUN (default: from $PATH)
+#   BUILD=dir for the helpers (default build)
+#
+# Every command is timed by timeit.c, interleaved: for each round, for each
+# metric, husk, runc, crun, floor in turn; "cold" commands run after an idle gap
+# (100 ms), "warm" ones right after the same command.  Everything runs in one
+# private mount namespace with /sys/fs/cgroup/unified unmounted, so that all
+# runtimes see the same pure v1 layout (crun 1.8 refuses hybrid hosts); a pure
+# v2 host is used as it is.  Output in DIR (default contrib/bench/results):
+# bench.txt (a markdown table: median, min-max, ratio to crun's median),
+# bench.csv, raw.txt (every sample), and bench.png / bench.svg (gnuplot).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+rounds=30 containers=1000 idle=100 tput=100 tput_rounds=5 quick=0
+out=$here/results
+args=("$@")
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 rounds=2 containers=10 idle=10 tput=4 tput_rounds=1 ;;
+	--rounds) rounds=$2; shift ;;
+	--containers) containers=$2; shift ;;
+	--out) out=$2; shift ;;
+	*) echo "usage: bench.sh [--quick] [--rounds N] [--containers N] [--out DIR]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+HUSK=${HUSK:-$repo/husk}
+RUNC=${RUNC:-$(command -v runc || true)}
+CRUN=${CRUN:-$(command -v crun || true)}
+BUILD=${BUILD:-$repo/build}
+[ -x "$HUSK" ] || { echo "bench: no husk binary at $HUSK (make first)" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench: needs root (cgroups, namespaces)" >&2; exit 1; }
+
+# The helpers, built here so that the bench needs only a C compiler.
+mkdir -p "$BUILD/bench"
+for p in timeit floor; do
+	if [ ! -x "$BUILD/bench/$p" ] || [ "$here/$p.c" -nt "$BUILD/bench/$p" ]; then
+		${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -o "$BUILD/bench/$p" "$here/$p.c"
+	fi
+done
+timeit=$BUILD/bench/timeit floor=$BUILD/bench/floor
+
+# One private mount namespace for everything that follows.
+if [ -z "${HUSK_BENCH_IN_NS:-}" ]; then
+	HUSK_BENCH_IN_NS=1 exec unshare -m --propagation private "$0" "${args[@]}"
+fi
+if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+	umount /sys/fs/cgroup/unified
+fi
+
+work=$(mktemp -d /tmp/husk-bench.XXXXXX)
+declare -A bin=([husk]=$HUSK [runc]=$RUNC [crun]=$CRUN)
+runtimes=()
+for r in husk runc crun; do
+	if [ -n "${bin[$r]}" ] && [ -x "${bin[$r]}" ]; then
+		runtimes+=("$r")
+	else
+		echo "bench: $r not found: left out" >&2
+	fi
+done
+
+cleanup() {
+	local r id
+	for r in "${runtimes[@]}"; do
+		for id in $("${bin[$r]}" --root "$work/root-$r" list -q 2>/dev/null); do
+			"${bin[$r]}" --root "$work/root-$r" delete -f "$id" >/dev/null 2>&1 || true
+		done
+	done
+	rmdir /sys/fs/cgroup/memory/husk-bench-mem 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The bundle: a static busybox, the runtime's default config (runc spec), /bin/true.
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs"/{bin,proc,sys,dev,tmp,etc}
+cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
+chroot "$bundle/rootfs" /bin/busybox --install -s 2>/dev/null
+# runc's spec: the reference config, which crun 1.8 accepts too (not husk's:
+# crun refuses its ociVersion 1.3.0).
+(cd "$bundle" && "${RUNC:-$HUSK}" spec)
+jq '.process.terminal = false | .process.args = ["/bin/true"]' "$bundle/config.json" >"$work/c.json"
+mv "$work/c.json" "$bundle/config.json"
+# A second bundle on the same rootfs, for exec: a container that stays up.
+sleeper=$work/sleeper
+mkdir -p "$sleeper"
+jq --arg root "$bundle/rootfs" '.process.args = ["/bin/sleep", "100000"] | .root.path = $root' \
+	"$bundle/config.json" >"$sleeper/config.json"
+
+raw=$out/raw.txt
+mkdir -p "$out"
+: >"$raw"
+# sample METRIC RUNTIME VALUE
+sample() { echo "$1 $2 $3" >>"$raw"; }
+rt() { "${bin[$1]}" --root "$work/root-$1" "${@:2}"; }
+# timed METRIC RUNTIME IDLE CMD...: one timed command, its microseconds (and
+# for run its peak RSS) recorded.
+timed() {
+	local m=$1 r=$2 i=$3 res
+	shift 3
+	res=$("$timeit" -q -i "$i" -- "$@") || { echo "bench: $r: $m failed: $*" >&2; "$@" >&2 || true; exit 1; }
+	set -- $res
+	sample "$m" "$r" "$1"
+	[ "$m" = run ] && sample rss "$r" "$2"
+	return 0
+}
+
+echo "bench: ${runtimes[*]} + floor, $rounds rounds, $containers containers for list" >&2
+# Setup: the containers that list sees (stopped), and one that runs for exec.
+# (Their warnings go to setup.log: runc's spec asks for ambient capabilities
+# without inheritable ones, which husk warns about.)
+for r in "${runtimes[@]}"; do
+	for ((i = 0; i < containers; i++)); do
+		rt "$r" create -b "$bundle" "l$i" >/dev/null 2>>"$work/setup.log" &&
+			rt "$r" start "l$i" 2>>"$work/setup.log" ||
+			{ cat "$work/setup.log" >&2; exit 1; }
+	done
+	rt "$r" run -d -b "$sleeper" exe </dev/null >/dev/null 2>>"$work/setup.log" ||
+		{ cat "$work/setup.log" >&2; exit 1; }
+done
+
+for ((n = 0; n < rounds; n++)); do
+	for r in "${runtimes[@]}"; do timed run "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "r$n"; done
+	timed run floor "$idle" "$floor" "$bundle/rootfs" "husk-bench-fl$n"
+	for r in "${runtimes[@]}"; do
+		rt "$r" run -b "$bundle" "w$n-pre" >/dev/null 2>&1
+		timed run-warm "$r" 0 "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "w$n"
+	done
+	"$floor" "$bundle/rootfs" "husk-bench-fw$n-pre"
+	timed run-warm floor 0 "$floor" "$bundle/rootfs" "husk-bench-fw$n"
+	for r in "${runtimes[@]}"; do timed create "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" create -b "$bundle" "c$n"; done
+	for r in "${runtimes[@]}"; do timed state "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" state "c$n"; done
+	for r in "${runtimes[@]}"; do timed start "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" start "c$n"; done
+	for r in "${runtimes[@]}"; do timed delete "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" delete "c$n"; done
+	for r in "${runtimes[@]}"; do timed exec "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" exec exe /bin/true; done
+	for r in "${runtimes[@]}"; do timed list "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" list; done
+done
+
+# Throughput: N runs back to back, and in 2 parallel streams (runs per second).
+for ((n = 0; n < tput_rounds; n++)); do
+	for p in 1 2; do
+		for r in "${runtimes[@]}" floor; do
+			if [ "$r" = floor ]; then
+				set -- "$floor" "$bundle/rootfs" "husk-bench-t$n-$p-{}"
+			else
+				set -- "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "t$n-$p-{}"
+			fi
+			res=$("$timeit" -q -i "$idle" -n "$tput" -p "$p" -- "$@") || { echo "bench: $r: throughput failed" >&2; exit 1; }
+			sample "throughput-$p" "$r" "$(awk -v n="$tput" '{ printf "%.1f", n * 1e6 / $1 }' <<<"$res")"
+		done
+	done
+done
+
+# The smallest memory-cgroup limit (KiB, on a 64 KiB grid; 1 MiB with --quick)
+# under which `run` succeeds twice in a row, by bisection.
+memcg=/sys/fs/cgroup/memory/husk-bench-mem
+[ -d /sys/fs/cgroup/memory ] || memcg=/sys/fs/cgroup/husk-bench-mem
+mkdir -p "$memcg"
+set_limit() {
+	if [ -f "$memcg/memory.limit_in_bytes" ]; then
+		[ -f "$memcg/memory.memsw.limit_in_bytes" ] && echo -1 >"$memcg/memory.memsw.limit_in_bytes"
+		echo "$1" >"$memcg/memory.limit_in_bytes"
+		[ -f "$memcg/memory.memsw.limit_in_bytes" ] && echo "$1" >"$memcg/memory.memsw.limit_in_bytes"
+	else
+		echo "$1" >"$memcg/memory.max"
+		echo 0 >"$memcg/memory.swap.max"
+	fi
+	return 0
+}
+survives() { # RUNTIME KIB
+	local r=$1 k
+	set_limit $(($2 * 1024))
+	for k in 1 2; do
+		if [ "$r" = floor ]; then
+			"$timeit" -q -c "$memcg" -- "$floor" "$bundle/rootfs" "husk-bench-m$2-$k" >/dev/null || return 1
+		else
+			"$timeit" -q -c "$memcg" -- "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "m$2-$k" >/dev/null || {
+				set_limit -1
+				rt "$r" delete -f "m$2-$k" >/dev/null 2>&1 || true
+				return 1
+			}
+		fi
+	done
+	return 0
+}
+grid=64
+[ "$quick" = 1 ] && grid=1024
+for r in "${runtimes[@]}" floor; do
+	lo=0 hi=32768 # KiB: lo fails (or is nothing), hi survives
+	while [ $((hi - lo)) -gt $grid ]; do
+		mid=$(((lo + hi) / 2 / grid * grid))
+		[ "$mid" -le "$lo" ] && mid=$((lo + grid))
+		if survives "$r" "$mid"; then hi=$mid; else lo=$mid; fi
+	done
+	sample memlimit "$r" "$hi"
+done
+set_limit -1
+
+# Installed size (KiB): husk as `make install` installs it (stripped).
+for r in "${runtimes[@]}"; do
+	f=${bin[$r]}
+	if [ "$r" = husk ]; then
+		strip -o "$work/husk.stripped" "$f"
+		f=$work/husk.stripped
+	fi
+	sample size "$r" $(($(stat -c %s "$f") / 1024))
+done
+
+"$here/report.sh" "$raw" "$out"
