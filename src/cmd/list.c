@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +34,27 @@ struct row
   char owner[64];
 };
 
+/* The last uid's name is kept: getpwuid reads the whole passwd database each
+ * time, and the containers under one root nearly always share an owner. */
 static void
 owner_name (uid_t uid, char *buf, size_t len)
 {
-  struct passwd *pw = getpwuid (uid);
+  static char last[64];
+  static uid_t last_uid;
+  static bool have;
+  struct passwd *pw;
 
-  if (pw)
-    snprintf (buf, len, "%s", pw->pw_name);
-  else
-    snprintf (buf, len, "#%u", (unsigned) uid);
+  if (!have || uid != last_uid)
+    {
+      pw = getpwuid (uid);
+      if (pw)
+        snprintf (last, sizeof last, "%s", pw->pw_name);
+      else
+        snprintf (last, sizeof last, "#%u", (unsigned) uid);
+      last_uid = uid;
+      have = true;
+    }
+  snprintf (buf, len, "%s", last);
 }
 
 /* A state.json written by an older husk, or by one killed mid-write, may lack a

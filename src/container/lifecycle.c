@@ -156,19 +156,17 @@ husk_container_load (const char *root, const char *id, struct husk_state **st,
 {
   cleanup_free char *dir = NULL;
   struct husk_error *e = NULL;
-  struct stat sb;
 
   if (husk_check_id (id, err) < 0)
     return -1;
   dir = husk_container_dir (root, id);
-  if (stat (dir, &sb) < 0 || !S_ISDIR (sb.st_mode))
-    return husk_error_set (err, 0, "container does not exist: %s", id);
   *st = husk_state_read (dir, &e);
   if (*st == NULL)
     {
-      if (e->errnum == ENOENT)
+      if (e->errnum == ENOENT || e->errnum == ENOTDIR)
         {
-          /* A create still in progress (or killed before writing its state). */
+          /* No such directory, or a create still in progress (or killed
+           * before writing its state). */
           husk_error_release (&e);
           return husk_error_set (err, 0, "container does not exist: %s", id);
         }
@@ -465,12 +463,9 @@ husk_container_list (const char *root, struct husk_error **err)
     }
   while ((de = readdir (d)))
     {
-      char path[4096];
-      struct stat sb;
-      if (de->d_name[0] == '.')
-        continue;
-      snprintf (path, sizeof path, "%s/%s/state.json", root, de->d_name);
-      if (stat (path, &sb) < 0)
+      /* One scan: a directory without a state.json (a create in progress)
+       * is skipped by whoever loads it, not probed here. */
+      if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
         continue;
       char **nids = realloc (ids, (n + 2) * sizeof (char *));
       if (nids == NULL)
