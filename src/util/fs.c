@@ -20,6 +20,12 @@ husk_mkdir_p (const char *path, mode_t mode, struct husk_error **err)
 
   if (p == NULL)
     return husk_error_set (err, ENOMEM, "mkdir `%s`", path);
+  /* Nearly always only the last component is new (a container's cgroup under
+   * /husk, its state directory): one mkdir then, not one per component. */
+  if (mkdir (p, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return husk_error_set (err, errno, "mkdir `%s`", p);
   for (char *s = p + 1; *s; s++)
     {
       if (*s != '/')
