@@ -10,7 +10,8 @@
 #
 # Every command is timed by timeit.c, interleaved: for each round, for each
 # metric, husk, runc, crun, floor in turn; "cold" commands run after an idle gap
-# (100 ms), "warm" ones right after the same command.  Everything runs in one
+# (100 ms), "warm" ones right after the same command; the state roots are on a
+# tmpfs, as /run is.  Everything runs in one
 # private mount namespace with /sys/fs/cgroup/unified unmounted, so that all
 # runtimes see the same pure v1 layout (crun 1.8 refuses hybrid hosts); a pure
 # v2 host is used as it is.  Output in DIR (default contrib/bench/results):
@@ -59,6 +60,11 @@ if mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
 fi
 
 work=$(mktemp -d /tmp/husk-bench.XXXXXX)
+# The state roots on a tmpfs, as /run is on a host (each runtime's default
+# root is under /run): a runtime that fsyncs its state pays nothing there.
+state=$work/state
+mkdir "$state"
+mount -t tmpfs -o mode=0700 tmpfs "$state"
 declare -A bin=([husk]=$HUSK [runc]=$RUNC [crun]=$CRUN)
 runtimes=()
 for r in husk runc crun; do
@@ -72,11 +78,20 @@ done
 cleanup() {
 	local r id
 	for r in "${runtimes[@]}"; do
-		for id in $("${bin[$r]}" --root "$work/root-$r" list -q 2>/dev/null); do
-			"${bin[$r]}" --root "$work/root-$r" delete -f "$id" >/dev/null 2>&1 || true
+		for id in $("${bin[$r]}" --root "$state/root-$r" list -q 2>/dev/null); do
+			"${bin[$r]}" --root "$state/root-$r" delete -f "$id" >/dev/null 2>&1 || true
 		done
 	done
-	rmdir /sys/fs/cgroup/memory/husk-bench-mem 2>/dev/null || true
+	# What a runtime killed by the memory limit before it wrote its state left
+	# (its processes may take a moment to go).
+	for _ in 1 2 3 4 5; do
+		rmdir /sys/fs/cgroup/memory/husk-bench-mem/husk-bench-m-* /sys/fs/cgroup/*/husk-bench-m-* \
+			/sys/fs/cgroup/husk-bench-mem/husk-bench-m-* 2>/dev/null || true
+		rmdir /sys/fs/cgroup/memory/husk-bench-mem /sys/fs/cgroup/husk-bench-mem 2>/dev/null || true
+		ls -d /sys/fs/cgroup/*/husk-bench-* /sys/fs/cgroup/husk-bench-* >/dev/null 2>&1 || break
+		sleep 0.2
+	done
+	umount "$state" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -102,7 +117,7 @@ mkdir -p "$out"
 : >"$raw"
 # sample METRIC RUNTIME VALUE
 sample() { echo "$1 $2 $3" >>"$raw"; }
-rt() { "${bin[$1]}" --root "$work/root-$1" "${@:2}"; }
+rt() { "${bin[$1]}" --root "$state/root-$1" "${@:2}"; }
 # timed METRIC RUNTIME IDLE CMD...: one timed command, its microseconds (and
 # for run its peak RSS) recorded.
 timed() {
@@ -130,20 +145,20 @@ for r in "${runtimes[@]}"; do
 done
 
 for ((n = 0; n < rounds; n++)); do
-	for r in "${runtimes[@]}"; do timed run "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "r$n"; done
+	for r in "${runtimes[@]}"; do timed run "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "r$n"; done
 	timed run floor "$idle" "$floor" "$bundle/rootfs" "husk-bench-fl$n"
 	for r in "${runtimes[@]}"; do
 		rt "$r" run -b "$bundle" "w$n-pre" >/dev/null 2>&1
-		timed run-warm "$r" 0 "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "w$n"
+		timed run-warm "$r" 0 "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "w$n"
 	done
 	"$floor" "$bundle/rootfs" "husk-bench-fw$n-pre"
 	timed run-warm floor 0 "$floor" "$bundle/rootfs" "husk-bench-fw$n"
-	for r in "${runtimes[@]}"; do timed create "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" create -b "$bundle" "c$n"; done
-	for r in "${runtimes[@]}"; do timed state "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" state "c$n"; done
-	for r in "${runtimes[@]}"; do timed start "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" start "c$n"; done
-	for r in "${runtimes[@]}"; do timed delete "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" delete "c$n"; done
-	for r in "${runtimes[@]}"; do timed exec "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" exec exe /bin/true; done
-	for r in "${runtimes[@]}"; do timed list "$r" "$idle" "${bin[$r]}" --root "$work/root-$r" list; done
+	for r in "${runtimes[@]}"; do timed create "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" create -b "$bundle" "c$n"; done
+	for r in "${runtimes[@]}"; do timed state "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" state "c$n"; done
+	for r in "${runtimes[@]}"; do timed start "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" start "c$n"; done
+	for r in "${runtimes[@]}"; do timed delete "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" delete "c$n"; done
+	for r in "${runtimes[@]}"; do timed exec "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" exec exe /bin/true; done
+	for r in "${runtimes[@]}"; do timed list "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" list; done
 done
 
 # Throughput: N runs back to back, and in 2 parallel streams (runs per second).
@@ -153,7 +168,7 @@ for ((n = 0; n < tput_rounds; n++)); do
 			if [ "$r" = floor ]; then
 				set -- "$floor" "$bundle/rootfs" "husk-bench-t$n-$p-{}"
 			else
-				set -- "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "t$n-$p-{}"
+				set -- "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "t$n-$p-{}"
 			fi
 			res=$("$timeit" -q -i "$idle" -n "$tput" -p "$p" -- "$@") || { echo "bench: $r: throughput failed" >&2; exit 1; }
 			sample "throughput-$p" "$r" "$(awk -v n="$tput" '{ printf "%.1f", n * 1e6 / $1 }' <<<"$res")"
@@ -177,19 +192,28 @@ set_limit() {
 	fi
 	return 0
 }
+# Each probe's container gets a relative cgroupsPath of its own: all three
+# runtimes then place its cgroup beneath their own, in the limited one, so the
+# container's memory counts for each alike (without one, runc and crun would
+# nest it there while husk uses /husk/<id>).
+membundle=$work/membundle
+mkdir -p "$membundle"
 survives() { # RUNTIME KIB
-	local r=$1 k
+	local r=$1 k id
 	set_limit $(($2 * 1024))
 	for k in 1 2; do
+		id=husk-bench-m-$r-$2-$k
 		if [ "$r" = floor ]; then
-			"$timeit" -q -c "$memcg" -- "$floor" "$bundle/rootfs" "husk-bench-m$2-$k" >/dev/null || return 1
-		else
-			"$timeit" -q -c "$memcg" -- "${bin[$r]}" --root "$work/root-$r" run -b "$bundle" "m$2-$k" >/dev/null || {
-				set_limit -1
-				rt "$r" delete -f "m$2-$k" >/dev/null 2>&1 || true
-				return 1
-			}
+			"$timeit" -q -c "$memcg" -- "$floor" "$bundle/rootfs" "$id" >/dev/null || return 1
+			continue
 		fi
+		jq --arg root "$bundle/rootfs" --arg cg "$id" '.root.path = $root | .linux.cgroupsPath = $cg' \
+			"$bundle/config.json" >"$membundle/config.json"
+		"$timeit" -q -c "$memcg" -- "${bin[$r]}" --root "$state/root-$r" run -b "$membundle" "$id" >/dev/null || {
+			set_limit -1
+			rt "$r" delete -f "$id" >/dev/null 2>&1 || true
+			return 1
+		}
 	done
 	return 0
 }
@@ -205,6 +229,10 @@ for r in "${runtimes[@]}" floor; do
 	sample memlimit "$r" "$hi"
 done
 set_limit -1
+if ls -d /sys/fs/cgroup/*/husk-bench-m-* >/dev/null 2>&1; then
+	echo "bench: note: a runtime killed by the memory limit left cgroups (removed now):" \
+		/sys/fs/cgroup/*/husk-bench-m-* >&2
+fi
 
 # Installed size (KiB): husk as `make install` installs it (stripped).
 for r in "${runtimes[@]}"; do

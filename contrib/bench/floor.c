@@ -50,6 +50,44 @@ put (const char *dir, const char *file, const char *val)
   close (fd);
 }
 
+/* Our own cgroup in the v1 hierarchy mounted at /sys/fs/cgroup/<h> ("" for the
+ * root), from /proc/self/cgroup ("N:cpu,cpuacct:/path", "N:name=systemd:/path"):
+ * the container's cgroup goes beneath it, as a relative cgroupsPath puts it. */
+static const char *
+own_cgroup (const char *h)
+{
+  static char buf[8192];
+  static ssize_t len = -1;
+  static char path[4096];
+  char *line, *save = NULL, copy[8192];
+
+  if (len < 0)
+    {
+      int fd = open ("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || (len = read (fd, buf, sizeof buf - 1)) < 0)
+        die ("/proc/self/cgroup");
+      buf[len] = '\0';
+      close (fd);
+    }
+  memcpy (copy, buf, (size_t) len + 1);
+  for (line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *c = strchr (line, ':'), *p = c ? strchr (c + 1, ':') : NULL;
+      if (p == NULL)
+        continue;
+      *p = '\0';
+      c++;
+      if (strncmp (c, "name=", 5) == 0)
+        c += 5;
+      if (strcmp (c, h) == 0)
+        {
+          snprintf (path, sizeof path, "%s", strcmp (p + 1, "/") == 0 ? "" : p + 1);
+          return path;
+        }
+    }
+  return "";
+}
+
 /* Every hierarchy under /sys/fs/cgroup (v1 controllers, or cgroup2 itself). */
 static void
 make_cgroups (const char *name)
@@ -75,7 +113,8 @@ make_cgroups (const char *name)
       snprintf (t, sizeof t, CG "/%s/tasks", e->d_name);
       if (access (t, F_OK) < 0)
         continue;
-      if (asprintf (&dirs[nh], CG "/%s/%s", e->d_name, name) < 0 || mkdir (dirs[nh], 0755) < 0)
+      if (asprintf (&dirs[nh], CG "/%s%s/%s", e->d_name, own_cgroup (e->d_name), name) < 0
+          || mkdir (dirs[nh], 0755) < 0)
         die ("mkdir cgroup");
       v1[nh++] = 1;
       if (strcmp (e->d_name, "cpuset") == 0)
