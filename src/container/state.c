@@ -203,15 +203,16 @@ husk_state_free (struct husk_state *st)
 bool
 husk_state_pid_alive (const struct husk_state *st)
 {
+  unsigned long long start = 0;
   char s;
 
   if (st->pid <= 0)
     return false;
-  s = husk_proc_state (st->pid);
+  s = husk_proc_stat (st->pid, &start);
   if (s == 0 || s == 'Z' || s == 'X')
     return false;
   /* A pid reused by another process has another start time. */
-  return husk_proc_start_time (st->pid) == st->start_time;
+  return start == st->start_time;
 }
 
 enum husk_status

@@ -242,20 +242,38 @@ proc_stat_fields (pid_t pid)
   return strdup (rp + 2);
 }
 
-unsigned long long
-husk_proc_start_time (pid_t pid)
+/* f starts at field 3 (state); start time is field 22. */
+static unsigned long long
+start_time_of (char *f)
 {
-  cleanup_free char *f = proc_stat_fields (pid);
   char *save = NULL, *t;
   int i = 3;
 
-  if (f == NULL)
-    return 0;
-  /* f starts at field 3 (state); start time is field 22. */
   for (t = strtok_r (f, " ", &save); t; t = strtok_r (NULL, " ", &save), i++)
     if (i == 22)
       return strtoull (t, NULL, 10);
   return 0;
+}
+
+unsigned long long
+husk_proc_start_time (pid_t pid)
+{
+  cleanup_free char *f = proc_stat_fields (pid);
+
+  return f ? start_time_of (f) : 0;
+}
+
+char
+husk_proc_stat (pid_t pid, unsigned long long *start_time)
+{
+  cleanup_free char *f = proc_stat_fields (pid);
+  char state;
+
+  if (f == NULL)
+    return 0;
+  state = f[0];
+  *start_time = start_time_of (f);
+  return state;
 }
 
 char

@@ -23,5 +23,7 @@ int husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err);
 unsigned long long husk_proc_start_time (pid_t pid);
 /* Process state letter from /proc/PID/stat ('R', 'S', 'Z', ...); 0 if gone. */
 char husk_proc_state (pid_t pid);
+/* Both from one read: the state letter (0 if gone) and the start time. */
+char husk_proc_stat (pid_t pid, unsigned long long *start_time);
 
 #endif
