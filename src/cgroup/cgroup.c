@@ -628,6 +628,16 @@ pids_append (pid_t **pids, size_t *n, size_t *cap, pid_t pid)
   (*pids)[(*n)++] = pid;
 }
 
+/* Whether a cgroup directory may have sub-cgroups: cgroupfs (kernfs) gives a
+ * directory 2 + its number of subdirectories as link count.  When unsure, yes. */
+static bool
+may_have_subdirs (const char *dir)
+{
+  struct stat sb;
+
+  return stat (dir, &sb) < 0 || sb.st_nlink != 2;
+}
+
 /* cgroup.procs of dir and, depth first, of every sub-cgroup the container made. */
 static int
 pids_walk (const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth)
@@ -641,7 +651,7 @@ pids_walk (const char *dir, pid_t **pids, size_t *n, size_t *cap, int depth)
   for (char *s = data, *save = NULL, *t; (t = strtok_r (s, "\n", &save)); s = NULL)
     if (atoi (t) > 0)
       pids_append (pids, n, cap, (pid_t) atoi (t));
-  if (depth > 32 || (d = opendir (dir)) == NULL)
+  if (depth > 32 || !may_have_subdirs (dir) || (d = opendir (dir)) == NULL)
     return 0;
   while ((de = readdir (d)))
     if (de->d_type == DT_DIR && de->d_name[0] != '.')
@@ -703,7 +713,10 @@ remove_tree (const char *dir, int depth)
       errno = EXDEV; /* not a cgroup: never removed */
       return -1;
     }
-  d = depth < 32 ? opendir (dir) : NULL;
+  /* Nearly always an empty leaf: one rmdir.  Else its sub-cgroups first. */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
+  d = depth < 32 && may_have_subdirs (dir) ? opendir (dir) : NULL;
   while (d && (de = readdir (d)))
     if (de->d_type == DT_DIR && de->d_name[0] != '.')
       {
