@@ -108,6 +108,14 @@ husk_cgroup_kill_all (const struct husk_cgroup *cg, int sig, struct husk_error *
   /* Otherwise freeze first, so that nothing forks between listing and signalling
    * (runc's signalAllProcesses).  Without a freezer: best effort.  Signal 0
    * only asks whether each exists: no need to stop anything. */
+  /* An empty cgroup stays empty (only its members fork into it, and exec is
+   * refused to a stopped container): nothing to freeze or signal.  The usual
+   * case: delete of a stopped container. */
+  if (sig != 0 && husk_cgroup_pids (cg, &pids, &n, NULL) == 0 && n == 0)
+    return 0;
+  free (pids);
+  pids = NULL;
+  n = 0;
   was_frozen = husk_cgroup_is_frozen (cg);
   if (sig != 0 && !was_frozen && husk_cgroup_freeze (cg, true, NULL) == 0)
     froze = true;
