@@ -236,7 +236,7 @@ done
 left=$(for d in /sys/fs/cgroup/*/husk-bench-m-* "$memroot"/husk-bench-m-*/husk-bench-m-*; do
 	[ -d "$d" ] && [[ $(stat -f -c %T "$d") == cgroup* ]] && echo "$d"
 done)
-[ -z "$left" ] || echo "bench: note: a runtime killed by the memory limit left cgroups (removed at the end):" $left >&2
+[ -z "$left" ] || echo "bench: note: killed by the memory limit, $(sed 's/.*husk-bench-m-\([a-z]*\)-.*/\1/' <<<"$left" | sort -u | xargs) left $(wc -l <<<"$left") cgroups (removed at the end)" >&2
 
 # Installed size (KiB): husk as `make install` installs it (stripped).
 for r in "${runtimes[@]}"; do
