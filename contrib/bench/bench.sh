@@ -121,12 +121,16 @@ rt() { "${bin[$1]}" --root "$state/root-$1" "${@:2}"; }
 # timed METRIC RUNTIME IDLE CMD...: one timed command, its microseconds (and
 # for run its peak RSS) recorded.
 timed() {
-	local m=$1 r=$2 i=$3 res
+	local m=$1 r=$2 i=$3 us rss fails
 	shift 3
-	res=$("$timeit" -q -i "$i" -- "$@") || { echo "bench: $r: $m failed: $*" >&2; "$@" >&2 || true; exit 1; }
-	set -- $res
-	sample "$m" "$r" "$1"
-	[ "$m" = run ] && sample rss "$r" "$2"
+	read -r us rss fails < <("$timeit" -q -i "$i" -- "$@")
+	if [ "${fails:-1}" != 0 ]; then
+		echo "bench: $r: $m failed: $*" >&2
+		"$@" >&2 || true
+		exit 1
+	fi
+	sample "$m" "$r" "$us"
+	[ "$m" = run ] && sample rss "$r" "$rss"
 	return 0
 }
 
@@ -136,9 +140,11 @@ echo "bench: ${runtimes[*]} + floor, $rounds rounds, $containers containers for 
 # without inheritable ones, which husk warns about.)
 for r in "${runtimes[@]}"; do
 	for ((i = 0; i < containers; i++)); do
-		rt "$r" create -b "$bundle" "l$i" >/dev/null 2>>"$work/setup.log" &&
-			rt "$r" start "l$i" 2>>"$work/setup.log" ||
-			{ cat "$work/setup.log" >&2; exit 1; }
+		if ! rt "$r" create -b "$bundle" "l$i" >/dev/null 2>>"$work/setup.log" ||
+			! rt "$r" start "l$i" 2>>"$work/setup.log"; then
+			cat "$work/setup.log" >&2
+			exit 1
+		fi
 	done
 	rt "$r" run -d -b "$sleeper" exe </dev/null >/dev/null 2>>"$work/setup.log" ||
 		{ cat "$work/setup.log" >&2; exit 1; }

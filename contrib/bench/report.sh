@@ -87,7 +87,7 @@ fmt() { [ -z "$1" ] && return; awk -v x="$1" 'BEGIN { printf (x >= 100 ? "%.0f" 
 : >"$out/chart.dat"
 for m in $metrics; do
 	c=$(get "$m" crun 4)
-	[ -n "$c" ] && [ "$c" != 0 ] || continue
+	if [ -z "$c" ] || [ "$c" = 0 ]; then continue; fi
 	line="\"$(label "$m")\""
 	for r in husk runc crun floor; do
 		med=$(get "$m" "$r" 4)

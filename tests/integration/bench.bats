@@ -29,6 +29,6 @@ teardown() {
 		[ -s "$TESTDIR/out/bench.png" ] && grep -q '<svg' "$TESTDIR/out/bench.svg"
 	fi
 	# Nothing left behind: no container of the bench's, no cgroup of its floor.
-	! ls -d /sys/fs/cgroup/*/husk-bench-* 2>/dev/null
-	! ls -d /tmp/husk-bench.* 2>/dev/null
+	[ -z "$(ls -d /sys/fs/cgroup/*/husk-bench-* /sys/fs/cgroup/memory/husk-bench-mem/* 2>/dev/null)" ]
+	[ -z "$(ls -d /tmp/husk-bench.* 2>/dev/null)" ]
 }
