@@ -4,6 +4,7 @@
 # reach, joining another container's user namespace (and a network namespace it
 # does not own), time offsets together with a new user namespace.
 
+# shellcheck disable=SC2016 # $s, $d, $p, $n are jq's (--arg)
 load ../../bats/helpers
 
 setup() {
