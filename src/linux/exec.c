@@ -156,20 +156,31 @@ join_cgroups (char *const *files, struct husk_error **err)
   return 0;
 }
 
+/* Three passes, as the init's (linux/namespaces.c): what the host's privileges
+ * let us join, which may include a namespace the container's user namespace
+ * does not own; then the user namespace; then what only it lets us join. */
 static int
 join_namespaces (const struct husk_exec_spawn *s, struct husk_error **err)
 {
-  for (size_t i = 0; i < sizeof join_order / sizeof join_order[0]; i++)
-    {
-      enum oci_ns_type t = join_order[i];
+  bool joined[OCI_NS_COUNT] = { false };
 
-      if (s->ns_fds[t] < 0)
-        continue;
-      if (setns (s->ns_fds[t], husk_ns_clone_flag (t)) < 0)
-        return husk_error_set (err, errno, "join the container's %s namespace",
-                               oci_ns_type_name (t));
-      close (s->ns_fds[t]);
-    }
+  for (int pass = 0; pass < 3; pass++)
+    for (size_t i = 0; i < sizeof join_order / sizeof join_order[0]; i++)
+      {
+        enum oci_ns_type t = join_order[i];
+
+        if (s->ns_fds[t] < 0 || joined[t] || (t == OCI_NS_USER) != (pass == 1))
+          continue;
+        if (setns (s->ns_fds[t], husk_ns_clone_flag (t)) < 0)
+          {
+            if (errno == EPERM && pass == 0)
+              continue;
+            return husk_error_set (err, errno, "join the container's %s namespace",
+                                   oci_ns_type_name (t));
+          }
+        close (s->ns_fds[t]);
+        joined[t] = true;
+      }
   return 0;
 }
 

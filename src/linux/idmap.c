@@ -204,12 +204,13 @@ write_map (const char *procdir, const char *file, const struct oci_id_mapping *m
   return 0;
 }
 
-/* A user namespace carrying the mount's mappings.  A child creates it and waits;
- * we (still privileged in the parent namespace) write its maps, keep a handle of
+/* A user namespace carrying these mappings.  A child creates it and waits; we
+ * (still privileged in the parent namespace) write its maps, keep a handle of
  * the namespace and let the child go.  The child names itself by its pid as the
  * mounted /proc sees it, which is not getpid() once we are in a new pid ns. */
-int
-husk_userns_with_maps (const struct oci_mount *m, struct husk_error **err)
+static int
+userns_with_maps (const struct oci_id_mapping *uids, size_t n_uids,
+                  const struct oci_id_mapping *gids, size_t n_gids, struct husk_error **err)
 {
   int up[2], down[2];
   char name[32] = "";
@@ -247,8 +248,8 @@ husk_userns_with_maps (const struct oci_mount *m, struct husk_error **err)
   if (n > 0 && name[0] != '!')
     {
       name[n] = '\0';
-      if (write_map (name, "uid_map", m->uid_mappings, m->uid_mappings_len, err) == 0
-          && write_map (name, "gid_map", m->gid_mappings, m->gid_mappings_len, err) == 0)
+      if (write_map (name, "uid_map", uids, n_uids, err) == 0
+          && write_map (name, "gid_map", gids, n_gids, err) == 0)
         {
           char path[64];
           snprintf (path, sizeof path, "/proc/%s/ns/user", name);
@@ -265,9 +266,36 @@ husk_userns_with_maps (const struct oci_mount *m, struct husk_error **err)
   return nsfd;
 }
 
-/* In the parent: one idmapped detached tree. */
+/* The user namespace whose mappings an idmapped mount takes: its own
+ * uidMappings/gidMappings, else (a bare idmap/ridmap option) the container's, as
+ * a new user namespace would have them or as the one it joins has them. */
 static int
-idmap_tree (const struct oci_mount *m, const char *bundle, struct husk_error **err)
+mount_userns (const struct oci_config *c, const struct oci_mount *m, struct husk_error **err)
+{
+  const struct oci_namespace *ns = oci_config_namespace (c, OCI_NS_USER);
+  int fd;
+
+  if (m->uid_mappings_len || m->gid_mappings_len)
+    return userns_with_maps (m->uid_mappings, m->uid_mappings_len, m->gid_mappings,
+                             m->gid_mappings_len, err);
+  if (ns == NULL)
+    return husk_error_set (err, EINVAL, "idmap mount `%s` without uidMappings needs a user "
+                           "namespace to take them from", m->destination);
+  if (ns->path == NULL)
+    return userns_with_maps (c->linux_->uid_mappings, c->linux_->uid_mappings_len,
+                             c->linux_->gid_mappings, c->linux_->gid_mappings_len, err);
+  fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error_set (err, errno, "open user namespace `%s`", ns->path);
+  return fd;
+}
+
+/* In the parent: a detached copy of the mount's source (open_tree clone: the
+ * only kind of mount the kernel lets us idmap, and one move_mount() can attach
+ * in another mount namespace), idmapped when the mount asks for it. */
+static int
+source_tree (const struct oci_config *c, const struct oci_mount *m, const char *bundle,
+             bool idmap, struct husk_error **err)
 {
   struct husk_mount_opts o = { 0 };
   cleanup_free char *src = NULL;
@@ -280,7 +308,7 @@ idmap_tree (const struct oci_mount *m, const char *bundle, struct husk_error **e
   bool rec = (o.flags & MS_REC) != 0, ridmap = o.ridmap;
   husk_mount_opts_free (&o);
   if (m->source == NULL)
-    return husk_error_set (err, EINVAL, "idmap mount `%s` has no source", m->destination);
+    return husk_error_set (err, EINVAL, "bind mount `%s` has no source", m->destination);
   if (m->source[0] == '/')
     src = strdup (m->source);
   else if (asprintf (&src, "%s/%s", bundle, m->source) < 0)
@@ -288,7 +316,9 @@ idmap_tree (const struct oci_mount *m, const char *bundle, struct husk_error **e
   tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
   if (tree < 0)
     return husk_error_set (err, errno, "open_tree `%s`", src);
-  nsfd = husk_userns_with_maps (m, err);
+  if (!idmap)
+    return tree;
+  nsfd = mount_userns (c, m, err);
   attr.userns_fd = (uint64_t) nsfd;
   if (nsfd < 0
       || mount_setattr (tree, "", AT_EMPTY_PATH | (ridmap ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
@@ -301,25 +331,44 @@ idmap_tree (const struct oci_mount *m, const char *bundle, struct husk_error **e
   return tree;
 }
 
+/* An idmapped mount: a bind with mappings of its own or an idmap/ridmap option. */
+static bool
+is_idmapped (const struct oci_mount *m)
+{
+  if (m->uid_mappings_len || m->gid_mappings_len)
+    return true;
+  for (size_t k = 0; m->options && m->options[k]; k++)
+    if (strcmp (m->options[k], "idmap") == 0 || strcmp (m->options[k], "ridmap") == 0)
+      return true;
+  return false;
+}
+
 int *
 husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct husk_error **err)
 {
   int *fds = malloc ((c->mounts_len + 1) * sizeof (int));
+  /* The sources of plain binds too, when the container's root may not reach
+   * them (a directory only the host's root may enter): as root on the host we
+   * still can.  Not for a rootless caller, who can reach no more than the
+   * container can. */
+  bool userns = oci_config_namespace (c, OCI_NS_USER) != NULL && geteuid () == 0;
 
   if (fds == NULL)
     abort ();
   for (size_t i = 0; i < c->mounts_len; i++)
     {
       const struct oci_mount *m = &c->mounts[i];
-      bool idmap = false;
+      struct husk_error *tmp = NULL;
+      bool idmap = is_idmapped (m);
+
       fds[i] = -1;
-      for (size_t k = 0; m->options && m->options[k]; k++)
-        if (strcmp (m->options[k], "idmap") == 0 || strcmp (m->options[k], "ridmap") == 0)
-          idmap = true;
-      if (!idmap || !husk_mount_is_bind (m) || (!m->uid_mappings_len && !m->gid_mappings_len))
+      if (!husk_mount_is_bind (m) || !(idmap || userns))
         continue;
-      fds[i] = idmap_tree (m, bundle, err);
-      if (fds[i] < 0)
+      fds[i] = source_tree (c, m, bundle, idmap, idmap ? err : &tmp);
+      /* A plain bind's source may appear only inside the container (an earlier
+       * mount): the init then mounts it by its path and reports what fails. */
+      husk_error_release (&tmp);
+      if (fds[i] < 0 && idmap)
         {
           husk_error_wrap (err, "mounts[%zu]", i);
           husk_idmap_trees_free (fds, i);

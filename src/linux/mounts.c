@@ -402,6 +402,18 @@ open_strict_dir (struct entry *e, struct husk_error **err)
   return 0;
 }
 
+/* The parent's tree for this entry: only config mounts have one (the cgroup v1
+ * binds, for one, are entries of our own). */
+static int
+parent_tree (const struct entry *e)
+{
+  const struct husk_mount_ctx *ctx = e->ctx;
+
+  if (ctx->idmap_fds == NULL || e->m < ctx->c->mounts || e->m >= ctx->c->mounts + ctx->c->mounts_len)
+    return -1;
+  return ctx->idmap_fds[e->m - ctx->c->mounts];
+}
+
 /* Open the destination, creating it when missing: an empty file when a bind
  * mount's source is not a directory, else a directory (runc). */
 static int
@@ -425,8 +437,9 @@ open_dest (struct entry *e, struct husk_error **err)
   husk_error_release (&tmp);
   if (strcmp (e->type, "bind") == 0)
     {
-      /* A missing source is an error: there would be nothing to bind. */
-      if (stat (e->source, &st) < 0)
+      /* A missing source is an error: there would be nothing to bind.  One
+       * we cannot reach may still have a tree from the parent (mount_bind). */
+      if (stat (e->source, &st) < 0 && (parent_tree (e) < 0 || fstat (parent_tree (e), &st) < 0))
         return husk_error_set (err, errno, "stat bind source `%s`", e->source);
       if (!S_ISDIR (st.st_mode))
         {
@@ -550,64 +563,19 @@ apply_rec_attrs (struct entry *e, struct husk_error **err)
   return 0;
 }
 
-/* ---- idmapped binds (the user namespaces and parent trees: idmap.c) ---- */
+/* ---- binds from the parent's trees (made in idmap.c) ---- */
 
-/* open_tree(OPEN_TREE_CLONE) makes a detached copy of the source, the only kind of
- * mount the kernel lets us give an idmapping; then move_mount() attaches it. */
+/* Attach the detached tree the parent made for this mount (husk_idmap_trees_make:
+ * idmapped there, where the privilege over the source's filesystem lies). */
 static int
-mount_idmapped (struct entry *e, struct husk_error **err)
+mount_parent_tree (struct entry *e, int tree, struct husk_error **err)
 {
-  bool rec = (e->o.flags & MS_REC) != 0;
-  cleanup_close int tree = -1, nsfd = -1;
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
   uint64_t old_id;
   bool is_root;
 
-  if (strcmp (e->type, "bind") != 0)
-    return husk_error_set (err, EINVAL, "idmap mounts must be bind mounts");
   if (husk_fd_mount_id (e->dstfd, &old_id, &is_root, err) < 0)
     return -1;
-  if (e->ctx->idmap_fds && e->ctx->idmap_fds[e->m - e->ctx->c->mounts] >= 0)
-    {
-      /* Made by the parent (husk_idmap_trees_make): only attach it. */
-      if (move_mount (e->ctx->idmap_fds[e->m - e->ctx->c->mounts], "", e->dstfd, "",
-                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-          < 0)
-        {
-          e->named = true;
-          return husk_error_set (err, errno, "mount `%s` to `%s`", e->source, e->dest);
-        }
-      return reopen_mount (e, old_id, err);
-    }
-  tree = open_tree (AT_FDCWD, e->source,
-                    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
-  if (tree < 0)
-    return husk_error_set (err, errno, "open_tree `%s`", e->source);
-  if (e->m->uid_mappings_len || e->m->gid_mappings_len)
-    nsfd = husk_userns_with_maps (e->m, err);
-  else
-    {
-      /* No mappings of its own: the mount maps like the container's user ns. */
-      nsfd = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-      if (nsfd < 0)
-        husk_error_set (err, errno, "open `/proc/self/ns/user`");
-    }
-  if (nsfd < 0)
-    return -1;
-  attr.userns_fd = (uint64_t) nsfd;
-  if (mount_setattr (tree, "", AT_EMPTY_PATH | (e->o.ridmap ? AT_RECURSIVE : 0), &attr,
-                     sizeof attr)
-      < 0)
-    {
-      if (errno == EPERM && e->ctx->userns)
-        /* The kernel wants CAP_SYS_ADMIN over the source's superblock, which a
-         * user namespace lacks for host filesystems. */
-        return husk_error_set (err, errno, "mount_setattr idmap `%s` (inside the "
-                               "container's user namespace)", e->source);
-      return husk_error_set (err, errno, "mount_setattr idmap `%s`", e->source);
-    }
-  if (move_mount (tree, "", e->dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-      < 0)
+  if (move_mount (tree, "", e->dstfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     {
       e->named = true;
       return husk_error_set (err, errno, "mount `%s` to `%s`", e->source, e->dest);
@@ -620,10 +588,19 @@ mount_idmapped (struct entry *e, struct husk_error **err)
 static int
 mount_bind (struct entry *e, struct husk_error **err)
 {
+  int tree = parent_tree (e);
+  bool idmap = e->o.idmap || e->o.ridmap || e->m->uid_mappings_len || e->m->gid_mappings_len;
+  struct stat st;
   int r;
 
-  if (e->o.idmap || e->o.ridmap || e->m->uid_mappings_len || e->m->gid_mappings_len)
-    r = mount_idmapped (e, err);
+  if (idmap && tree < 0)
+    return husk_error_set (err, EINVAL, "idmapped bind `%s`: no tree was made for it",
+                           e->source);
+  /* A plain bind in a user namespace: the parent's copy only when we cannot
+   * reach the source ourselves (runc's rule), so a source that an earlier mount
+   * of the container provides is still the container's. */
+  if (idmap || (tree >= 0 && stat (e->source, &st) < 0))
+    r = mount_parent_tree (e, tree, err);
   else
     r = mount_at_dest (e, e->source, NULL, MS_BIND | (e->o.flags & MS_REC), NULL, err);
   if (r < 0)

@@ -24,7 +24,10 @@ int husk_write_id_maps (pid_t pid, const struct oci_config *c, struct husk_error
  * the caller's euid/egid to root inside.  Only what is missing is added. */
 void husk_id_maps_default (struct oci_config *c);
 
-/* In a new time namespace, before any process enters it. */
-int husk_write_time_offsets (const struct oci_config *c, struct husk_error **err);
+/* The offsets of a new time namespace: the file opened before any namespace is
+ * entered (-1, *err set or not, when there is nothing to write or it failed),
+ * written once the namespace exists and before any process enters it. */
+int husk_open_time_offsets (const struct oci_config *c, struct husk_error **err);
+int husk_write_time_offsets (const struct oci_config *c, int fd, struct husk_error **err);
 
 #endif

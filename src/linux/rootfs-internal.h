@@ -92,7 +92,7 @@ struct husk_mount_ctx
   int rootfd; /* O_PATH of rootfs (after it was bound onto itself) */
   bool userns; /* the container has (or runs in) a user namespace */
   bool cgroupns; /* the config asks for a new cgroup namespace */
-  const int *idmap_fds; /* per config mount: an idmapped tree made by the parent, or -1 */
+  const int *idmap_fds; /* per config mount: a tree made by the parent, or -1 */
 };
 
 /* Mount one config entry inside the rootfs.  Errors read
@@ -101,10 +101,6 @@ int husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *
                       struct husk_error **err);
 
 /* ---- idmap.c ---- */
-
-/* A user namespace carrying the mount's uid/gid mappings (an fd of it), made by a
- * short-lived child whose maps we write. */
-int husk_userns_with_maps (const struct oci_mount *m, struct husk_error **err);
 
 /* Is this mount a bind (type "bind" or a bind/rbind option)? */
 bool husk_mount_is_bind (const struct oci_mount *m);

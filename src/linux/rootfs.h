@@ -20,17 +20,23 @@
 
 /* rootfs: the absolute host path of the root filesystem (bundle-relative already
  * resolved, symlinks resolved with realpath). */
-/* idmap_fds: NULL, or one fd per config mount (-1 where none) of an idmapped tree
- * made by husk_idmap_trees_make() in the parent. */
+/* idmap_fds: NULL, or one fd per config mount (-1 where none) of a detached
+ * tree made by husk_idmap_trees_make() in the parent. */
 int husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *idmap_fds,
                          struct husk_error **err);
 
-/* For each idmap/ridmap bind mount with its own mappings, make the idmapped tree
- * in the caller (the parent, on the host): the kernel wants CAP_SYS_ADMIN over the
- * source's filesystem to idmap it, which a container's user namespace lacks for
- * host filesystems.  The children inherit the fds and move_mount() them in place.
- * Relative sources are relative to bundle.  Returns a malloc'd array of
- * c->mounts_len fds (-1 where none), or NULL with *err set. */
+/* In the caller (the parent, root on the host), make a detached tree
+ * (open_tree clone) of:
+ *  - each idmapped bind mount (its own uidMappings/gidMappings, or an idmap or
+ *    ridmap option taking the container's), idmapped here: the kernel wants
+ *    CAP_SYS_ADMIN over the source's filesystem to idmap it, which a container's
+ *    user namespace lacks for host filesystems;
+ *  - in a container with a user namespace, each plain bind's source, which the
+ *    container's root may be unable to reach (a directory of mode 0700 of the
+ *    host's root); the init uses it only then (failures here are ignored).
+ * The children inherit the fds and move_mount() them in place.  Relative
+ * sources are relative to bundle.  Returns a malloc'd array of c->mounts_len
+ * fds (-1 where none), or NULL with *err set. */
 int *husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct husk_error **err);
 void husk_idmap_trees_free (int *fds, size_t n);
 int husk_rootfs_pivot (const char *rootfs, bool no_pivot, struct husk_error **err);

@@ -17,6 +17,7 @@
 #include "linux/namespaces.h"
 #include "linux/sched.h"
 #include "linux/sync.h"
+#include "util/cleanup.h"
 
 static int
 cmp_int (const void *a, const void *b)
@@ -142,6 +143,8 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
 static int
 stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error **err)
 {
+  struct husk_error *tmp = NULL;
+  cleanup_close int time_fd = -1;
   int flags = 0;
 
   /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
@@ -151,6 +154,9 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error
     return -1;
   /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
   husk_sched_reset_affinity ();
+  time_fd = husk_open_time_offsets (s->config, &tmp);
+  if (tmp)
+    return husk_error_propagate (err, &tmp);
   if (husk_ns_join (s->config, &flags, err) < 0)
     return -1;
   if (flags & CLONE_NEWUSER)
@@ -165,7 +171,7 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error
   if (flags && unshare (flags) < 0)
     return husk_error_set (err, errno, "unshare namespaces (flags 0x%x)", (unsigned) flags);
   /* Offsets must be set before any process lives in the time namespace. */
-  if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, err) < 0)
+  if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, time_fd, err) < 0)
     return -1;
   return 0;
 }
