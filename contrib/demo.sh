@@ -20,7 +20,9 @@ BUNDLE="$TMP/bundle"
 SHARED="$TMP/shared"
 ID=demo
 cleanup() {
-	"$HUSK" --root "$ROOT" delete --force "$ID" >/dev/null 2>&1 || true
+	for c in "$ID" "$ID-sidecar" "$ID-hostpid"; do
+		"$HUSK" --root "$ROOT" delete --force "$c" >/dev/null 2>&1 || true
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -84,6 +86,53 @@ for ns in cgroup ipc mnt net pid time user uts; do
 	[ "$inside" = "$ctr" ] || what="$what (inside says $inside)"
 	printf '   %-8s %-22s %-22s %s\n' "$ns" "$host" "$ctr" "$what"
 done
+
+step "a pod: a second container joins the first one's network namespace"
+say "Kubernetes puts a pod's containers in one network namespace: the second"
+say "config names the first's by path, /proc/$PID/ns/net, instead of asking for a new one."
+mkdir -p "$TMP/sidecar" "$TMP/hostpid"
+ln -s "$BUNDLE/rootfs" "$TMP/sidecar/rootfs"
+ln -s "$BUNDLE/rootfs" "$TMP/hostpid/rootfs"
+jq --arg net "/proc/$PID/ns/net" '
+	.process.args = ["sleep", "1000"] | .mounts |= map(select(.destination != "/shared"))
+	| .linux.namespaces |= map(if .type == "network" then .path = $net else . end)' \
+	"$BUNDLE/config.json" >"$TMP/sidecar/config.json"
+say "\$ husk run -d --bundle $TMP/sidecar $ID-sidecar"
+h run -d --bundle "$TMP/sidecar" "$ID-sidecar" </dev/null >/dev/null
+say "and one with the host's pid namespace (docker run --pid=host): no pid entry at all"
+jq '.process.args = ["sleep", "1000"] | .mounts |= map(select(.destination != "/shared"))
+	| .linux.namespaces |= map(select(.type != "pid"))' "$BUNDLE/config.json" >"$TMP/hostpid/config.json"
+say "\$ husk run -d --bundle $TMP/hostpid $ID-hostpid"
+h run -d --bundle "$TMP/hostpid" "$ID-hostpid" </dev/null >/dev/null
+
+step "husk ns: each namespace, new, the host's, or shared, and how to enter it"
+show ns "$ID-sidecar"
+say ""
+say "the first container sees the sharing from its side:"
+h ns "$ID" | awk '$1 == "net" || $1 == "NS"' | sed 's/^/     /'
+say ""
+say "and --pid=host shows up as the host's pid namespace:"
+h ns "$ID-hostpid" | awk '$1 == "pid" || $1 == "NS"' | sed 's/^/     /'
+
+step "husk list --ns: one column per namespace; shared ones have the same number"
+show list --ns
+
+step "husk exec --ns: enter only some namespaces, like nsenter"
+say "only the network namespace: the command is the host's own cat, but"
+say "/proc/net/dev lists the interfaces of the namespace it runs in: the pod's (lo only)"
+show exec --ns net "$ID-sidecar" cat /proc/net/dev
+say "the same from the host, for comparison: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')"
+
+step "from the host, a container's init is an ordinary process"
+say "\$ ps -o pid,ppid,comm -p $PID"
+ps -o pid,ppid,comm -p "$PID" | sed 's/^/     /'
+say "\$ ls -l /proc/$PID/ns   (what husk ns reads)"
+ls -l "/proc/$PID/ns" | awk 'NR > 1 { print "     " $(NF-2), $(NF-1), $NF }'
+say ""
+say "husk ns --graph draws all of it (husk ns --graph | dot -Tsvg > pod.svg):"
+h ns --graph | grep -c -- '--' | sed 's/^/     edges: /'
+h delete --force "$ID-sidecar"
+h delete --force "$ID-hostpid"
 
 step "kill: SIGKILL to the init; the container is stopped"
 show kill "$ID" KILL

@@ -30,6 +30,7 @@ static const char usage[] =
     "  ps       list the processes of a container\n"
     "  events   print a container's statistics and OOM events\n"
     "  exec     run a new process in a running container\n"
+    "  ns       show a container's namespaces and what it shares\n"
     "  features print the features this runtime supports (JSON)\n"
     "  spec     write a default config.json\n"
     "\n"
@@ -77,6 +78,7 @@ static const struct
   { "list", husk_cmd_list, false, true },
   { "spec", cmd_spec, false, false },
   { "exec", husk_cmd_exec, true, true },
+  { "ns", husk_cmd_ns, false, true },
   { "features", husk_cmd_features, false, false },
 };
 

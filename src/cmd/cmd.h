@@ -36,6 +36,7 @@ int husk_cmd_resume (const struct husk_globals *g, int argc, char **argv, struct
 int husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_ns (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_features (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 
 /* Shared option handling: prints usage for --help and returns 1; returns -1 with

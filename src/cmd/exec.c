@@ -35,7 +35,13 @@ static const char usage[] =
     "      --preserve-fds N     pass N more fds (3 .. 3+N-1) to the process\n"
     "      --cgroup [CTRL[,CTRL]:]PATH  join this existing sub-cgroup of the container's\n"
     "                           (for the given v1 controllers, or all) (repeatable)\n"
-    "      --ignore-paused      exec even when the container is paused\n";
+    "      --ignore-paused      exec even when the container is paused\n"
+    "      --ns NS[,NS...]      join only these of the container's namespaces, the\n"
+    "                           rest stay the caller's (like nsenter): cgroup, ipc,\n"
+    "                           mnt, net, pid, time, uts, user, or all (every one\n"
+    "                           but user); without mnt the command is the host's\n"
+    "      --allow-userns       let --ns join the user namespace (its root is not\n"
+    "                           the host's root: asked for explicitly)\n";
 
 enum
 {
@@ -48,6 +54,8 @@ enum
   OPT_PRESERVE,
   OPT_CGROUP,
   OPT_IGNORE_PAUSED,
+  OPT_NS,
+  OPT_ALLOW_USERNS,
 };
 
 static const struct option options[] = {
@@ -67,6 +75,8 @@ static const struct option options[] = {
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
   { "cgroup", required_argument, NULL, OPT_CGROUP },
   { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+  { "ns", required_argument, NULL, OPT_NS },
+  { "allow-userns", no_argument, NULL, OPT_ALLOW_USERNS },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -133,6 +143,8 @@ parse_option (struct exec_args *a, int c, char **argv, struct husk_error **err)
       break;
     case OPT_CGROUP: push (&o->cgroups, &a->n_cgroups, optarg); break;
     case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
+    case OPT_NS: return husk_parse_ns_list (optarg, &o->ns_mask, err);
+    case OPT_ALLOW_USERNS: o->allow_userns = true; break;
     default:
       return husk_error_set (err, 0, "exec: unknown option `%s`", argv[optind - 1]);
     }

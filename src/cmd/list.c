@@ -9,20 +9,24 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "linux/namespaces.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
 static const char usage[] =
-    "usage: husk list [--format table|json] [-q]\n"
+    "usage: husk list [--format table|json] [-q] [--ns]\n"
     "\n"
     "List the containers under the state root.\n"
     "\n"
     "  -f, --format F   table (default) or json\n"
-    "  -q, --quiet      print only the ids\n";
+    "  -q, --quiet      print only the ids\n"
+    "      --ns         a column per namespace: its inode, or `host` for the\n"
+    "                   host's (two containers sharing one show the same number)\n";
 
 static const struct option options[] = {
   { "format", required_argument, NULL, 'f' },
   { "quiet", no_argument, NULL, 'q' },
+  { "ns", no_argument, NULL, 'n' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -95,6 +99,44 @@ print_table (struct row *rows, size_t n)
     }
 }
 
+/* --ns: the inode of each namespace of a running container's init, "host"
+ * where it is the host's, "-" when stopped or unreadable. */
+static void
+print_ns_table (struct row *rows, size_t n)
+{
+  unsigned long long hino[OCI_NS_COUNT], hdev[OCI_NS_COUNT];
+  size_t w = 2;
+
+  husk_host_ns (hino, hdev);
+  for (size_t i = 0; i < n; i++)
+    if (strlen (rows[i].st->id) > w)
+      w = strlen (rows[i].st->id);
+  printf ("%-*s  %-7s", (int) w, "ID", "STATUS");
+  for (int k = 0; k < OCI_NS_COUNT; k++)
+    printf (k + 1 < OCI_NS_COUNT ? "  %-10s" : "  %s", husk_ns_proc_name (husk_ns_report_type (k)));
+  printf ("\n");
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned long long ino[OCI_NS_COUNT] = { 0 }, dev[OCI_NS_COUNT] = { 0 };
+      bool live = rows[i].status != HUSK_STATUS_STOPPED && rows[i].st->pid > 0;
+
+      if (live)
+        husk_pid_ns (rows[i].st->pid, ino, dev);
+      printf ("%-*s  %-7s", (int) w, rows[i].st->id, husk_status_name (rows[i].status));
+      for (int k = 0; k < OCI_NS_COUNT; k++)
+        {
+          enum oci_ns_type t = husk_ns_report_type (k);
+          char cell[32] = "-";
+          if (ino[t] && ino[t] == hino[t] && dev[t] == hdev[t])
+            snprintf (cell, sizeof cell, "host");
+          else if (ino[t])
+            snprintf (cell, sizeof cell, "%llu", ino[t]);
+          printf (k + 1 < OCI_NS_COUNT ? "  %-10s" : "  %s", cell);
+        }
+      printf ("\n");
+    }
+}
+
 static void
 gen_kv (yajl_gen g, const char *k, const char *v)
 {
@@ -135,7 +177,7 @@ int
 husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
 {
   const char *format = "table";
-  bool quiet = false;
+  bool quiet = false, ns = false;
   char **ids;
   struct row *rows;
   size_t n = 0, k = 0;
@@ -146,6 +188,9 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
   while ((c = getopt_long_only (argc, argv, "+f:qh", options, NULL)) != -1)
     switch (c)
       {
+      case 'n':
+        ns = true;
+        break;
       case 'f':
         format = optarg;
         break;
@@ -188,6 +233,8 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
       printf ("%s\n", rows[i].st->id);
   else if (strcmp (format, "json") == 0)
     print_json (rows, k);
+  else if (ns)
+    print_ns_table (rows, k);
   else
     print_table (rows, k);
   for (size_t i = 0; i < k; i++)

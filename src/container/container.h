@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "container/state.h"
+#include "oci/config.h"
 #include "util/error.h"
 
 struct husk_create_opts
@@ -69,7 +70,12 @@ struct husk_exec_opts
   size_t additional_gids_len;
   char **cgroups; /* "PATH" or "CTRL[,CTRL]:PATH" under the container's cgroup */
   int preserve_fds;
+  unsigned ns_mask; /* --ns: bit 1 << oci_ns_type of each to join; 0: every one */
+  bool allow_userns; /* --allow-userns: --ns may name user */
 };
+/* "net,uts" (the /proc/PID/ns names, the OCI names, or "all": every one but
+ * user) into a mask of 1 << enum oci_ns_type; an unknown name is an error. */
+int husk_parse_ns_list (const char *list, unsigned *mask, struct husk_error **err);
 /* Run a process in the container; unless detached, forward signals to it, wait,
  * and return its exit status in *status (128+N for signal N). */
 int husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_error **err);
@@ -89,6 +95,34 @@ int husk_container_pids (const char *root, const char *id, pid_t **pids, size_t 
 typedef int (*husk_event_fn) (const char *json, void *data);
 int husk_container_events (const char *root, const char *id, bool stats_once, unsigned interval_ms,
                            husk_event_fn fn, void *data, struct husk_error **err);
+
+/* `husk ns` (container/ns.c): the namespaces of a running container's init.
+ * ns[t] is indexed by enum oci_ns_type; husk_ns_report_type(i) gives the order
+ * of a report (alphabetical by /proc name: cgroup, ipc, mnt, net, ...). */
+struct husk_ns_entry
+{
+  enum oci_ns_type type;
+  bool present; /* the kernel has the type and /proc/PID/ns/NAME was read */
+  unsigned long long ino, dev;
+  bool host; /* the same as PID 1's */
+  char *made; /* "created", "joined PATH" or "inherited" (from the saved config) */
+  char **shared_with; /* other containers of the root with the same one, or NULL */
+};
+struct husk_ns_report
+{
+  char *id;
+  pid_t pid;
+  enum husk_status status;
+  struct husk_ns_entry ns[OCI_NS_COUNT];
+  char *uid_map, *gid_map, *time_offsets, *cgroup_root; /* NULL when unreadable */
+};
+int husk_container_ns (const char *root, const char *id, struct husk_ns_report **out,
+                       struct husk_error **err);
+void husk_ns_report_free (struct husk_ns_report *r);
+enum oci_ns_type husk_ns_report_type (int i);
+/* PID 1's namespaces (0 where unreadable); those of pid (0: the host's). */
+int husk_host_ns (unsigned long long ino[OCI_NS_COUNT], unsigned long long dev[OCI_NS_COUNT]);
+int husk_pid_ns (pid_t pid, unsigned long long ino[OCI_NS_COUNT], unsigned long long dev[OCI_NS_COUNT]);
 
 /* The state directory of a container (caller frees). */
 char *husk_container_dir (const char *root, const char *id);

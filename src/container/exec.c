@@ -338,6 +338,28 @@ connect_console (struct exec_ctx *x, struct husk_error **err)
   return 0;
 }
 
+/* --ns: keep only the namespaces named; the others stay the caller's, as with
+ * nsenter.  The user namespace only when asked twice (--allow-userns too): in
+ * it, uid 0 is the container's root, no longer the host's. */
+static int
+select_namespaces (struct exec_ctx *x, struct husk_error **err)
+{
+  unsigned mask = x->o->ns_mask;
+
+  if (mask == 0)
+    return 0;
+  if ((mask & (1u << OCI_NS_USER)) && !x->o->allow_userns)
+    return husk_error_set (err, 0, "--ns user: joining the user namespace changes what root "
+                                   "is; add --allow-userns to ask for it");
+  for (int t = 0; t < OCI_NS_COUNT; t++)
+    if (!(mask & (1u << t)) && x->ns_fds[t] >= 0)
+      {
+        close (x->ns_fds[t]);
+        x->ns_fds[t] = -1;
+      }
+  return 0;
+}
+
 /* The init's /proc directory, checked to be the init (pid + start time) once
  * opened: everything opened through it afterwards belongs to that process. */
 static int
@@ -353,7 +375,9 @@ open_init (struct exec_ctx *x, struct husk_error **err)
   char state = husk_proc_state (x->st->pid);
   if (state == 'Z' || state == 'X' || state == 0)
     return husk_error_set (err, 0, "cannot exec in a stopped container");
-  return husk_exec_open_namespaces (x->proc_fd, x->ns_fds, err);
+  if (husk_exec_open_namespaces (x->proc_fd, x->ns_fds, err) < 0)
+    return -1;
+  return select_namespaces (x, err);
 }
 
 static int
