@@ -319,8 +319,9 @@ husk_init_main (const struct husk_spawn *s)
   close (fd_dir);
   close (s->fifo_fd);
   if (s->config->hooks
-      && husk_hooks_run (s->config->hooks->start_container, s->config->hooks->start_container_len,
-                         "startContainer", state_json, &err) < 0)
+      && husk_hooks_run_env (s->config->hooks->start_container,
+                             s->config->hooks->start_container_len, "startContainer",
+                             state_json, full_env, &err) < 0)
     goto fatal;
   /* No fd of husk's reaches the container: everything above the preserved range
    * is closed on exec. */
@@ -332,11 +333,14 @@ husk_init_main (const struct husk_spawn *s)
       goto fatal;
     }
   execve (exe, p->args, full_env);
-  husk_error_set (&err, errno, "exec `%s`", exe);
+  husk_error_set (&err, errno, "exec %s", exe);
 fatal:
+  /* The sync socket is closed: nobody is left to report to but the process's
+   * own stderr, where the error reads as one line of the process's output, as
+   * runc's init writes it (no "husk:" prefix; callers compare whole lines). */
   {
     cleanup_free char *t = husk_error_text (err);
-    dprintf (2, "husk: %s\n", t);
+    dprintf (2, "%s\n", t);
   }
   _exit (127);
 }
