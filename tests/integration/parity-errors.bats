@@ -85,3 +85,18 @@ bad_interpreter() {
 	run -127 run_ctr
 	[[ "$output" == *"error running startContainer hook #0: /bin/sh: exit status 1"* ]]
 }
+
+@test "exec --cgroup failures read bad sub cgroup path, error adding pid, unknown controller" {
+	set_args /probe sleep 100
+	run_detached
+	run husk exec --cgroup .. "$CID" /bin/true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"bad sub cgroup path"* ]]
+	run husk exec --cgroup nonexistent "$CID" /bin/true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *" adding pid "*"no such file or directory"* ]]
+	[ -e /sys/fs/cgroup/cgroup.controllers ] && skip "controllers name v1 hierarchies"
+	run husk exec --cgroup whaaat:/ "$CID" /bin/true
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"unknown controller"*"whaaat"* ]]
+}
