@@ -100,3 +100,12 @@ bad_interpreter() {
 	[ "$status" -eq 255 ]
 	[[ "$output" == *"unknown controller"*"whaaat"* ]]
 }
+
+@test "unified resources a v1 or hybrid host cannot take are an invalid configuration" {
+	[ -e /sys/fs/cgroup/cgroup.controllers ] && skip "memory is in the unified hierarchy"
+	update_config '.linux.resources.unified = {"memory.min": "131072"}'
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid configuration"*'linux.resources.unified["memory.min"]'* ]]
+	[ ! -e "$ROOT/$CID" ]
+}
