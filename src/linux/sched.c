@@ -225,7 +225,8 @@ apply_scheduler (const struct oci_config *c, struct husk_error **err)
        * restricted cpuset denies with EPERM. */
       if (errno == EPERM && r && r->cpu && r->cpu->cpus && r->cpu->cpus[0])
         return husk_error_set (err, errno,
-                               "sched_setattr %s: the scheduler cannot be used together with linux.resources.cpu.cpus",
+                               "sched_setattr %s: process scheduler can't be used together "
+                               "with AllowedCPUs (linux.resources.cpu.cpus)",
                                s->policy);
       /* With RT group scheduling, a cgroup has no realtime budget unless given. */
       if (errno == EPERM && (strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0))

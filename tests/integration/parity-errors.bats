@@ -109,3 +109,22 @@ bad_interpreter() {
 	[[ "$output" == *"invalid configuration"*'linux.resources.unified["memory.min"]'* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "a symlink where /proc goes reads must be mounted on ordinary directory" {
+	rmdir "$ROOTFS/proc"
+	ln -s /elsewhere "$ROOTFS/proc"
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/proc"*"must be mounted on ordinary directory"* ]]
+	[ ! -e "$ROOT/$CID" ]
+}
+
+@test "SCHED_DEADLINE with a cpuset reads process scheduler can't be used together with AllowedCPUs" {
+	[ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs"
+	update_config '.linux.resources.cpu.cpus = "0"
+		| .process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"process scheduler can't be used together with AllowedCPUs"* ]]
+	[ ! -e "$ROOT/$CID" ]
+}
