@@ -128,3 +128,27 @@ bad_interpreter() {
 	[[ "$output" == *"process scheduler can't be used together with AllowedCPUs"* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "memoryPolicy refusals read invalid memory policy mode/flag/nodes, mode requires N nodes" {
+	update_config '.linux.memoryPolicy = {"mode": "INTERLEAVE", "nodes": "0"}'
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'invalid memory policy mode "INTERLEAVE"'* ]]
+	update_config '.linux.memoryPolicy = {"nodes": "0"}'
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid memory policy mode"* ]]
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_PREFERRED", "nodes": "0", "flags": ["badflag"]}'
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'invalid memory policy flag "badflag"'* ]]
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "0-9876543210"}'
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid memory policy nodes"* ]]
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_DEFAULT", "nodes": "0-7"}'
+	run create_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"memory policy mode requires 0 nodes but got 8"* ]]
+	[ ! -e "$ROOT/$CID" ]
+}
