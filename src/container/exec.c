@@ -279,7 +279,9 @@ check_sub_cgroup (const char *arg, bool v1, struct husk_error **err)
       return husk_error_set (err, 0, "bad sub cgroup path `%s` in --cgroup: must stay inside "
                                      "the container's cgroup", sub);
   save = NULL;
-  for (char *c = ctrls ? strtok_r (ctrls, ",", &save) : NULL; c && v1; c = strtok_r (NULL, ",", &save))
+  if (ctrls == NULL || !v1)
+    return 0;
+  for (char *c = strtok_r (ctrls, ",", &save); c; c = strtok_r (NULL, ",", &save))
     if (!v1_controller_known (c))
       return husk_error_set (err, 0, "unknown controller `%s` in --cgroup", c);
   return 0;

@@ -324,8 +324,10 @@ hook_result (struct hook_run *r, int exec_errno, bool timed_out, const struct oc
     return 0;
   if (WIFSIGNALED (r->status))
     {
+      /* Go's names are strsignal's in lower case: "bad system call". */
+      size_t at = sizeof "signal: " - 1;
       snprintf (status, sizeof status, "signal: %s", strsignal (WTERMSIG (r->status)));
-      status[8] = (char) tolower ((unsigned char) status[8]);
+      status[at] = (char) tolower ((unsigned char) status[at]);
     }
   else
     snprintf (status, sizeof status, "exit status %d", WEXITSTATUS (r->status));
