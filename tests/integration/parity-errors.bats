@@ -152,3 +152,15 @@ bad_interpreter() {
 	[[ "$output" == *"memory policy mode requires 0 nodes but got 8"* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "update with checkBeforeUpdate reads rejecting memory limit / memory+swap limit" {
+	set_args /probe sleep 100
+	run_detached
+	run husk update -r - "$CID" <<<'{"memory": {"limit": 1024, "checkBeforeUpdate": true}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"rejecting memory limit 1024"* ]]
+	run husk update -r - "$CID" <<<'{"memory": {"limit": 1024, "swap": 2048, "checkBeforeUpdate": true}}'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"rejecting memory+swap limit 2048"* ]]
+	[ "$(ctr_status "$CID")" = running ]
+}
