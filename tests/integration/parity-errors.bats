@@ -164,3 +164,13 @@ bad_interpreter() {
 	[[ "$output" == *"rejecting memory+swap limit 2048"* ]]
 	[ "$(ctr_status "$CID")" = running ]
 }
+
+@test "createContainer hooks run from the rootfs (runc's cwd for them)" {
+	# shellcheck disable=SC2016 # $0 is the hook's, $out jq's
+	update_config '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "pwd >\"$0\"", $out]}]' \
+		--arg out "$TESTDIR/cwd"
+	set_args /bin/true
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ "$(cat "$TESTDIR/cwd")" = "$(realpath "$ROOTFS")" ]
+}
