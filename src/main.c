@@ -240,6 +240,7 @@ main (int argc, char **argv)
 fail:
   free (root);
   husk_log_error (err);
+  ret = err && err->exit_status ? err->exit_status : 1;
   husk_error_free (err);
-  return 1;
+  return ret;
 }

@@ -19,20 +19,25 @@ wanted (const struct oci_resources *r)
              || m->has_swappiness || m->has_disable_oom_killer || m->has_use_hierarchy);
 }
 
-/* checkBeforeUpdate: an update must not set the limit below what is in use. */
+/* checkBeforeUpdate: an update must not set a limit (memory, or memory+swap)
+ * at or below what is in use; runc's words, which its callers look for. */
 static int
 check_usage (const char *dir, const char *usage_file, const struct oci_memory *m, bool update,
              struct husk_error **err)
 {
   uint64_t usage;
 
-  if (!update || !m->has_check_before_update || !m->check_before_update || !m->has_limit
-      || m->limit < 0)
+  if (!update || !m->has_check_before_update || !m->check_before_update)
     return 0;
   usage = cg_read_u64 (dir, usage_file, 0);
-  if ((uint64_t) m->limit < usage)
+  if (m->has_swap && m->swap > 0 && (uint64_t) m->swap <= usage)
     return husk_error_set (err, EBUSY,
-                           "memory.limit %" PRId64 " is below the current usage %" PRIu64
+                           "rejecting memory+swap limit %" PRId64 " <= usage %" PRIu64
+                           " (checkBeforeUpdate)",
+                           m->swap, usage);
+  if (m->has_limit && m->limit > 0 && (uint64_t) m->limit <= usage)
+    return husk_error_set (err, EBUSY,
+                           "rejecting memory limit %" PRId64 " <= usage %" PRIu64
                            " (checkBeforeUpdate)",
                            m->limit, usage);
   return 0;

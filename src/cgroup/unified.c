@@ -7,7 +7,9 @@
  * limits are settable: cgroup.procs or cgroup.threads would move any host
  * process into the container's cgroup (where `delete --force` kills it),
  * cgroup.subtree_control, cgroup.type, cgroup.freeze and cgroup.kill are husk's
- * to manage.  v1's "tasks" has no dot and fails the form. */
+ * to manage.  v1's "tasks" has no dot and fails the form.  A key this host
+ * cannot take is an "invalid configuration" (the words runc refuses
+ * unified on v1 with). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -55,9 +57,10 @@ check_key (const struct husk_cgroup *cg, const char *k, struct husk_error **err)
       return 0;
     }
   if (!cg_v2_has (cg, ctrl))
-    return husk_error_set (err, ENOENT,
-                           "linux.resources.unified[\"%s\"]: controller `%s` is not available in "
-                           "the unified hierarchy (cgroup.controllers of `%s`)",
+    return husk_error_set (err, 0,
+                           "invalid configuration: linux.resources.unified[\"%s\"]: controller "
+                           "`%s` is not available in the unified hierarchy (cgroup.controllers "
+                           "of `%s`)",
                            k, ctrl, cg->unified_dir);
   return 0;
 }
@@ -67,8 +70,8 @@ cg_unified_apply (const struct husk_cgroup *cg, const struct oci_resources *r,
                   struct husk_error **err)
 {
   if (cg->unified_dir == NULL)
-    return husk_error_set (err, EOPNOTSUPP,
-                           "linux.resources.unified needs cgroup v2, and this host has only v1");
+    return husk_error_set (err, 0, "invalid configuration: linux.resources.unified needs "
+                                   "cgroup v2, and this host has only v1");
   /* Every key first: a refused one leaves nothing half written. */
   for (size_t i = 0; i < r->unified_len; i++)
     if (check_key (cg, r->unified[i].key, err) < 0)

@@ -191,8 +191,12 @@ husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct husk_
       husk_error_set (err, 0, "exec: --process and a command are mutually exclusive");
       goto out;
     }
+  /* From here on a failure of ours exits 255, as runc's: a caller tells it from
+   * any exit code of the process's own. */
   if (husk_cmd_result (g, a.o.id, husk_container_exec (&a.o, &status, err), err) == 0)
     ret = status;
+  else
+    husk_error_set_exit_status (err, 255);
 out:
   exec_args_free (&a);
   return ret;

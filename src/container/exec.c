@@ -240,18 +240,50 @@ sub_cgroup_for (const char *dir, char *const *specs)
   return any;
 }
 
-static int
-check_sub_cgroup (const char *sub, struct husk_error **err)
+/* Whether ctrl names a v1 hierarchy of this host: a controller field of
+ * /proc/self/cgroup ("4:cpu,cpuacct:/..."; "name=systemd" included). */
+static bool
+v1_controller_known (const char *ctrl)
 {
+  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0, n = strlen (ctrl);
+
+  while (f && getline (&line, &cap, f) >= 0)
+    {
+      char *c = strchr (line, ':'), *end;
+      if (c == NULL || (end = strchr (++c, ':')) == NULL)
+        continue;
+      *end = '\0';
+      for (char *save = NULL, *t = strtok_r (c, ",", &save); t; t = strtok_r (NULL, ",", &save))
+        if (strlen (t) == n && strncmp (t, ctrl, n) == 0)
+          return true;
+    }
+  return false;
+}
+
+/* One --cgroup argument, "[CTRL[,CTRL]:]PATH": the path must stay inside the
+ * container's cgroup, the controllers must exist (v1; runc's words for both). */
+static int
+check_sub_cgroup (const char *arg, bool v1, struct husk_error **err)
+{
+  const char *colon = strchr (arg, ':'), *sub = colon ? colon + 1 : arg;
   cleanup_free char *copy = strdup (sub);
+  cleanup_free char *ctrls = colon ? strndup (arg, (size_t) (colon - arg)) : NULL;
   char *save = NULL;
 
   if (*sub == '\0')
     return husk_error_set (err, 0, "invalid --cgroup argument: empty path");
   for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
     if (strcmp (c, "..") == 0)
-      return husk_error_set (err, 0, "invalid --cgroup argument `%s`: must stay inside the "
-                                     "container's cgroup", sub);
+      return husk_error_set (err, 0, "bad sub cgroup path `%s` in --cgroup: must stay inside "
+                                     "the container's cgroup", sub);
+  save = NULL;
+  if (ctrls == NULL || !v1)
+    return 0;
+  for (char *c = strtok_r (ctrls, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    if (!v1_controller_known (c))
+      return husk_error_set (err, 0, "unknown controller `%s` in --cgroup", c);
   return 0;
 }
 
@@ -259,15 +291,18 @@ static int
 cgroup_targets (struct exec_ctx *x, struct husk_error **err)
 {
   size_t n = 0;
+  bool v1 = false;
 
-  for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
-    {
-      const char *c = strchr (x->o->cgroups[i], ':');
-      if (check_sub_cgroup (c ? c + 1 : x->o->cgroups[i], err) < 0)
-        return -1;
-    }
   while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
-    n++;
+    {
+      cleanup_free char *probe = NULL;
+      if (asprintf (&probe, "%s/cgroup.controllers", x->st->cgroup_dirs[n++]) < 0)
+        abort ();
+      v1 = v1 || access (probe, F_OK) < 0;
+    }
+  for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
+    if (check_sub_cgroup (x->o->cgroups[i], v1, err) < 0)
+      return -1;
   x->cgroup_join = calloc (n + 1, sizeof (char *));
   if (x->cgroup_join == NULL)
     abort ();
@@ -280,8 +315,11 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
 
       if (asprintf (&target, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "") < 0)
         abort ();
+      /* runc's words ("error adding pid N to cgroups: ..."), but before there
+       * is a pid. */
       if (stat (target, &sb) < 0 || !S_ISDIR (sb.st_mode))
-        return husk_error_set (err, errno ? errno : ENOTDIR, "cgroup `%s`", target);
+        return husk_error_set (err, errno ? errno : ENOTDIR,
+                               "error adding pid to cgroup `%s`", target);
       /* A v1 hierarchy has `tasks`: the joiner moves only itself (cgroup.h). */
       cleanup_free char *tasks = NULL;
       if (asprintf (&tasks, "%s/tasks", target) < 0)

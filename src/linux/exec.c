@@ -279,7 +279,7 @@ exec_process (const struct husk_exec_spawn *s)
    * closes on exec, the sync socket too, which tells the parent we made it. */
   syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   execve (exe, p->args, env);
-  husk_error_set (&err, errno, "exec `%s`", exe);
+  husk_error_set (&err, errno, "exec %s", exe);
   husk_sync_fail (s->sync_fd, err);
 }
 

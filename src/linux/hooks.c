@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "linux/hooks.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -53,12 +54,12 @@ move_above_stdio (int fd)
 }
 
 static void __attribute__ ((noreturn))
-hook_child (const struct oci_hook *h, int in_fd, int err_fd, int errpipe)
+hook_child (const struct oci_hook *h, char *const *default_env, int in_fd, int err_fd, int errpipe)
 {
   char *default_args[2] = { h->path, NULL };
   char *empty_env[1] = { NULL };
   char **args = (h->args && h->args[0]) ? h->args : default_args;
-  char **env = h->env ? h->env : empty_env;
+  char *const *env = (h->env && h->env[0]) ? h->env : default_env ? default_env : empty_env;
   sigset_t none;
   int e;
 
@@ -304,27 +305,36 @@ tail_last_line (struct hook_run *r)
   return r->tail + start;
 }
 
+/* The failure in the words of runc's (Go's) messages, which callers match on:
+ * "exit status N", "signal: bad system call", "exec PATH: REASON"; prefixed by
+ * the hook's path, and followed by the last line of its stderr. */
 static int
 hook_result (struct hook_run *r, int exec_errno, bool timed_out, const struct oci_hook *h,
              struct husk_error **err)
 {
   const char *line;
-  char status[64];
+  char status[80];
 
   if (exec_errno)
-    return husk_error_set (err, exec_errno, "exec");
+    return husk_error_set (err, exec_errno, "exec %s", h->path);
   if (timed_out)
-    return husk_error_set (err, 0, "timed out after %ds", h->timeout);
+    return husk_error_set (err, 0, "%s: hook ran past specified timeout of %d.0s", h->path,
+                           h->timeout);
   if (WIFEXITED (r->status) && WEXITSTATUS (r->status) == 0)
     return 0;
   if (WIFSIGNALED (r->status))
-    snprintf (status, sizeof status, "killed by signal %d", WTERMSIG (r->status));
+    {
+      /* Go's names are strsignal's in lower case: "bad system call". */
+      size_t at = sizeof "signal: " - 1;
+      snprintf (status, sizeof status, "signal: %s", strsignal (WTERMSIG (r->status)));
+      status[at] = (char) tolower ((unsigned char) status[at]);
+    }
   else
-    snprintf (status, sizeof status, "exited with status %d", WEXITSTATUS (r->status));
+    snprintf (status, sizeof status, "exit status %d", WEXITSTATUS (r->status));
   line = tail_last_line (r);
   if (line)
-    return husk_error_set (err, 0, "%s, stderr: %s", status, line);
-  return husk_error_set (err, 0, "%s", status);
+    return husk_error_set (err, 0, "%s: %s, stderr: %s", h->path, status, line);
+  return husk_error_set (err, 0, "%s: %s", h->path, status);
 }
 
 /* stdin, stderr, and the exec-error channel of the child; all close-on-exec. */
@@ -349,7 +359,8 @@ open_pipes (int pipes[3][2])
 }
 
 static int
-run_hook (const struct oci_hook *h, const char *state_json, struct husk_error **err)
+run_hook (const struct oci_hook *h, char *const *default_env, const char *state_json,
+          struct husk_error **err)
 {
   int pipes[3][2], *in_pipe = pipes[0], *err_pipe = pipes[1], *exec_pipe = pipes[2];
   cleanup_close int exec_r = -1;
@@ -364,7 +375,7 @@ run_hook (const struct oci_hook *h, const char *state_json, struct husk_error **
     return husk_error_set (err, errno, "pipe");
   r.pid = fork ();
   if (r.pid == 0)
-    hook_child (h, in_pipe[0], err_pipe[1], exec_pipe[1]);
+    hook_child (h, default_env, in_pipe[0], err_pipe[1], exec_pipe[1]);
   ret = errno;
   close (in_pipe[0]);
   close (err_pipe[1]);
@@ -433,16 +444,23 @@ run_hook (const struct oci_hook *h, const char *state_json, struct husk_error **
 }
 
 int
-husk_hooks_run (const struct oci_hook *hooks, size_t n, const char *kind,
-                const char *state_json, struct husk_error **err)
+husk_hooks_run_env (const struct oci_hook *hooks, size_t n, const char *kind,
+                    const char *state_json, char *const *default_env, struct husk_error **err)
 {
   size_t i;
 
   for (i = 0; i < n; i++)
     {
       husk_debug ("running %s hook #%zu (%s)", kind, i, hooks[i].path);
-      if (run_hook (&hooks[i], state_json, err) < 0)
-        return husk_error_wrap (err, "error running %s hook #%zu (%s)", kind, i, hooks[i].path);
+      if (run_hook (&hooks[i], default_env, state_json, err) < 0)
+        return husk_error_wrap (err, "error running %s hook #%zu", kind, i);
     }
   return 0;
+}
+
+int
+husk_hooks_run (const struct oci_hook *hooks, size_t n, const char *kind,
+                const char *state_json, struct husk_error **err)
+{
+  return husk_hooks_run_env (hooks, n, kind, state_json, NULL, err);
 }

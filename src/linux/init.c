@@ -197,6 +197,10 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
   if (husk_sync_expect (s->sync_fd, HUSK_SYNC_HOOKS_ACK, &m, "the createRuntime hooks ran", err) < 0) /* sync 5 */
     return -1;
   *state_json = m.text;
+  /* createContainer hooks run from the rootfs, as runc's: a hook may name paths
+   * in it relative to its cwd ("./lib/..."). */
+  if (chdir (s->rootfs) < 0)
+    return husk_error_set (err, errno, "chdir to rootfs `%s`", s->rootfs);
   if (c->hooks
       && husk_hooks_run (c->hooks->create_container, c->hooks->create_container_len,
                          "createContainer", *state_json, err) < 0)
@@ -319,8 +323,9 @@ husk_init_main (const struct husk_spawn *s)
   close (fd_dir);
   close (s->fifo_fd);
   if (s->config->hooks
-      && husk_hooks_run (s->config->hooks->start_container, s->config->hooks->start_container_len,
-                         "startContainer", state_json, &err) < 0)
+      && husk_hooks_run_env (s->config->hooks->start_container,
+                             s->config->hooks->start_container_len, "startContainer",
+                             state_json, full_env, &err) < 0)
     goto fatal;
   /* No fd of husk's reaches the container: everything above the preserved range
    * is closed on exec. */
@@ -332,11 +337,14 @@ husk_init_main (const struct husk_spawn *s)
       goto fatal;
     }
   execve (exe, p->args, full_env);
-  husk_error_set (&err, errno, "exec `%s`", exe);
+  husk_error_set (&err, errno, "exec %s", exe);
 fatal:
+  /* The sync socket is closed: nobody is left to report to but the process's
+   * own stderr, where the error reads as one line of the process's output, as
+   * runc's init writes it (no "husk:" prefix; callers compare whole lines). */
   {
     cleanup_free char *t = husk_error_text (err);
-    dprintf (2, "husk: %s\n", t);
+    dprintf (2, "%s\n", t);
   }
   _exit (127);
 }

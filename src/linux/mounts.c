@@ -385,13 +385,12 @@ open_strict_dir (struct entry *e, struct husk_error **err)
     {
       e->existed = true;
       e->named = true;
-      if (S_ISLNK (st.st_mode))
-        return husk_error_set (err, 0, "mount destination `%s` is a symlink: not allowed",
-                               e->dest);
+      /* runc's words, which its tests and callers look for. */
       if (!S_ISDIR (st.st_mode))
         return husk_error_set (err, 0,
-                               "mount destination `%s` is not a directory: not allowed",
-                               e->dest);
+                               "mount destination `%s`: filesystem %s must be mounted on "
+                               "ordinary directory, not a %s",
+                               e->dest, e->type, S_ISLNK (st.st_mode) ? "symlink" : "file");
       e->named = false;
     }
   else if (errno != ENOENT || (mkdirat (parent, name, 0755) < 0 && errno != EEXIST))

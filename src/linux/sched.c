@@ -225,7 +225,8 @@ apply_scheduler (const struct oci_config *c, struct husk_error **err)
        * restricted cpuset denies with EPERM. */
       if (errno == EPERM && r && r->cpu && r->cpu->cpus && r->cpu->cpus[0])
         return husk_error_set (err, errno,
-                               "sched_setattr %s: the scheduler cannot be used together with linux.resources.cpu.cpus",
+                               "sched_setattr %s: process scheduler can't be used together "
+                               "with AllowedCPUs (linux.resources.cpu.cpus)",
                                s->policy);
       /* With RT group scheduling, a cgroup has no realtime budget unless given. */
       if (errno == EPERM && (strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0))
@@ -287,6 +288,17 @@ apply_personality (const struct oci_linux *l, struct husk_error **err)
 
 /* ---- memoryPolicy ---- */
 
+static size_t
+bitmask_count (const struct husk_bitmask *m)
+{
+  const size_t w = sizeof (unsigned long) * CHAR_BIT;
+  size_t n = 0;
+
+  for (size_t i = 0; i < m->nbits; i++)
+    n += (m->bits[i / w] >> (i % w)) & 1;
+  return n;
+}
+
 static int
 apply_memory_policy (const struct oci_linux *l, struct husk_error **err)
 {
@@ -306,13 +318,21 @@ apply_memory_policy (const struct oci_linux *l, struct husk_error **err)
       flags |= flag;
     }
   if (husk_bitmask_parse (mp->nodes ? mp->nodes : "", &nodes, err) < 0)
-    return husk_error_wrap (err, "config.json: linux.memoryPolicy.nodes: invalid nodes \"%s\"", mp->nodes);
-  /* runc's validator: DEFAULT and LOCAL take no nodes, PREFERRED any number,
-   * the others at least one. */
+    return husk_error_wrap (err,
+                            "config.json: linux.memoryPolicy.nodes: invalid memory policy nodes "
+                            "\"%s\"",
+                            mp->nodes);
+  /* runc's validator, in its words: DEFAULT and LOCAL take no nodes, PREFERRED
+   * any number, the others at least one. */
   if ((mode == 0 || mode == 4) && nodes.nbits)
-    r = husk_error_set (err, 0, "config.json: linux.memoryPolicy.nodes: %s takes no nodes", mp->mode);
+    r = husk_error_set (err, 0,
+                        "config.json: linux.memoryPolicy.nodes: memory policy mode requires 0 "
+                        "nodes but got %zu (%s takes no nodes)",
+                        bitmask_count (&nodes), mp->mode);
   else if (mode != 0 && mode != 1 && mode != 4 && nodes.nbits == 0)
-    r = husk_error_set (err, 0, "config.json: linux.memoryPolicy.nodes: %s needs at least one node",
+    r = husk_error_set (err, 0,
+                        "config.json: linux.memoryPolicy.nodes: memory policy mode requires at "
+                        "least one node but got 0 (%s needs at least one node)",
                         mp->mode);
   /* maxnode: the kernel reads one bit fewer than it is told (get_nodes()). */
   else if ((r = syscall (SYS_set_mempolicy, (int) (mode | flags), nodes.bits,

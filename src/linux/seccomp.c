@@ -626,7 +626,7 @@ husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t 
   if (fd < 0)
     return husk_error_set (err, errno, "socket");
   if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return husk_error_set (err, errno, "connect to the seccomp agent at listenerPath `%s`",
+    return husk_error_set (err, errno, "failed to connect with seccomp agent at listenerPath `%s`",
                            s->listener_path);
   msg = process_state_json (s, pid, state_json);
   if (asprintf (&what, "send the seccomp listener to `%s`", s->listener_path) < 0)

@@ -236,8 +236,32 @@ ENUM_TYPE (t_sched_policy, sched_policies, "scheduler policy");
 ENUMV_TYPE (t_sched_flags, sched_flags, "scheduler flag");
 ENUM_TYPE (t_ioprio_class, ioprio_classes, "io priority class");
 ENUM_TYPE (t_personality_domain, personality_domains, "personality domain");
-ENUM_TYPE (t_mpol_mode, mpol_modes, "memory policy mode");
-ENUMV_TYPE (t_mpol_flags, mpol_flags, "memory policy flag");
+
+/* memoryPolicy's words are runc's ("invalid memory policy mode"), which its
+ * callers and tests look for. */
+static int
+check_in_table (struct json_ctx *ctx, const char *s, const char *const *tbl, const char *what)
+{
+  for (; *tbl; tbl++)
+    if (strcmp (*tbl, s) == 0)
+      return 0;
+  return json_error (ctx, "invalid memory policy %s \"%s\"", what, s);
+}
+
+static int
+check_mpol_mode (struct json_ctx *ctx, const char *s, const struct json_type *t)
+{
+  return check_in_table (ctx, s, mpol_modes, "mode");
+}
+
+static int
+check_mpol_flag (struct json_ctx *ctx, const char *s, const struct json_type *t)
+{
+  return check_in_table (ctx, s, mpol_flags, "flag");
+}
+
+STR_TYPE (t_mpol_mode, check_mpol_mode);
+STRV_TYPE (t_mpol_flags, check_mpol_flag);
 ENUM_TYPE (t_seccomp_action, seccomp_actions, "seccomp action");
 ENUMV_TYPE (t_seccomp_archs, seccomp_archs, "seccomp architecture");
 ENUMV_TYPE (t_seccomp_flags, seccomp_flags, "seccomp flag");
@@ -772,13 +796,25 @@ static const struct json_field personality_fields[] = {
 };
 OBJECT_TYPE (t_personality, struct oci_personality, personality_fields, NULL);
 
+/* mode is required: checked here, to say so in runc's words. */
+static int
+check_memory_policy (struct json_ctx *ctx, yajl_val v, void *dest)
+{
+  const struct oci_memory_policy *mp = dest;
+
+  if (mp->mode == NULL)
+    return json_error_at (ctx, "mode", "invalid memory policy mode \"\": required");
+  return 0;
+}
+
 static const struct json_field memory_policy_fields[] = {
-  JSON_REQUIRED ("mode", t_mpol_mode, struct oci_memory_policy, mode),
+  JSON_FIELD ("mode", t_mpol_mode, struct oci_memory_policy, mode),
   JSON_FIELD ("nodes", json_string, struct oci_memory_policy, nodes),
   JSON_FIELD ("flags", t_mpol_flags, struct oci_memory_policy, flags),
   JSON_END,
 };
-OBJECT_TYPE (t_memory_policy, struct oci_memory_policy, memory_policy_fields, NULL);
+OBJECT_TYPE (t_memory_policy, struct oci_memory_policy, memory_policy_fields,
+             check_memory_policy);
 
 static const struct json_field time_offset_fields[] = {
   JSON_FIELD ("secs", json_i64, struct oci_time_offset, secs),

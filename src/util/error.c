@@ -89,6 +89,14 @@ husk_error_free (struct husk_error *e)
   free (e);
 }
 
+int
+husk_error_set_exit_status (struct husk_error **err, int status)
+{
+  if (err && *err)
+    (*err)->exit_status = status;
+  return -1;
+}
+
 void
 husk_error_release (struct husk_error **err)
 {

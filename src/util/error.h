@@ -29,6 +29,7 @@ struct husk_error
 {
   int errnum;
   char *msg;
+  int exit_status; /* main()'s exit status for this error; 0: the usual 1 */
 };
 
 /* Always returns -1 so that `return husk_error_set (err, errno, "...")` reads well. */
@@ -43,6 +44,10 @@ void husk_error_free (struct husk_error *e);
 /* Move *src into *dst (freeing it when dst is NULL); *src becomes NULL.
  * Returns -1. */
 int husk_error_propagate (struct husk_error **dst, struct husk_error **src);
+/* The exit status main() returns for *err instead of 1 (runc's `exec` fails
+ * with 255, so that its own errors differ from the process's exit codes).
+ * Returns -1. */
+int husk_error_set_exit_status (struct husk_error **err, int status);
 /* Free *err and set it to NULL. */
 void husk_error_release (struct husk_error **err);
 

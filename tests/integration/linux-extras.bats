@@ -128,7 +128,7 @@ stat_field() {
 	update_config '.linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE"}'
 	run create_ctr
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"linux.memoryPolicy.nodes: MPOL_INTERLEAVE needs at least one node"* ]]
+	[[ "$output" == *"linux.memoryPolicy.nodes: memory policy mode requires at least one node"*"MPOL_INTERLEAVE"* ]]
 	update_config '.linux.memoryPolicy = {"mode": "MPOL_LOCAL", "nodes": "0"}'
 	run create_ctr
 	[[ "$output" == *"MPOL_LOCAL takes no nodes"* ]]

@@ -307,7 +307,7 @@ ret=-1 errno=76 ret=18 errno=0 " ]
 	run create_ctr
 	[ "$status" -ne 0 ]
 	requires husk
-	[[ "$output" == *"connect to the seccomp agent at listenerPath \`$AGENT_SOCK\`"* ]]
+	[[ "$output" == *"failed to connect with seccomp agent at listenerPath \`$AGENT_SOCK\`"* ]]
 	[ ! -e "$ROOT/$CID" ]
 	[ ! -d "/sys/fs/cgroup/pids/$CID" ]
 }
