@@ -461,6 +461,13 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   /* A first state (pid 0: "stopped") naming the cgroup before any directory of
    * it exists: if husk is killed from here on, `delete --force` finds every
    * cgroup directory husk made and every process in it. */
+  if (x.cgroup && husk_cgroup_check_unused (x.cgroup, err) < 0)
+    {
+      /* Another's cgroup, or one left frozen: not ours to remove. */
+      husk_cgroup_free (x.cgroup);
+      x.cgroup = NULL;
+      goto fail;
+    }
   if (save_state (&x, err) < 0 || (x.cgroup && husk_cgroup_make (x.cgroup, err) < 0))
     goto fail;
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);

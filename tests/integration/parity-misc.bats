@@ -32,6 +32,7 @@ teardown() {
 		[[ "${args[*]}" == *"--root $ROOT "* ]] && kill -9 "${p#/proc/}" 2>/dev/null
 	done
 	common_teardown
+	cleanup_cgroup
 }
 
 # seccomp 'JSON': linux.seccomp = JSON.
@@ -126,4 +127,98 @@ start_agent() {
 	update_config '.linux.seccomp.flags = []'
 	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
 	[[ "$output" == *"seccomp filter flags: 0"[!0-9]* ]]
+}
+
+# ---------------------------------------------------------------------------
+# cgroups and ps
+
+# cg_ctl_dir CONTROLLER: where the container's cgroup ($CG_PATH) is on the v1
+# hierarchy of CONTROLLER, or on cgroup2 when there is no such v1 hierarchy.
+cg_ctl_dir() {
+	local m
+	m=$(awk -F' - ' -v c="$1" '{ split($1, a, " "); split($2, b, " "); n = split(b[3], o, ",")
+		if (b[1] == "cgroup") for (i = 1; i <= n; i++) if (o[i] == c) { print a[5]; exit } }' /proc/self/mountinfo)
+	[ -n "$m" ] || m=$(awk -F' - ' '{ split($1, a, " "); split($2, b, " "); if (b[1] == "cgroup2") { print a[5]; exit } }' /proc/self/mountinfo)
+	echo "$m$CG_PATH"
+}
+
+# with_cgroup: the container's cgroupsPath, removed (with its parent) at teardown.
+with_cgroup() {
+	CG_PATH="/husk-parity-$$/$CID"
+	update_config ".linux.cgroupsPath = \"$CG_PATH\""
+}
+
+cleanup_cgroup() {
+	[ -n "${CG_PATH:-}" ] || return 0
+	local d
+	for d in /sys/fs/cgroup/*/"${CG_PATH%/*}" /sys/fs/cgroup/"${CG_PATH%/*}"; do
+		if [ -e "$d/${CG_PATH##*/}/freezer.state" ]; then echo THAWED >"$d/${CG_PATH##*/}/freezer.state"; fi
+		if [ -e "$d/${CG_PATH##*/}/cgroup.freeze" ]; then echo 0 >"$d/${CG_PATH##*/}/cgroup.freeze"; fi
+	done
+	# A task killed while frozen exits once thawed: give it a moment.
+	for _ in $(seq 50); do
+		rmdir /sys/fs/cgroup/*/"$CG_PATH" /sys/fs/cgroup/*/"${CG_PATH%/*}" \
+			/sys/fs/cgroup/"$CG_PATH" /sys/fs/cgroup/"${CG_PATH%/*}" 2>/dev/null || true
+		compgen -G "/sys/fs/cgroup/*/${CG_PATH%/*}" >/dev/null || [ -d "/sys/fs/cgroup/${CG_PATH%/*}" ] || break
+		sleep 0.1
+	done
+}
+
+@test "cgroups: a cgroup left frozen is refused, not joined (no hang), and left as it was" {
+	requires root
+	with_cgroup
+	local fz
+	fz=$(cg_ctl_dir freezer)
+	mkdir -p "$fz"
+	if [ -e "$fz/freezer.state" ]; then echo FROZEN >"$fz/freezer.state"; else echo 1 >"$fz/cgroup.freeze"; fi
+	rc=0
+	timeout 20 "$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null >"$CTR_OUT" 2>&1 3>&- || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q "container's cgroup unexpectedly frozen" "$CTR_OUT"
+	[ ! -e "$ROOT/$CID" ]
+	# the cgroup is not husk's to remove
+	[ -d "$fz" ]
+	if [ -e "$fz/freezer.state" ]; then echo THAWED >"$fz/freezer.state"; else echo 0 >"$fz/cgroup.freeze"; fi
+}
+
+@test "cgroups: a cgroup another container uses is refused" {
+	requires root
+	with_cgroup
+	set_args sleep 100
+	run run_detached "$CID-a"
+	[ "$status" -eq 0 ]
+	run run_detached "$CID-b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"container's cgroup is not empty: 1 process(es) found"* ]]
+	[ ! -e "$ROOT/$CID-b" ]
+	# the first one's cgroup is untouched
+	[ "$(husk state "$CID-a" | jq -r .status)" = running ]
+	grep -qx "$(husk state "$CID-a" | jq -r .pid)" "$(cg_ctl_dir pids)/cgroup.procs"
+	husk delete -f "$CID-a"
+}
+
+@test "cgroups: pids.limit 0 is written as 1 (runc)" {
+	requires root
+	with_cgroup
+	update_config '.linux.resources.pids.limit = 0'
+	set_args sleep 100
+	run run_detached
+	[ "$status" -eq 0 ]
+	[ "$(cat "$(cg_ctl_dir pids)/pids.max")" = 1 ]
+	husk delete -f "$CID"
+}
+
+@test "ps of a stopped container: the header, exit 0; --format json: []" {
+	set_args sleep 100
+	run run_detached
+	[ "$status" -eq 0 ]
+	husk kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run husk ps "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "UID "*"PID"* ]]
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	run husk ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "[]" ]
 }
