@@ -222,3 +222,38 @@ cleanup_cgroup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "[]" ]
 }
+
+# ---------------------------------------------------------------------------
+# mounts, masks, devices
+
+@test "mounts: a destination written as the host path inside the rootfs, and a source inside it, follow the mounts before them" {
+	mkdir -p "$TESTDIR/src/a/x" "$ROOTFS/mnt" "$ROOTFS/final"
+	echo from-a-x >"$TESTDIR/src/a/x/file"
+	update_config '.mounts += [
+		{"source": $s, "destination": "/mnt", "options": ["bind"]},
+		{"source": ($r + "/mnt"), "destination": ($r + "/final"), "options": ["rbind"]}]' \
+		--arg s "$TESTDIR/src/a" --arg r "$ROOTFS"
+	set_args cat /final/x/file
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ "$output" = from-a-x ]
+	[ ! -e "$ROOTFS$ROOTFS" ]
+}
+
+@test "maskedPaths: every masked directory shares one read-only tmpfs" {
+	mkdir -p "$ROOTFS/m1" "$ROOTFS/m2" "$ROOTFS/m3"
+	update_config '.linux.maskedPaths += ["/m1", "/m2", "/m3"]'
+	set_args sh -c 'stat -c %d /m1 /m2 /m3 | uniq | wc -l; touch /m2/x 2>&1 | grep -c "Read-only"'
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1\n1')" ]
+}
+
+@test "devices: a linux.devices entry for /dev/ptmx keeps the pty usable under a deny-all cgroup" {
+	update_config '.linux.devices += [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2}]
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	set_args sh -c 'exec 3<>/dev/ptmx && echo opened'
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ "$output" = opened ]
+}
