@@ -121,7 +121,9 @@ build_env (const struct husk_spawn *s)
 static int
 open_own_fd_dir (int procfd, struct husk_error **err)
 {
-  int fd = husk_procfs_openat (procfd, "self/fd", O_PATH | O_DIRECTORY, true, err);
+  /* thread-self, as runc: the same directory in a single-threaded init, and
+   * tools that audit a created container's fds expect that name. */
+  int fd = husk_procfs_openat (procfd, "thread-self/fd", O_PATH | O_DIRECTORY, true, err);
   if (fd < 0)
     return husk_error_wrap (err, "exec fifo");
   return fd;
