@@ -257,3 +257,25 @@ cleanup_cgroup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = opened ]
 }
+
+# ---------------------------------------------------------------------------
+# kill
+
+@test "kill KILL without a pid namespace of its own ends every process of the container" {
+	update_config '.linux.namespaces -= [{"type": "pid"}]'
+	set_args sleep 100
+	run run_detached
+	[ "$status" -eq 0 ]
+	husk exec -d "$CID" sleep 101
+	local init p
+	init=$(husk state "$CID" | jq -r .pid)
+	p=$(pgrep -f '^sleep 101$' -n)
+	[ -n "$p" ]
+	husk kill "$CID" KILL
+	for _ in $(seq 50); do
+		pid_alive "$p" || break
+		sleep 0.1
+	done
+	pid_gone "$init"
+	pid_gone "$p"
+}
