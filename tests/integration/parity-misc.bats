@@ -279,3 +279,11 @@ cleanup_cgroup() {
 	pid_gone "$init"
 	pid_gone "$p"
 }
+
+@test "list: a --root that does not exist is an error (only the default root may be missing)" {
+	run "$HUSK" --root "$TESTDIR/nowhere" list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"state root \`$TESTDIR/nowhere\`"* ]]
+	run husk list
+	[ "$status" -eq 0 ]
+}
