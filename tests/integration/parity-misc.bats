@@ -287,3 +287,20 @@ cleanup_cgroup() {
 	run husk list
 	[ "$status" -eq 0 ]
 }
+
+@test "config keys match case-insensitively, as Go's encoding/json (hugepageLimits[].pagesize)" {
+	requires root
+	[ -d /sys/fs/cgroup/hugetlb ] || [ -e /sys/fs/cgroup/cgroup.controllers ] || skip "no hugetlb controller"
+	local size=2MB
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	with_cgroup
+	update_config '.linux.resources.hugepageLimits = [{"pagesize": $s, "limit": 4194304}]' --arg s "$size"
+	set_args sleep 100
+	run run_detached
+	[ "$status" -eq 0 ]
+	local d f
+	d=$(cg_ctl_dir hugetlb)
+	f="$d/hugetlb.$size.limit_in_bytes"
+	[ -e "$f" ] || f="$d/hugetlb.$size.max"
+	[ "$(cat "$f")" = 4194304 ]
+}
