@@ -95,6 +95,11 @@ configured_device (const struct oci_config *c, size_t i)
     {
       const struct oci_device *d = &c->linux_->devices[j];
       bool is_char = strcmp (d->type, "c") == 0 || strcmp (d->type, "u") == 0;
+
+      /* A linux.devices entry for /dev/ptmx is redundant (it becomes the link
+       * to pts/ptmx): it does not take the pty rules away (runc). */
+      if (d->path && strcmp (d->path, "/dev/ptmx") == 0)
+        continue;
       if ((default_devices[i].path && d->path && strcmp (d->path, default_devices[i].path) == 0)
           || (is_char && d->major == default_devices[i].major && d->minor == default_devices[i].minor))
         return true;

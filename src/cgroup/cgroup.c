@@ -524,6 +524,26 @@ husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
   return 0;
 }
 
+/* runc's checks before a container takes its cgroup: a cgroup some process
+ * already uses would mix two containers' processes (and their limits, kill and
+ * pause); one left frozen would freeze the container's init before it can
+ * report, so create would hang.  Both are refused. */
+int
+husk_cgroup_check_unused (const struct husk_cgroup *cg, struct husk_error **err)
+{
+  pid_t *pids = NULL;
+  size_t n = 0;
+
+  /* An error here is a cgroup that does not exist yet: nothing in it. */
+  if (husk_cgroup_pids (cg, &pids, &n, NULL) == 0)
+    free (pids);
+  if (n > 0)
+    return husk_error_set (err, EBUSY, "container's cgroup is not empty: %zu process(es) found", n);
+  if (husk_cgroup_is_frozen (cg))
+    return husk_error_set (err, EBUSY, "container's cgroup unexpectedly frozen");
+  return 0;
+}
+
 /* Whether dir is a directory strictly below mount point m, named without "."
  * or ".." components, as husk_cgroup_plan() names them. */
 static bool

@@ -69,6 +69,10 @@ struct husk_cgroup *husk_cgroup_plan (const struct oci_config *c, const char *id
  * With systemd: check that systemd is on the bus and the unit is new; the
  * unit and its cgroup come when stage 1 joins (husk_cgroup_enter_self). */
 int husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err);
+
+/* Refuses a cgroup that already has processes or is frozen, in runc's words.
+ * Before husk_cgroup_make(): on failure, nothing of it is the container's. */
+int husk_cgroup_check_unused (const struct husk_cgroup *cg, struct husk_error **err);
 /* Rebuild from the directories saved in the state (hierarchies from mountinfo);
  * a directory that is not strictly inside a hierarchy, as the plan names it, is
  * left out. */

@@ -414,7 +414,7 @@ cg_sd_resource_props (const struct oci_resources *r, struct oci_cpu *cpu,
           && add_bits (out, "AllowedMemoryNodes", "linux.resources.cpu.mems", cpu->mems, err) < 0)
         return -1;
     }
-  /* systemd refuses TasksMax=0: 1 there, and pids.max gets the 0 (runc). */
+  /* systemd refuses TasksMax=0: 1 there, as in pids.max (runc). */
   if (r->has_pids_limit)
     cg_sd_props_add (out, "TasksMax", CG_SD_U64,
                      r->pids_limit < 0 ? UINT64_MAX : r->pids_limit == 0 ? 1 : (uint64_t) r->pids_limit);

@@ -1,14 +1,17 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "container/state.h"
 #include "linux/namespaces.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -204,6 +207,15 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
       }
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return husk_error_set (err, 0, "list: invalid format `%s` (table or json)", format);
+  /* A missing default root is an empty list; a root the caller named must
+   * exist (runc). */
+  {
+    cleanup_free char *def = husk_state_root_default (g->is_rootless);
+    struct stat sb;
+
+    if (stat (g->root, &sb) < 0 && errno == ENOENT && def && strcmp (def, g->root) != 0)
+      return husk_error_set (err, ENOENT, "state root `%s`", g->root);
+  }
   ids = husk_container_list (g->root, err);
   if (ids == NULL)
     return -1;

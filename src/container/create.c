@@ -97,6 +97,29 @@ create_free (struct create_ctx *x)
   free (x->created);
 }
 
+/* A mount destination written as the host's path of a place inside the rootfs
+ * names that place in the container, as in runc (which joins only destinations
+ * lexically outside the rootfs to it). */
+static void
+strip_rootfs_prefix (struct oci_config *c, const char *rootfs)
+{
+  size_t n = strlen (rootfs);
+
+  while (n > 1 && rootfs[n - 1] == '/')
+    n--;
+  for (size_t i = 0; n > 1 && i < c->mounts_len; i++)
+    {
+      char *d = c->mounts[i].destination;
+
+      if (d == NULL || strncmp (d, rootfs, n) != 0 || (d[n] != '/' && d[n] != '\0'))
+        continue;
+      if (d[n] == '\0')
+        strcpy (d, "/");
+      else
+        memmove (d, d + n, strlen (d + n) + 1);
+    }
+}
+
 static int
 load_bundle (struct create_ctx *x, struct husk_error **err)
 {
@@ -133,6 +156,8 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   x->rootfs = realpath (root, NULL);
   if (x->rootfs == NULL)
     return husk_error_set (err, errno, "rootfs `%s`", root);
+  strip_rootfs_prefix (x->config, root);
+  strip_rootfs_prefix (x->config, x->rootfs);
   return 0;
 }
 
@@ -461,6 +486,13 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   /* A first state (pid 0: "stopped") naming the cgroup before any directory of
    * it exists: if husk is killed from here on, `delete --force` finds every
    * cgroup directory husk made and every process in it. */
+  if (x.cgroup && husk_cgroup_check_unused (x.cgroup, err) < 0)
+    {
+      /* Another's cgroup, or one left frozen: not ours to remove. */
+      husk_cgroup_free (x.cgroup);
+      x.cgroup = NULL;
+      goto fail;
+    }
   if (save_state (&x, err) < 0 || (x.cgroup && husk_cgroup_make (x.cgroup, err) < 0))
     goto fail;
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);

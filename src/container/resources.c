@@ -143,6 +143,22 @@ husk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n,
   struct husk_cgroup *cg;
   int ret;
 
+  /* Stopped, as runc: whatever its cgroup still holds (processes the init left
+   * behind without a pid namespace of its own), none once the cgroup is gone. */
+  if (husk_container_load (root, id, &st, &status, err) < 0)
+    return -1;
+  if (status == HUSK_STATUS_STOPPED)
+    {
+      *pids = NULL;
+      *n = 0;
+      cg = st->cgroup_dirs && st->cgroup_dirs[0] ? husk_cgroup_from_dirs (st->cgroup_dirs) : NULL;
+      if (cg && husk_cgroup_pids (cg, pids, n, NULL) < 0)
+        *n = 0;
+      husk_cgroup_free (cg);
+      husk_state_free (st);
+      return 0;
+    }
+  husk_state_free (st);
   if (open_cgroup (root, id, NULL, &st, &status, &cg, err) < 0)
     return -1;
   ret = husk_cgroup_pids (cg, pids, n, err);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "oci/config.h"
 #include "util/cleanup.h"
 
 static const struct
@@ -113,6 +115,28 @@ signal_cgroup (const struct husk_state *st, enum husk_status status, const char 
   return ret;
 }
 
+/* Whether the container shares a pid namespace (the host's, or one joined by
+ * path): then its init is not special, SIGKILL of the init alone would leave
+ * the rest running, and runc kills the whole cgroup, even once the init is gone. */
+static bool
+shares_pid_ns (const char *root, const char *id)
+{
+  cleanup_free char *dir = husk_container_dir (root, id), *path = NULL;
+  const struct oci_namespace *ns;
+  struct oci_config *c;
+  bool shared;
+
+  if (asprintf (&path, "%s/config.json", dir) < 0)
+    abort ();
+  c = oci_config_load (path, NULL);
+  if (c == NULL)
+    return false;
+  ns = oci_config_namespace (c, OCI_NS_PID);
+  shared = ns == NULL || ns->path != NULL;
+  oci_config_free (c);
+  return shared;
+}
+
 int
 husk_container_kill (const char *root, const char *id, int sig, bool all, struct husk_error **err)
 {
@@ -122,6 +146,8 @@ husk_container_kill (const char *root, const char *id, int sig, bool all, struct
 
   if (husk_container_load (root, id, &st, &status, err) < 0)
     return -1;
+  if (!all && sig == SIGKILL && shares_pid_ns (root, id))
+    all = true;
   if (all)
     ret = signal_cgroup (st, status, id, sig, err);
   else if (status == HUSK_STATUS_STOPPED)

@@ -263,6 +263,11 @@ exec_process (const struct husk_exec_spawn *s)
       husk_error_set (&err, ENOMEM, "build the environment");
       husk_sync_fail (s->sync_fd, err);
     }
+  /* No fd of husk's reaches the program: everything above the preserved range
+   * closes on exec, the sync socket too, which tells the parent we made it.
+   * Before the seccomp filter, which may deny close_range; what we open from
+   * here on is O_CLOEXEC. */
+  syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (setup_identity (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* Looked up as the container user, in the container's root. */
@@ -275,9 +280,6 @@ exec_process (const struct husk_exec_spawn *s)
       && husk_seccomp_apply (s->config->linux_ ? s->config->linux_->seccomp : NULL, s->sync_fd,
                              &err) < 0)
     husk_sync_fail (s->sync_fd, err);
-  /* No fd of husk's reaches the program: everything above the preserved range
-   * closes on exec, the sync socket too, which tells the parent we made it. */
-  syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   execve (exe, p->args, env);
   husk_error_set (&err, errno, "exec %s", exe);
   husk_sync_fail (s->sync_fd, err);

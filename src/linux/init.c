@@ -121,7 +121,9 @@ build_env (const struct husk_spawn *s)
 static int
 open_own_fd_dir (int procfd, struct husk_error **err)
 {
-  int fd = husk_procfs_openat (procfd, "self/fd", O_PATH | O_DIRECTORY, true, err);
+  /* thread-self, as runc: the same directory in a single-threaded init, and
+   * tools that audit a created container's fds expect that name. */
+  int fd = husk_procfs_openat (procfd, "thread-self/fd", O_PATH | O_DIRECTORY, true, err);
   if (fd < 0)
     return husk_error_wrap (err, "exec fifo");
   return fd;
@@ -299,6 +301,11 @@ husk_init_main (const struct husk_spawn *s)
   env = build_env (s);
   full_env = husk_env_with_home (env, p->user.uid);
   free (env);
+  /* No fd of husk's reaches the container: everything above the preserved range
+   * closes on exec, and whatever the init opens from here on is O_CLOEXEC.
+   * Marked before the seccomp filter, which may deny close_range (runc's own
+   * profiles do) and so must not be needed after it. */
+  syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (setup_process (s, seccomp, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* Looked up as the container user, in the container's root, before READY, so
@@ -327,9 +334,6 @@ husk_init_main (const struct husk_spawn *s)
                              s->config->hooks->start_container_len, "startContainer",
                              state_json, full_env, &err) < 0)
     goto fatal;
-  /* No fd of husk's reaches the container: everything above the preserved range
-   * is closed on exec. */
-  syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   /* No process in config.json: `start` refuses before it releases us. */
   if (exe == NULL)
     {

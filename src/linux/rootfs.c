@@ -269,14 +269,23 @@ readonly_path (int rootfd, const char *path, struct husk_error **err)
 }
 
 /* An empty read-only tmpfs to hide a directory.  nr_inodes=2 for the Ubuntu 5.4
- * kernels that refuse 1 (runc). */
+ * kernels that refuse 1 (runc).  One tmpfs for every masked directory, as runc:
+ * the first is made and attached, *shared keeps it, and the next ones are clones
+ * of it (same file system, so they share its device number). */
 static int
-mask_dir (int fd, const char *path, struct husk_error **err)
+mask_dir (int fd, const char *path, int *shared, struct husk_error **err)
 {
+  if (*shared >= 0)
+    {
+      cleanup_close int tree = open_tree (*shared, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      if (tree < 0)
+        return husk_error_set (err, errno, "clone the tmpfs masking directories onto `%s`", path);
+      return attach (tree, fd, path, err);
+    }
   for (int inodes = 1; inodes <= 2; inodes++)
     {
       cleanup_close int fs = fsopen ("tmpfs", FSOPEN_CLOEXEC);
-      cleanup_close int mnt = -1;
+      int mnt;
       char n[2] = { (char) ('0' + inodes), '\0' };
 
       if (fs < 0)
@@ -293,6 +302,8 @@ mask_dir (int fd, const char *path, struct husk_error **err)
       mnt = fsmount (fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
       if (mnt < 0)
         return husk_error_set (err, errno, "fsmount the tmpfs masking `%s`", path);
+      /* Attached, the fd names the mount at `path`: the clones come from there. */
+      *shared = mnt;
       return attach (mnt, fd, path, err);
     }
   return 0;
@@ -317,7 +328,7 @@ open_dev_null (int rootfd, struct husk_error **err)
 }
 
 static int
-mask_path (int rootfd, const char *path, int *devnull, struct husk_error **err)
+mask_path (int rootfd, const char *path, int *devnull, int *shared, struct husk_error **err)
 {
   struct husk_error *tmp = NULL;
   cleanup_close int fd = husk_open_in_root (rootfd, path, O_PATH, 0, &tmp);
@@ -334,7 +345,7 @@ mask_path (int rootfd, const char *path, int *devnull, struct husk_error **err)
   if (fstat (fd, &st) < 0)
     return husk_error_set (err, errno, "stat `%s`", path);
   if (S_ISDIR (st.st_mode))
-    return mask_dir (fd, path, err);
+    return mask_dir (fd, path, shared, err);
   if (*devnull < 0 && (*devnull = open_dev_null (rootfd, err)) < 0)
     return -1;
   tree = open_tree (*devnull, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
@@ -359,7 +370,7 @@ seen_before (char *const *paths, size_t i)
 static int
 protect_paths (const struct oci_linux *l, int rootfd, struct husk_error **err)
 {
-  cleanup_close int devnull = -1;
+  cleanup_close int devnull = -1, shared = -1;
 
   for (size_t i = 0; l->readonly_paths && l->readonly_paths[i]; i++)
     if (readonly_path (rootfd, l->readonly_paths[i], err) < 0)
@@ -369,7 +380,7 @@ protect_paths (const struct oci_linux *l, int rootfd, struct husk_error **err)
       /* Masking twice would stack a second mount for nothing. */
       if (seen_before (l->masked_paths, i))
         continue;
-      if (mask_path (rootfd, l->masked_paths[i], &devnull, err) < 0)
+      if (mask_path (rootfd, l->masked_paths[i], &devnull, &shared, err) < 0)
         return husk_error_wrap (err, "mask `%s`", l->masked_paths[i]);
     }
   return 0;

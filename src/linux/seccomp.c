@@ -6,7 +6,7 @@
  * - args: all conditions of a rule must hold (AND), except when two of them test
  *   the same argument, where runc adds each condition as a rule of its own (OR).
  *   For SCMP_CMP_MASKED_EQ, value is the mask and valueTwo the expected result.
- * - newer syscalls get ENOSYS, not the default action (add_enosys_rules()).
+ * - newer syscalls get ENOSYS, not the default action (enosys_stub()).
  * - husk builds the BPF with libseccomp but loads it with seccomp(2) itself (as
  *   runc's patchbpf does), so every filter flag works where the kernel has it,
  *   whatever libseccomp's own flag attributes know.
@@ -21,10 +21,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +43,6 @@
 #include "util/fs.h"
 #include "util/log.h"
 
-#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
-#endif
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
@@ -57,9 +56,6 @@
 #define SECCOMP_RET_LOG 0x7ffc0000U
 #endif
 
-/* How far past the highest syscall a profile names add_enosys_rules() looks for
- * syscalls libseccomp knows.  Every table is far shorter than this. */
-#define ENOSYS_SCAN 1024
 #define MAX_ARCHS 24
 
 struct action_def
@@ -212,18 +208,16 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
         return husk_error_set (err, 0,
                                "config.json: linux.seccomp.flags[%zu]: %s is not supported by the kernel",
                                i, s->flags[i]);
-      flags |= f;
+      /* runc accepts TSYNC and leaves it out: the process loading the filter
+       * has one thread, there is nothing to synchronize. */
+      if (f != SECCOMP_FILTER_FLAG_TSYNC)
+        flags |= f;
     }
-  /* TSYNC with a listener is refused unless a failed sync is reported as ESRCH
-   * (the return value is the listener fd then, not a thread id): Linux 5.7. */
-  if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && notify)
-    {
-      flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-      if (!kernel_has_flags (flags))
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.flags: SECCOMP_FILTER_FLAG_TSYNC with "
-                               "SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_TSYNC_ESRCH (Linux 5.7)");
-    }
+  /* No flags at all (not an empty list): SPEC_ALLOW where the kernel has it, as
+   * runc, so that the container does not pay for speculation mitigations
+   * seccomp would otherwise force on it. */
+  if (s->flags == NULL && kernel_has_flags (SECCOMP_FILTER_FLAG_SPEC_ALLOW))
+    flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   *out = flags;
   return 0;
 }
@@ -291,14 +285,15 @@ add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, si
             husk_debug ("seccomp: unknown syscall `%s` ignored", name);
           continue;
         }
-      /* The init reports to the parent with sendmsg after the filter is loaded:
-       * a notified sendmsg would wait for an agent that has no fd yet (runc
-       * refuses `write` for the same reason). */
-      if (act == SCMP_ACT_NOTIFY && strcmp (name, "sendmsg") == 0)
+      /* The init passes the listener to the parent with sendmsg right after the
+       * filter is loaded, and writes the exec fifo and its log before the agent
+       * may be reachable: notifying either would wait for an agent that has no
+       * fd yet (runc refuses `write` for the same reason, with this message). */
+      if (act == SCMP_ACT_NOTIFY && (strcmp (name, "sendmsg") == 0 || strcmp (name, "write") == 0))
         return husk_error_set (err, 0,
                                "config.json: linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot be "
-                               "used for sendmsg, which husk needs to pass the listener",
-                               i);
+                               "used for the %s syscall",
+                               i, name);
       if (sc->args_len == 0 || !separate)
         rc = seccomp_rule_add_array (ctx, act, nr, (unsigned) sc->args_len, cmps);
       else
@@ -327,56 +322,83 @@ highest_named (const struct oci_seccomp *s, uint32_t arch)
   return max;
 }
 
-static bool
-profile_names (const struct oci_seccomp *s, const char *name)
-{
-  for (size_t i = 0; i < s->syscalls_len; i++)
-    for (char **n = s->syscalls[i].names; *n; n++)
-      if (strcmp (*n, name) == 0)
-        return true;
-  return false;
-}
-
 /* runc's -ENOSYS stub: a syscall newer than the profile must fail with ENOSYS,
  * not with the default errno, so that a new libc falls back to the old syscall
- * (clone3 -> clone, faccessat2 -> faccessat) instead of failing with EPERM.
+ * (clone3 -> clone, faccessat2 -> faccessat) instead of failing with EPERM, and
+ * a number no table knows yet fails as the kernel would fail it.
  *
- * runc prepends BPF that returns ENOSYS for every number above the highest one the
- * profile names, per arch.  husk gets the same result with libseccomp rules, in
- * the filter of one arch (build_filter() merges them): it takes the highest
- * number the profile names on that arch and adds an ENOSYS rule for every syscall
- * libseccomp knows above it that the profile does not name.  Per arch matters:
- * x32's table ends with x32-only entries (512-547) for old syscalls, so "newer
- * than the profile" on x86_64 is not newer on x32.  What this does not cover:
- * numbers libseccomp's tables do not know (a kernel newer than libseccomp) keep
- * the default action, where runc's stub answers ENOSYS.  Not for a permissive
- * default (ALLOW, LOG, TRACE), nor when the default already is ENOSYS, as runc. */
-static int
-add_enosys_rules (scmp_filter_ctx ctx, const struct oci_seccomp *s, uint32_t def,
-                  uint32_t arch, struct husk_error **err)
+ * A few BPF instructions go before libseccomp's program, one block per arch of
+ * the filter: if the syscall's arch is that one and its number is above the
+ * highest one the profile names on it, return ENOSYS; else fall through to the
+ * next block and finally to libseccomp's program, which loads what it tests
+ * itself.  x32 shares x86_64's audit arch and sets bit 30 of the number, so the
+ * x86_64 block tells them apart with that bit; libseccomp's x32 numbers carry
+ * it.  Not for a permissive default (ALLOW, LOG, TRACE), nor when the default
+ * already is ENOSYS, as runc. */
+#define X32_SYSCALL_BIT 0x40000000U
+#define STUB_LD(field) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, field))
+#define STUB_ENOSYS BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS)
+#define STUB_PER_ARCH 9
+#define NOT_NAMED 0xffffffffU /* no number is above it */
+
+static uint32_t
+stub_max (const struct oci_seccomp *s, uint32_t arch)
 {
   int max = highest_named (s, arch);
+  return max < 0 ? NOT_NAMED : (uint32_t) max;
+}
+
+/* Writes the stub for `archs` into out (STUB_PER_ARCH * n slots at least) and
+ * returns its length. */
+static size_t
+enosys_stub (const struct oci_seccomp *s, uint32_t def, const uint32_t *archs, size_t n,
+             struct sock_filter *out)
+{
+  bool has_x32 = false;
+  size_t len = 0;
 
   if (def == SCMP_ACT_ALLOW || def == SCMP_ACT_LOG || (def & 0xffff0000U) == SCMP_ACT_TRACE (0)
-      || def == SCMP_ACT_ERRNO (ENOSYS) || max < 0)
+      || def == SCMP_ACT_ERRNO (ENOSYS))
     return 0;
-  for (int nr = max + 1; nr <= max + ENOSYS_SCAN; nr++)
+  for (size_t a = 0; a < n; a++)
+    has_x32 |= archs[a] == SCMP_ARCH_X32;
+  for (size_t a = 0; a < n; a++)
     {
-      cleanup_free char *name = seccomp_syscall_resolve_num_arch (arch, nr);
-      int native, rc;
+      uint32_t max = stub_max (s, archs[a]);
 
-      if (name == NULL || profile_names (s, name))
-        continue;
-      /* libseccomp takes the native number (or its pseudo number for a syscall
-       * the native arch lacks) and translates it by name for the filter's arch. */
-      native = seccomp_syscall_resolve_name (name);
-      if (native == __NR_SCMP_ERROR)
-        continue;
-      rc = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), native, 0);
-      if (rc < 0 && rc != -EEXIST)
-        return husk_error_set (err, -rc, "seccomp: add the ENOSYS rule for `%s`", name);
+      if (archs[a] == SCMP_ARCH_X32)
+        continue; /* in the x86_64 block */
+      if (archs[a] == SCMP_ARCH_X86_64)
+        {
+          uint32_t max32 = has_x32 ? stub_max (s, SCMP_ARCH_X32) : NOT_NAMED;
+          struct sock_filter b[] = {
+            STUB_LD (arch),
+            BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 7),
+            STUB_LD (nr),
+            BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 3, 0),
+            BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, max, 0, 1),
+            STUB_ENOSYS,
+            BPF_JUMP (BPF_JMP | BPF_JA | BPF_K, 2, 0, 0),
+            BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, max32, 0, 1), /* x32 */
+            STUB_ENOSYS,
+          };
+          memcpy (out + len, b, sizeof b);
+          len += N_ELEMENTS (b);
+        }
+      else if (max != NOT_NAMED)
+        {
+          struct sock_filter b[] = {
+            STUB_LD (arch),
+            BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, archs[a], 0, 3),
+            STUB_LD (nr),
+            BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, max, 0, 1),
+            STUB_ENOSYS,
+          };
+          memcpy (out + len, b, sizeof b);
+          len += N_ELEMENTS (b);
+        }
     }
-  return 0;
+  return len;
 }
 
 /* The filter's architectures: the native one first, then the configured ones. */
@@ -439,8 +461,6 @@ build_arch_filter (const struct oci_seccomp *s, uint32_t def, uint32_t arch,
   for (size_t i = 0; i < s->syscalls_len; i++)
     if (add_syscall_rules (ctx, &s->syscalls[i], i, def, arch == seccomp_arch_native (), err) < 0)
       goto fail;
-  if (add_enosys_rules (ctx, s, def, arch, err) < 0)
-    goto fail;
   return ctx;
 fail:
   seccomp_release (ctx);
@@ -450,17 +470,11 @@ fail:
 /* One filter per architecture, merged: libseccomp adds a rule to every arch of a
  * filter, and the ENOSYS rules differ per arch. */
 static scmp_filter_ctx
-build_filter (const struct oci_seccomp *s, struct husk_error **err)
+build_filter (const struct oci_seccomp *s, uint32_t def, const uint32_t *archs, size_t n,
+              struct husk_error **err)
 {
-  uint32_t def, archs[MAX_ARCHS];
   scmp_filter_ctx ctx;
-  size_t n;
 
-  if (resolve_action ("linux.seccomp.defaultAction", s->default_action,
-                      s->has_default_errno_ret, s->default_errno_ret, &def, err)
-          < 0
-      || resolve_architectures (s, archs, &n, err) < 0)
-    return NULL;
   ctx = build_arch_filter (s, def, archs[0], err);
   for (size_t a = 1; ctx && a < n; a++)
     {
@@ -481,35 +495,51 @@ build_filter (const struct oci_seccomp *s, struct husk_error **err)
   return ctx;
 }
 
-/* Load the BPF libseccomp generated, with our flags.  *listener is the listener
- * fd when flags has NEW_LISTENER, else -1. */
+/* The BPF libseccomp generated, read back through a memfd (closed on return),
+ * after the `stub_len` instructions of `stub`. */
 static int
-load_filter (scmp_filter_ctx ctx, unsigned long flags, int *listener, struct husk_error **err)
+export_bpf (scmp_filter_ctx ctx, const struct sock_filter *stub, size_t stub_len, char **bpf,
+            size_t *len, struct husk_error **err)
 {
   cleanup_close int mfd = memfd_create ("husk-seccomp", MFD_CLOEXEC);
-  cleanup_free char *bpf = NULL;
-  struct sock_fprog prog;
-  size_t len;
+  size_t stub_bytes = stub_len * sizeof (struct sock_filter);
   long rc;
 
   if (mfd < 0)
     return husk_error_set (err, errno, "seccomp: memfd_create");
+  /* A memfd takes a write of a few hundred bytes whole. */
+  if (stub_bytes && write (mfd, stub, stub_bytes) != (ssize_t) stub_bytes)
+    return husk_error_set (err, errno, "seccomp: write the ENOSYS stub");
   rc = seccomp_export_bpf (ctx, mfd);
   if (rc < 0)
     return husk_error_set (err, (int) -rc, "seccomp: export the filter");
   if (lseek (mfd, 0, SEEK_SET) < 0)
     return husk_error_set (err, errno, "seccomp: rewind the filter");
-  if (husk_read_fd (mfd, &bpf, &len, err) < 0)
+  if (husk_read_fd (mfd, bpf, len, err) < 0)
     return husk_error_wrap (err, "seccomp: read the filter");
-  if (len == 0 || len % sizeof (struct sock_filter) != 0)
-    return husk_error_set (err, EPROTO, "seccomp: libseccomp exported %zu bytes of BPF", len);
-  if (len / sizeof (struct sock_filter) > BPF_MAXINSNS)
+  if (*len <= stub_bytes || *len % sizeof (struct sock_filter) != 0)
+    return husk_error_set (err, EPROTO, "seccomp: libseccomp exported %zu bytes of BPF",
+                           *len - stub_bytes);
+  if (*len / sizeof (struct sock_filter) > BPF_MAXINSNS)
     return husk_error_set (err, E2BIG,
                            "seccomp: the filter has %zu instructions, the kernel takes at most %d",
-                           len / sizeof (struct sock_filter), BPF_MAXINSNS);
+                           *len / sizeof (struct sock_filter), BPF_MAXINSNS);
+  return 0;
+}
+
+/* Load the BPF with our flags.  *listener is the listener fd when flags has
+ * NEW_LISTENER, else -1. */
+static int
+load_filter (char *bpf, size_t len, unsigned long flags, int *listener, struct husk_error **err)
+{
+  struct sock_fprog prog;
+  long rc;
+
   prog.len = (unsigned short) (len / sizeof (struct sock_filter));
   prog.filter = (struct sock_filter *) bpf;
-  husk_debug ("seccomp filter flags: %lu, %u instructions", flags, prog.len);
+  /* runc's debug line, which tools grep for, then ours. */
+  husk_debug ("seccomp filter flags: %lu", flags);
+  husk_debug ("seccomp filter: %u instructions", prog.len);
   rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (rc < 0 && errno == EACCES)
     return husk_error_set (err, errno,
@@ -523,8 +553,12 @@ load_filter (scmp_filter_ctx ctx, unsigned long flags, int *listener, struct hus
 int
 husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error **err)
 {
+  struct sock_filter stub[STUB_PER_ARCH * MAX_ARCHS];
+  uint32_t def, archs[MAX_ARCHS];
+  cleanup_free char *bpf = NULL;
   scmp_filter_ctx ctx;
   unsigned long flags = 0;
+  size_t len = 0, n;
   bool notify;
   int listener = -1, ret;
 
@@ -533,11 +567,23 @@ husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error 
   notify = profile_has_notify (s);
   if (resolve_flags (s, notify, &flags, err) < 0)
     return -1;
-  ctx = build_filter (s, err);
+  if (resolve_action ("linux.seccomp.defaultAction", s->default_action,
+                      s->has_default_errno_ret, s->default_errno_ret, &def, err)
+          < 0
+      || resolve_architectures (s, archs, &n, err) < 0)
+    return -1;
+  ctx = build_filter (s, def, archs, n, err);
   if (ctx == NULL)
     return -1;
-  ret = load_filter (ctx, flags, &listener, err);
+  ret = export_bpf (ctx, stub, enosys_stub (s, def, archs, n, stub), &bpf, &len, err);
   seccomp_release (ctx);
+  if (ret < 0)
+    return -1;
+  /* Every fd and object of the export is gone before the filter goes in: with a
+   * listener, a notified syscall of ours (close, munmap...) would wait for an
+   * agent that does not have the listener yet.  Between the load and the send
+   * there is only sendmsg, which a notify rule may not name. */
+  ret = load_filter (bpf, len, flags, &listener, err);
   if (ret < 0 || listener < 0)
     return ret;
   /* sync 5a: the parent hands the listener to the agent.  No reply is needed: a

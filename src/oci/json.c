@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void *
 xcalloc (size_t n, size_t size)
@@ -232,9 +233,11 @@ json_get (yajl_val v, const char *key)
 
   if (!YAJL_IS_OBJECT (v))
     return NULL;
-  /* The last of repeated keys wins, as in Go's encoding/json. */
+  /* As Go's encoding/json, which runc's users write for: a key matches its
+   * field case-insensitively ("pagesize" is pageSize), and the last of repeated
+   * keys wins. */
   for (size_t i = 0; i < v->u.object.len; i++)
-    if (strcmp (v->u.object.keys[i], key) == 0)
+    if (strcasecmp (v->u.object.keys[i], key) == 0)
       found = v->u.object.values[i];
   return found;
 }

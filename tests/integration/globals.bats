@@ -17,6 +17,8 @@ load ../../bats/helpers
 	set_args /probe sleep 100
 	run_detached
 	[ -d "$ROOT/$CID" ]
+	# (a --root that does not exist is an error, as runc: make it)
+	mkdir "$TESTDIR/other-root"
 	run "$HUSK" --root "$TESTDIR/other-root" list -q
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

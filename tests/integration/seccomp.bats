@@ -318,7 +318,7 @@ ret=-1 errno=76 ret=18 errno=0 " ]
 	notify_profile '["mkdir", "sendmsg"]'
 	run create_ctr
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for sendmsg"* ]]
+	[[ "$output" == *"linux.seccomp.syscalls[0]: SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall"* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
 
