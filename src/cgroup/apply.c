@@ -83,7 +83,9 @@ denied_later (const struct oci_resources *r, size_t from, const struct oci_devic
 }
 
 /* Whether linux.devices has default device i (by path, as runc matches, or by
- * type and numbers): then the config's rules alone say what it may do with it. */
+ * type and numbers): then the config's rules alone say what it may do with it.
+ * An entry for /dev/ptmx makes no node (the link to pts/ptmx replaces it,
+ * linux/devices.c), so it takes nothing away from the ptys (runc). */
 static bool
 configured_device (const struct oci_config *c, size_t i)
 {
@@ -95,6 +97,8 @@ configured_device (const struct oci_config *c, size_t i)
     {
       const struct oci_device *d = &c->linux_->devices[j];
       bool is_char = strcmp (d->type, "c") == 0 || strcmp (d->type, "u") == 0;
+      if (d->path && strcmp (d->path, "/dev/ptmx") == 0)
+        continue;
       if ((default_devices[i].path && d->path && strcmp (d->path, default_devices[i].path) == 0)
           || (is_char && d->major == default_devices[i].major && d->minor == default_devices[i].minor))
         return true;

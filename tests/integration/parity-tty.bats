@@ -69,3 +69,14 @@ TTY_OWNER='stat -c %u:%g "$(tty)"; id -u; id -g'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = 1000:5 ]
 }
+
+@test "a config listing /dev/ptmx among its devices still gets its terminal" {
+	update_config '.linux.devices += [{"path": "/dev/ptmx", "type": "c", "major": 5, "minor": 2}]
+		| .linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+	set_args /bin/sh -c 'tty; readlink /dev/ptmx'
+	run husk run --bundle "$BUNDLE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = /dev/pts/0 ]
+	[ "${lines[1]}" = pts/ptmx ]
+}
