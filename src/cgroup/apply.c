@@ -83,7 +83,9 @@ denied_later (const struct oci_resources *r, size_t from, const struct oci_devic
 }
 
 /* Whether linux.devices has default device i (by path, as runc matches, or by
- * type and numbers): then the config's rules alone say what it may do with it. */
+ * type and numbers): then the config's rules alone say what it may do with it.
+ * An entry for /dev/ptmx makes no node (the link to pts/ptmx replaces it,
+ * linux/devices.c), so it takes nothing away from the ptys (runc). */
 static bool
 configured_device (const struct oci_config *c, size_t i)
 {

@@ -99,6 +99,24 @@ clear_onlcr (int slave, struct husk_error **err)
   return 0;
 }
 
+/* The pty slave owned by the process's user, so that it can use its terminal
+ * (chmod it, hand it to a program that checks its owner); the group stays the
+ * one devpts gave it (its gid= option, the tty group in the usual config), as
+ * in runc.  A slave whose owner our user namespace cannot change (EPERM) or a
+ * read-only /dev (EROFS) is left as it is rather than failing the process. */
+static int
+own_slave (int slave, uid_t uid, struct husk_error **err)
+{
+  struct stat st;
+
+  if (fstat (slave, &st) < 0)
+    return husk_error_set (err, errno, "stat the pty");
+  if (st.st_uid == uid || fchown (slave, uid, (gid_t) -1) == 0 || errno == EPERM
+      || errno == EROFS)
+    return 0;
+  return husk_error_set (err, errno, "chown the pty to uid %u", (unsigned) uid);
+}
+
 int
 husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, bool proxied,
                     struct husk_error **err)
@@ -125,6 +143,8 @@ husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, b
       ioctl (slave, TIOCSWINSZ, &ws);
     }
   if (proxied && clear_onlcr (slave, err) < 0)
+    return -1;
+  if (own_slave (slave, p->user.uid, err) < 0)
     return -1;
   /* The init's /dev/console is its pty, as on a real system (created if the
    * rootfs lacks it); an exec'd process's pty is its own and leaves it alone. */
