@@ -124,8 +124,10 @@ apply_user_option (struct oci_process *p, const char *user, struct husk_error **
 }
 
 /* The config's process with the options applied, as runc's getProcess does.
- * --cap adds to bounding, effective and permitted only: never to inheritable
- * or ambient, which would let the capability survive an execve of any file. */
+ * --cap adds to bounding, effective and permitted, never to inheritable (which
+ * would let the capability survive an execve of any file); to ambient as well
+ * when the process lists an inheritable set (even an empty one), as runc does:
+ * the kernel raises it there only if the inheritable set has it too. */
 static int
 merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct husk_error **err)
 {
@@ -143,6 +145,8 @@ merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct hus
       strv_append (&p->capabilities->bounding, o->caps);
       strv_append (&p->capabilities->effective, o->caps);
       strv_append (&p->capabilities->permitted, o->caps);
+      if (p->capabilities->inheritable)
+        strv_append (&p->capabilities->ambient, o->caps);
     }
   strv_append (&p->env, o->env);
   p->terminal = o->tty;

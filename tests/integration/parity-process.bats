@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# The container process where runc's behaviour is the contract (issue 16):
+# capability names, exec --cap, the executable check, affinity, --pidfd-socket.
+
+load ../../bats/helpers
+
+status_field() {
+	awk -v k="$1:" '$1 == k { print $2 }' <<<"$output"
+}
+
+@test "unknown capability names are ignored with a warning, the known ones applied" {
+	update_config '.process.capabilities.bounding += ["CAP_NOT_A_CAP", "cap_chown", "CAP_NOT_A_CAP"]'
+	set_args /probe caps
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ignoring unknown or unavailable capabilities: [CAP_NOT_A_CAP cap_chown]"* ]]
+	# CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE of the default config.
+	[ "$(status_field CapBnd)" = 0000000020000420 ]
+}
+
+@test "exec --cap also raises the cap in ambient when the config has an inheritable set" {
+	update_config '.process.capabilities.inheritable = ["CAP_SYSLOG"]
+		| .process.capabilities.bounding += ["CAP_SYSLOG"]'
+	set_args /probe sleep 600
+	run_detached >/dev/null
+	run husk exec --cap CAP_SYSLOG "$CID" /probe caps
+	[ "$status" -eq 0 ]
+	# CAP_SYSLOG is 34.
+	[ "$(status_field CapAmb)" = 0000000400000000 ]
+	[ "$(status_field CapInh)" = 0000000400000000 ]
+}
+
+@test "a user with CAP_DAC_OVERRIDE runs a file only its owner may execute" {
+	printf '#!/bin/sh\necho ran\n' >"$ROOTFS/ownerx"
+	chmod 0744 "$ROOTFS/ownerx"
+	update_config '.process.user = {"uid": 1000, "gid": 1000}'
+	set_args /ownerx
+	run run_ctr
+	[ "$status" -ne 0 ]
+	[[ "$output" != *ran* ]]
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_DAC_OVERRIDE"])
+		| .process.capabilities.inheritable = ["CAP_DAC_OVERRIDE"]
+		| .process.capabilities.ambient = ["CAP_DAC_OVERRIDE"]'
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ "$output" = ran ]
+}
