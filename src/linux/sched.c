@@ -377,20 +377,67 @@ set_affinity (pid_t pid, const char *list, const char *field, struct husk_error 
   return r;
 }
 
+/* The debug line runc's nsexec prints with the affinity an exec'd process
+ * starts with (its tests and tools grep "nsexec[PID]: affinity: 0xMASK"): the
+ * first 64 CPUs as a hex mask. */
+static void
+debug_affinity (void)
+{
+  cpu_set_t set;
+  unsigned long long mask = 0;
+
+  if (!husk_log_debug_enabled ())
+    return;
+  if (sched_getaffinity (0, sizeof set, &set) < 0)
+    {
+      husk_debug ("sched_getaffinity: %s", strerror (errno));
+      return;
+    }
+  for (int c = 0; c < 64 && c < CPU_SETSIZE; c++)
+    if (CPU_ISSET (c, &set))
+      mask |= 1ULL << c;
+  husk_debug ("nsexec[%d]: affinity: 0x%llx", (int) getpid (), mask);
+}
+
+static bool
+affinity_set (const char *list)
+{
+  return list && list[0];
+}
+
 int
 husk_exec_affinity_initial (const struct oci_process *p, struct husk_error **err)
 {
-  return p->exec_cpu_affinity ? set_affinity (0, p->exec_cpu_affinity->initial, "initial", err) : 0;
+  if (p->exec_cpu_affinity && set_affinity (0, p->exec_cpu_affinity->initial, "initial", err) < 0)
+    return -1;
+  debug_affinity ();
+  return 0;
 }
 
 int
 husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_error **err)
 {
-  return p->exec_cpu_affinity ? set_affinity (pid, p->exec_cpu_affinity->final, "final", err) : 0;
+  const struct oci_exec_cpu_affinity *a = p->exec_cpu_affinity;
+
+  /* Nothing configured: all CPUs (of the cgroup's cpuset, which we are in now),
+   * not the affinity of whoever ran `husk exec` (taskset -c 0 husk exec ...).
+   * Only an initial one: it stays, as in runc. */
+  if (a == NULL || (!affinity_set (a->initial) && !affinity_set (a->final)))
+    {
+      husk_sched_reset_affinity_of (pid);
+      return 0;
+    }
+  return set_affinity (pid, a->final, "final", err);
 }
 
 void
 husk_sched_reset_affinity (void)
+{
+  husk_sched_reset_affinity_of (0);
+}
+
+void
+husk_sched_reset_affinity_of (pid_t pid)
 {
   size_t bytes = MAX_ID / CHAR_BIT;
   void *all = malloc (bytes);
@@ -400,7 +447,7 @@ husk_sched_reset_affinity (void)
   /* Every CPU there could be, online or not: a tighter mask would keep CPUs
    * added to the cpuset later out of reach. */
   memset (all, 0xff, bytes);
-  if (sched_setaffinity (0, bytes, all) < 0)
+  if (sched_setaffinity (pid, bytes, all) < 0)
     husk_debug ("reset cpu affinity: %s", strerror (errno));
   free (all);
 }

@@ -45,3 +45,20 @@ status_field() {
 	[ "$status" -eq 0 ]
 	[ "$output" = ran ]
 }
+
+@test "exec does not inherit the caller's cpu affinity" {
+	all=$(awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status)
+	[ "$all" != 0 ] || skip "needs 2 cpus"
+	set_args /probe sleep 600
+	run_detached >/dev/null
+	run taskset -c 0 "$HUSK" --root "$ROOT" exec "$CID" grep Cpus_allowed_list: /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "Cpus_allowed_list:	$all" ]
+	# An initial affinity alone stays (runc); --debug shows what exec started with.
+	jq '.process | .args = ["grep", "Cpus_allowed_list:", "/proc/self/status"]
+		| .execCPUAffinity = {"initial": "1"}' "$BUNDLE/config.json" >"$TESTDIR/p.json"
+	run taskset -c 0 "$HUSK" --root "$ROOT" --debug exec --process "$TESTDIR/p.json" "$CID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"affinity: 0x2"* ]]
+	[[ "$output" == *"Cpus_allowed_list:	1"* ]]
+}
