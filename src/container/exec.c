@@ -448,6 +448,20 @@ write_pid_file (struct exec_ctx *x, struct husk_error **err)
   return 0;
 }
 
+/* --pidfd-socket, once the process runs (see create.c). */
+static int
+send_pidfd (struct exec_ctx *x, struct husk_error **err)
+{
+  cleanup_close int sock = -1;
+
+  if (x->o->pidfd_socket == NULL)
+    return 0;
+  sock = husk_pidfd_socket_connect (x->o->pidfd_socket, err);
+  if (sock < 0)
+    return -1;
+  return husk_pidfd_socket_send (sock, x->pid, "setns", err);
+}
+
 static void
 exec_free (struct exec_ctx *x)
 {
@@ -492,7 +506,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
       char name[256];
       master = husk_recv_fd (x.pty_peer, name, sizeof name, NULL, MSG_DONTWAIT);
     }
-  if (write_pid_file (&x, err) < 0)
+  if (write_pid_file (&x, err) < 0 || send_pidfd (&x, err) < 0)
     {
       husk_kill_and_reap (x.pid);
       goto out;

@@ -62,3 +62,39 @@ status_field() {
 	[[ "$output" == *"affinity: 0x2"* ]]
 	[[ "$output" == *"Cpus_allowed_list:	1"* ]]
 }
+
+# pidfd_listen: recvpidfd.py on $TESTDIR/pidfd.sock, writing $TESTDIR/pidfd.out.
+pidfd_listen() {
+	spawn_bg "$BATS_TEST_DIRNAME/helpers/recvpidfd.py" "$TESTDIR/pidfd.sock" "$TESTDIR/pidfd.out" >/dev/null
+	wait_for_file "$TESTDIR/pidfd.sock"
+}
+
+@test "create --pidfd-socket sends a pidfd of the init" {
+	pidfd_listen
+	set_args /probe sleep 600
+	create_ctr "$CID" --pid-file "$TESTDIR/init.pid" --pidfd-socket "$TESTDIR/pidfd.sock"
+	wait_for_file "$TESTDIR/pidfd.out"
+	[ "$(cat "$TESTDIR/pidfd.out")" = "standard $(cat "$TESTDIR/init.pid")" ]
+	# The receiver killed the init through it.
+	wait_for_status "$CID" stopped
+}
+
+@test "exec --pidfd-socket sends a pidfd of the exec'd process" {
+	set_args /probe sleep 600
+	run_detached >/dev/null
+	pidfd_listen
+	husk_detached exec -d --pid-file "$TESTDIR/exec.pid" --pidfd-socket "$TESTDIR/pidfd.sock" \
+		"$CID" /probe sleep 600
+	wait_for_file "$TESTDIR/pidfd.out"
+	[ "$(cat "$TESTDIR/pidfd.out")" = "setns $(cat "$TESTDIR/exec.pid")" ]
+	[ "$(ctr_status)" = running ]
+}
+
+@test "run --pidfd-socket to a socket nobody listens on fails and leaves nothing" {
+	set_args /probe sleep 600
+	run husk_detached run -d --pidfd-socket "$TESTDIR/nobody.sock" --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"pidfd socket"* ]]
+	[ ! -e "$ROOT/$CID" ]
+	no_process_left
+}
