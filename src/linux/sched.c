@@ -221,12 +221,12 @@ apply_scheduler (const struct oci_config *c, struct husk_error **err)
   /* pid 0: the calling thread, which is the whole init (single-threaded). */
   if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
     {
-      /* runc's hint: SCHED_DEADLINE needs the whole root domain, which a
-       * restricted cpuset denies with EPERM. */
+      /* SCHED_DEADLINE needs the whole root domain, which a restricted cpuset
+       * denies with EPERM.  runc's words (tools grep them), no errno text. */
       if (errno == EPERM && r && r->cpu && r->cpu->cpus && r->cpu->cpus[0])
-        return husk_error_set (err, errno,
-                               "sched_setattr %s: the scheduler cannot be used together with linux.resources.cpu.cpus",
-                               s->policy);
+        return husk_error_set (err, 0,
+                               "process scheduler can't be used together with AllowedCPUs "
+                               "(linux.resources.cpu.cpus)");
       /* With RT group scheduling, a cgroup has no realtime budget unless given. */
       if (errno == EPERM && (strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0))
         return husk_error_set (err, errno,

@@ -98,3 +98,14 @@ pidfd_listen() {
 	[ ! -e "$ROOT/$CID" ]
 	no_process_left
 }
+
+@test "SCHED_DEADLINE with a cpuset fails in runc's words" {
+	[ "$(awk '$1 == "Cpus_allowed_list:" { print $2 }' /proc/self/status)" != 0 ] || skip "needs 2 cpus"
+	update_config '.linux.resources.cpu.cpus = "0"
+		| .process.scheduler = {"policy": "SCHED_DEADLINE", "runtime": 42000, "deadline": 1000000, "period": 1000000}'
+	set_args /probe ids
+	run run_ctr
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"process scheduler can't be used together with AllowedCPUs"* ]]
+	[ ! -e "$ROOT/$CID" ]
+}
