@@ -109,3 +109,10 @@ pidfd_listen() {
 	[[ "$output" == *"process scheduler can't be used together with AllowedCPUs"* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "a created container dies of SIGTERM, as runc's init does" {
+	set_args /probe sleep 600
+	create_ctr >/dev/null
+	husk kill "$CID" TERM
+	wait_for_status "$CID" stopped
+}
