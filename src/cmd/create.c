@@ -14,6 +14,7 @@ static const char usage[] =
     "  -b, --bundle DIR        the bundle (default: the current directory)\n"
     "      --pid-file FILE     write the init's pid to FILE\n"
     "      --console-socket S  send the pty master to the unix socket S (terminal: true)\n"
+    "      --pidfd-socket S    send a pidfd of the init to the unix socket S\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
     "      --no-new-keyring    keep the caller's session keyring\n";
@@ -28,12 +29,14 @@ enum
   OPT_NO_SUBREAPER,
   OPT_DETACH,
   OPT_KEEP,
+  OPT_PIDFD_SOCKET,
 };
 
 static const struct option create_options[] = {
   { "bundle", required_argument, NULL, 'b' },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "console-socket", required_argument, NULL, OPT_CONSOLE },
+  { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
   { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
   { "no-new-keyring", no_argument, NULL, OPT_NO_KEYRING },
@@ -69,6 +72,9 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
         break;
       case OPT_CONSOLE:
         o->create.console_socket = optarg;
+        break;
+      case OPT_PIDFD_SOCKET:
+        o->create.pidfd_socket = optarg;
         break;
       case OPT_PRESERVE:
         o->create.preserve_fds = (int) strtol (optarg, &end, 10);
@@ -128,6 +134,7 @@ static const char run_usage[] =
     "      --keep              keep the container's state after it exits\n"
     "      --pid-file FILE     write the init's pid to FILE\n"
     "      --console-socket S  send the pty master to the unix socket S (terminal: true)\n"
+    "      --pidfd-socket S    send a pidfd of the init to the unix socket S\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
     "      --no-new-keyring    keep the caller's session keyring\n";

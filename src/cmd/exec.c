@@ -22,6 +22,7 @@ static const char usage[] =
     "  -d, --detach             return once the process runs\n"
     "      --pid-file FILE      write the process's pid to FILE\n"
     "      --console-socket S   send the pty master to the unix socket S (with --tty)\n"
+    "      --pidfd-socket S     send a pidfd of the process to the unix socket S\n"
     "  -t, --tty                give the process a pty\n"
     "      --cwd DIR            the working directory\n"
     "  -e, --env KEY=VALUE      add an environment variable (repeatable)\n"
@@ -56,6 +57,7 @@ enum
   OPT_IGNORE_PAUSED,
   OPT_NS,
   OPT_ALLOW_USERNS,
+  OPT_PIDFD_SOCKET,
 };
 
 static const struct option options[] = {
@@ -63,6 +65,7 @@ static const struct option options[] = {
   { "detach", no_argument, NULL, 'd' },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "console-socket", required_argument, NULL, OPT_CONSOLE },
+  { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
   { "tty", no_argument, NULL, 't' },
   { "cwd", required_argument, NULL, OPT_CWD },
   { "env", required_argument, NULL, 'e' },
@@ -127,6 +130,7 @@ parse_option (struct exec_args *a, int c, char **argv, struct husk_error **err)
     case 'd': o->detach = true; break;
     case OPT_PID_FILE: o->pid_file = optarg; break;
     case OPT_CONSOLE: o->console_socket = optarg; break;
+    case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
     case 't': o->tty = true; break;
     case OPT_CWD: o->cwd = optarg; break;
     case 'e': push (&o->env, &a->n_env, optarg); break;

@@ -17,6 +17,7 @@ struct husk_create_opts
   const char *bundle; /* NULL: the current directory */
   const char *pid_file;
   const char *console_socket;
+  const char *pidfd_socket; /* --pidfd-socket: gets a pidfd of the init */
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
@@ -69,6 +70,7 @@ struct husk_exec_opts
   gid_t *additional_gids;
   size_t additional_gids_len;
   char **cgroups; /* "PATH" or "CTRL[,CTRL]:PATH" under the container's cgroup */
+  const char *pidfd_socket; /* --pidfd-socket: gets a pidfd of the process */
   int preserve_fds;
   unsigned ns_mask; /* --ns: bit 1 << oci_ns_type of each to join; 0: every one */
   bool allow_userns; /* --allow-userns: --ns may name user */

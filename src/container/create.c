@@ -445,6 +445,21 @@ spawn (struct create_ctx *x, struct husk_error **err)
   return sync_with_children (x, err);
 }
 
+/* --pidfd-socket, once the init exists: connected only now, so that no stage
+ * of the container ever holds the socket. */
+static int
+send_pidfd (struct create_ctx *x, struct husk_error **err)
+{
+  cleanup_close int sock = -1;
+
+  if (x->o->pidfd_socket == NULL)
+    return 0;
+  sock = husk_pidfd_socket_connect (x->o->pidfd_socket, err);
+  if (sock < 0)
+    return -1;
+  return husk_pidfd_socket_send (sock, x->pid, "standard", err);
+}
+
 static int
 save_state (struct create_ctx *x, struct husk_error **err)
 {
@@ -498,7 +513,8 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);
   if (x.idmap_fds == NULL)
     goto fail;
-  if (connect_console (&x, err) < 0 || spawn (&x, err) < 0 || save_state (&x, err) < 0)
+  if (connect_console (&x, err) < 0 || spawn (&x, err) < 0 || send_pidfd (&x, err) < 0
+      || save_state (&x, err) < 0)
     goto fail;
   *pid = x.pid;
   ret = 0;

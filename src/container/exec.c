@@ -124,8 +124,10 @@ apply_user_option (struct oci_process *p, const char *user, struct husk_error **
 }
 
 /* The config's process with the options applied, as runc's getProcess does.
- * --cap adds to bounding, effective and permitted only: never to inheritable
- * or ambient, which would let the capability survive an execve of any file. */
+ * --cap adds to bounding, effective and permitted, never to inheritable (which
+ * would let the capability survive an execve of any file); to ambient as well
+ * when the process lists an inheritable set (even an empty one), as runc does:
+ * the kernel raises it there only if the inheritable set has it too. */
 static int
 merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct husk_error **err)
 {
@@ -143,6 +145,8 @@ merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct hus
       strv_append (&p->capabilities->bounding, o->caps);
       strv_append (&p->capabilities->effective, o->caps);
       strv_append (&p->capabilities->permitted, o->caps);
+      if (p->capabilities->inheritable)
+        strv_append (&p->capabilities->ambient, o->caps);
     }
   strv_append (&p->env, o->env);
   p->terminal = o->tty;
@@ -512,6 +516,20 @@ write_pid_file (struct exec_ctx *x, struct husk_error **err)
   return 0;
 }
 
+/* --pidfd-socket, once the process runs (see create.c). */
+static int
+send_pidfd (struct exec_ctx *x, struct husk_error **err)
+{
+  cleanup_close int sock = -1;
+
+  if (x->o->pidfd_socket == NULL)
+    return 0;
+  sock = husk_pidfd_socket_connect (x->o->pidfd_socket, err);
+  if (sock < 0)
+    return -1;
+  return husk_pidfd_socket_send (sock, x->pid, "setns", err);
+}
+
 static void
 exec_free (struct exec_ctx *x)
 {
@@ -556,7 +574,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
       char name[256];
       master = husk_recv_fd (x.pty_peer, name, sizeof name, NULL, MSG_DONTWAIT);
     }
-  if (write_pid_file (&x, err) < 0)
+  if (write_pid_file (&x, err) < 0 || send_pidfd (&x, err) < 0)
     {
       husk_kill_and_reap (x.pid);
       goto out;

@@ -15,5 +15,10 @@ void husk_remove_state_dir (const char *dir);
 void husk_kill_and_reap (pid_t pid);
 /* Wait until a pid (not necessarily our child) is gone; reaps it if it is ours. */
 int husk_wait_pid_gone (pid_t pid, int timeout_ms);
+/* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
+ * path NULL: -1 with no error), then send it a pidfd of pid with the payload
+ * kind ("standard", "setns").  Send is a no-op for sock < 0. */
+int husk_pidfd_socket_connect (const char *path, struct husk_error **err);
+int husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err);
 
 #endif

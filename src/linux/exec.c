@@ -328,9 +328,9 @@ joiner (const struct husk_exec_spawn *s)
 
   for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
     close (s->close_fds[i]);
-  /* The log file is a host file: debug lines are dropped from here on (the
-   * parent reads the sync socket only for the pid and the exec). */
-  husk_sync_forward_log (-1);
+  /* The log file is a host file: warnings and debug lines go to the parent,
+   * which reads the sync socket until the process's execve closes it. */
+  husk_sync_forward_log (s->sync_fd);
   close_inherited_fds (s);
   /* husk exec blocks every signal while it waits: the program must not inherit that. */
   sigemptyset (&none);
@@ -395,19 +395,12 @@ int
 husk_exec_wait_exec (int sync_fd, int *listener_fd, struct husk_error **err)
 {
   struct husk_sync_msg m;
-  char c;
-  ssize_t n;
+  int r;
 
   /* exec 2: the socket is close-on-exec, so end of file means the execve worked. */
-  do
-    n = recv (sync_fd, &c, 1, MSG_PEEK);
-  while (n < 0 && errno == EINTR);
-  if (n == 0)
-    return 0;
-  if (n < 0)
-    return husk_error_set (err, errno, "sync: receive (the process's exec)");
-  if (husk_sync_recv (sync_fd, &m, "its exec", err) < 0)
-    return -1;
+  r = husk_sync_recv_or_eof (sync_fd, &m, "its exec", err);
+  if (r <= 0)
+    return r;
   free (m.text);
   if (m.type == HUSK_SYNC_SECCOMP_FD && m.fd >= 0) /* exec 2a */
     {

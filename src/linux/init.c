@@ -162,6 +162,28 @@ wait_for_start (int fd_dir, int fifo_fd, struct husk_error **err)
   return 0;
 }
 
+static void
+die_of_signal (int sig)
+{
+  _exit (128 + sig);
+}
+
+/* While `created`, the init dies of the signals that end a process by default,
+ * as runc's does (its Go runtime handles them all): PID 1 of a pid namespace
+ * is spared any signal it has no handler for, SIGKILL aside, so `kill ID TERM`
+ * or a pidfd manager's SIGTERM would otherwise be dropped.  execve resets
+ * handled signals to their default. */
+static void
+die_on_signals_while_created (void)
+{
+  static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
+  struct sigaction sa = { .sa_handler = die_of_signal };
+
+  sigemptyset (&sa.sa_mask);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaction (sigs[i], &sa, NULL);
+}
+
 /* The idmapped trees were made by the parent from host paths: the init needs them
  * only for the mounts. */
 static void
@@ -325,6 +347,7 @@ husk_init_main (const struct husk_spawn *s)
    * and fd_dir: nothing of the host's but the fifo itself. */
   husk_sync_forward_log (-1);
   close (s->sync_fd);
+  die_on_signals_while_created ();
   if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
     goto fatal;
   close (fd_dir);

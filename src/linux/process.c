@@ -72,27 +72,88 @@ cap_name (int cap)
   return name;
 }
 
+/* The number of a capability named exactly as the spec spells it ("CAP_CHOWN")
+ * and known to the running kernel, or -1.  cap_from_name() alone would also
+ * take "chown", "12" and "cap_chown+ep". */
 static int
-caps_mask (char *const *names, const char *set, uint64_t *mask, struct husk_error **err)
+cap_number (const char *name, int last)
+{
+  cap_value_t v;
+
+  if (strncmp (name, "CAP_", 4) != 0
+      || strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen (name)
+      || cap_from_name (name, &v) < 0 || v < 0 || v > last)
+    return -1;
+  return (int) v;
+}
+
+/* Unknown names, and caps newer than the running kernel, are skipped: runc
+ * ignores them (warn_unknown_caps says so once), so that one config serves
+ * kernels of different ages. */
+static uint64_t
+caps_mask (char *const *names)
 {
   int last = kernel_last_cap ();
+  uint64_t mask = 0;
 
-  *mask = 0;
   for (; names && *names; names++)
     {
-      cap_value_t v;
-
-      if (cap_from_name (*names, &v) < 0 || v < 0)
-        return husk_error_set (err, 0, "unknown capability `%s` in the %s set", *names, set);
-      if (v > last)
-        {
-          husk_debug ("ignoring capability %s (%s set): unknown to the running kernel", *names,
-                      set);
-          continue;
-        }
-      *mask |= UINT64_C (1) << v;
+      int v = cap_number (*names, last);
+      if (v >= 0)
+        mask |= UINT64_C (1) << v;
     }
-  return 0;
+  return mask;
+}
+
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* One warning for every name of every set caps_mask skips, sorted and without
+ * repeats, in runc's words: "ignoring unknown or unavailable capabilities:
+ * [CAP_A CAP_B]". */
+static void
+warn_unknown_caps (const struct oci_capabilities *caps)
+{
+  char *const *sets[] = { caps->bounding, caps->effective, caps->inheritable, caps->permitted,
+                          caps->ambient };
+  cleanup_free const char **unknown = NULL;
+  cleanup_free char *list = NULL;
+  size_t n = 0, cap = 0, len = 0, i;
+  int last = kernel_last_cap ();
+
+  for (i = 0; i < sizeof sets / sizeof sets[0]; i++)
+    for (char *const *c = sets[i]; c && *c; c++)
+      {
+        if (cap_number (*c, last) >= 0)
+          continue;
+        if (n == cap)
+          {
+            cap = cap ? cap * 2 : 8;
+            unknown = realloc (unknown, cap * sizeof *unknown);
+            if (unknown == NULL)
+              abort ();
+          }
+        unknown[n++] = *c;
+      }
+  if (n == 0)
+    return;
+  qsort (unknown, n, sizeof *unknown, cmp_str);
+  for (i = 0; i < n; i++)
+    len += strlen (unknown[i]) + 1;
+  list = calloc (1, len + 1);
+  if (list == NULL)
+    abort ();
+  for (i = 0; i < n; i++)
+    if (i == 0 || strcmp (unknown[i], unknown[i - 1]) != 0)
+      {
+        if (*list)
+          strcat (list, " ");
+        strcat (list, unknown[i]);
+      }
+  husk_warn ("ignoring unknown or unavailable capabilities: [%s]", list);
 }
 
 static const struct oci_capabilities no_capabilities;
@@ -110,10 +171,8 @@ static int
 drop_bounding_set (const struct oci_capabilities *caps, struct husk_error **err)
 {
   int last = kernel_last_cap (), c;
-  uint64_t keep;
+  uint64_t keep = caps_mask (caps->bounding);
 
-  if (caps_mask (caps->bounding, "bounding", &keep, err) < 0)
-    return -1;
   for (c = 0; c <= last; c++)
     {
       if (keep & (UINT64_C (1) << c))
@@ -165,6 +224,7 @@ husk_apply_user (const struct oci_process *p, struct husk_error **err)
 {
   int ret;
 
+  warn_unknown_caps (process_caps (p));
   if (drop_bounding_set (process_caps (p), err) < 0)
     return -1;
 
@@ -218,15 +278,10 @@ int
 husk_apply_capabilities (const struct oci_process *p, struct husk_error **err)
 {
   const struct oci_capabilities *caps = process_caps (p);
-  uint64_t eff, perm, inh, amb;
+  uint64_t eff = caps_mask (caps->effective), perm = caps_mask (caps->permitted);
+  uint64_t inh = caps_mask (caps->inheritable), amb = caps_mask (caps->ambient);
   cap_t state;
   int ret;
-
-  if (caps_mask (caps->effective, "effective", &eff, err) < 0
-      || caps_mask (caps->permitted, "permitted", &perm, err) < 0
-      || caps_mask (caps->inheritable, "inheritable", &inh, err) < 0
-      || caps_mask (caps->ambient, "ambient", &amb, err) < 0)
-    return -1;
 
   state = cap_init ();
   if (state == NULL)
@@ -264,10 +319,16 @@ check_executable (const char *path)
     return errno;
   if (S_ISDIR (st.st_mode))
     return EACCES;
-  /* access(2), not faccessat(AT_EACCESS): by now the real and effective ids are
-   * the same (setresuid), and AT_EACCESS makes glibc use faccessat2, which an
-   * older seccomp profile that already applies may deny with EPERM (glibc falls
-   * back to faccessat only on ENOSYS; Go, hence runc, also on EPERM). */
+  /* AT_EACCESS: the check the execve will make, capabilities included.  Plain
+   * access(2) drops the effective caps of a non-root uid, so a user with
+   * CAP_DAC_OVERRIDE would be refused a file whose x bit is only the owner's,
+   * which execve runs.  AT_EACCESS makes glibc use faccessat2, which an older
+   * seccomp profile that already applies may deny with EPERM (an X_OK check
+   * has no EPERM of its own): then access(2), as Go (hence runc) falls back. */
+  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+    return 0;
+  if (errno != EPERM && errno != ENOSYS)
+    return errno;
   if (access (path, X_OK) < 0)
     return errno;
   return 0;

@@ -221,13 +221,12 @@ apply_scheduler (const struct oci_config *c, struct husk_error **err)
   /* pid 0: the calling thread, which is the whole init (single-threaded). */
   if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
     {
-      /* runc's hint: SCHED_DEADLINE needs the whole root domain, which a
-       * restricted cpuset denies with EPERM. */
+      /* SCHED_DEADLINE needs the whole root domain, which a restricted cpuset
+       * denies with EPERM.  runc's words (tools grep them), no errno text. */
       if (errno == EPERM && r && r->cpu && r->cpu->cpus && r->cpu->cpus[0])
-        return husk_error_set (err, errno,
-                               "sched_setattr %s: process scheduler can't be used together "
-                               "with AllowedCPUs (linux.resources.cpu.cpus)",
-                               s->policy);
+        return husk_error_set (err, 0,
+                               "process scheduler can't be used together with AllowedCPUs "
+                               "(linux.resources.cpu.cpus)");
       /* With RT group scheduling, a cgroup has no realtime budget unless given. */
       if (errno == EPERM && (strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0))
         return husk_error_set (err, errno,
@@ -397,20 +396,67 @@ set_affinity (pid_t pid, const char *list, const char *field, struct husk_error 
   return r;
 }
 
+/* The debug line runc's nsexec prints with the affinity an exec'd process
+ * starts with (its tests and tools grep "nsexec[PID]: affinity: 0xMASK"): the
+ * first 64 CPUs as a hex mask. */
+static void
+debug_affinity (void)
+{
+  cpu_set_t set;
+  unsigned long long mask = 0;
+
+  if (!husk_log_debug_enabled ())
+    return;
+  if (sched_getaffinity (0, sizeof set, &set) < 0)
+    {
+      husk_debug ("sched_getaffinity: %s", strerror (errno));
+      return;
+    }
+  for (int c = 0; c < 64 && c < CPU_SETSIZE; c++)
+    if (CPU_ISSET (c, &set))
+      mask |= 1ULL << c;
+  husk_debug ("nsexec[%d]: affinity: 0x%llx", (int) getpid (), mask);
+}
+
+static bool
+affinity_set (const char *list)
+{
+  return list && list[0];
+}
+
 int
 husk_exec_affinity_initial (const struct oci_process *p, struct husk_error **err)
 {
-  return p->exec_cpu_affinity ? set_affinity (0, p->exec_cpu_affinity->initial, "initial", err) : 0;
+  if (p->exec_cpu_affinity && set_affinity (0, p->exec_cpu_affinity->initial, "initial", err) < 0)
+    return -1;
+  debug_affinity ();
+  return 0;
 }
 
 int
 husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_error **err)
 {
-  return p->exec_cpu_affinity ? set_affinity (pid, p->exec_cpu_affinity->final, "final", err) : 0;
+  const struct oci_exec_cpu_affinity *a = p->exec_cpu_affinity;
+
+  /* Nothing configured: all CPUs (of the cgroup's cpuset, which we are in now),
+   * not the affinity of whoever ran `husk exec` (taskset -c 0 husk exec ...).
+   * Only an initial one: it stays, as in runc. */
+  if (a == NULL || (!affinity_set (a->initial) && !affinity_set (a->final)))
+    {
+      husk_sched_reset_affinity_of (pid);
+      return 0;
+    }
+  return set_affinity (pid, a->final, "final", err);
 }
 
 void
 husk_sched_reset_affinity (void)
+{
+  husk_sched_reset_affinity_of (0);
+}
+
+void
+husk_sched_reset_affinity_of (pid_t pid)
 {
   size_t bytes = MAX_ID / CHAR_BIT;
   void *all = malloc (bytes);
@@ -420,7 +466,7 @@ husk_sched_reset_affinity (void)
   /* Every CPU there could be, online or not: a tighter mask would keep CPUs
    * added to the cpuset later out of reach. */
   memset (all, 0xff, bytes);
-  if (sched_setaffinity (0, bytes, all) < 0)
+  if (sched_setaffinity (pid, bytes, all) < 0)
     husk_debug ("reset cpu affinity: %s", strerror (errno));
   free (all);
 }

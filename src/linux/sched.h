@@ -41,10 +41,14 @@ int husk_sched_apply (const struct oci_config *c, struct husk_error **err);
  * so that the container does not inherit the affinity of whoever ran husk (the
  * kernel intersects the mask with the cgroup's cpuset).  Best effort. */
 void husk_sched_reset_affinity (void);
+/* The same for another task (0: the caller). */
+void husk_sched_reset_affinity_of (pid_t pid);
 
 /* For processes that join a running container (exec): `initial` is set on the
  * calling thread before it forks into the container's cgroup, `final` on the
- * process once it is there.  No-ops when the list is absent. */
+ * process once it is there; with neither, `final` resets the affinity as
+ * husk_sched_reset_affinity does.  With --debug, `initial` logs the affinity
+ * the process starts with. */
 int husk_exec_affinity_initial (const struct oci_process *p, struct husk_error **err);
 int husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_error **err);
 

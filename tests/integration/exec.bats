@@ -107,7 +107,7 @@ cgroup_dir() {
 	[ "$status" -ne 0 ]
 }
 
-@test "exec --cap adds to bounding, effective and permitted, never inheritable or ambient" {
+@test "exec --cap adds to bounding, effective and permitted, never inheritable (nor ambient without an inheritable set)" {
 	start_ctr
 	run husk exec "$CID" /probe caps
 	before=$(awk '$1 == "CapEff:" { print $2 }' <<<"$output")

@@ -4,7 +4,7 @@
 # Covered elsewhere (and kept there): fds (process.bats "only stdio reaches the
 # container", exec.bats "only fds 0 1 2 and the preserved ones"), a symlinked
 # /proc (rootfs.bats "/proc must be a real directory"), exec --cap (exec.bats
-# "exec --cap adds ... never inheritable or ambient").
+# "exec --cap adds ... never inheritable").
 
 load ../../bats/helpers
 

@@ -1,0 +1,58 @@
+/* --pidfd-socket (create, run, exec; runc 1.2): a pidfd of the container's init
+ * (or of the exec'd process) goes over SCM_RIGHTS to the unix socket a manager
+ * listens on, with runc's payload ("standard" for an init, "setns" for an exec),
+ * so that it can signal and wait for exactly that process whatever its pid is
+ * reused for later.  husk opens the pidfd from the host: a pidfd names the
+ * process whatever pid namespace it is in, and no host socket has to reach the
+ * container for it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "util/cleanup.h"
+#include "util/fdpass.h"
+
+int
+husk_pidfd_socket_connect (const char *path, struct husk_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (path == NULL)
+    return -1;
+  if (strlen (path) >= sizeof addr.sun_path)
+    return husk_error_set (err, ENAMETOOLONG, "pidfd socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return husk_error_set (err, errno, "socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return husk_error_set (err, e, "connect to pidfd socket `%s`", path);
+    }
+  return fd;
+}
+
+int
+husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err)
+{
+  cleanup_close int pidfd = -1;
+
+  if (sock < 0)
+    return 0;
+#ifdef SYS_pidfd_open
+  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+#else
+  errno = ENOSYS;
+#endif
+  if (pidfd < 0)
+    return husk_error_set (err, errno, "pidfd_open %d (--pidfd-socket needs Linux 5.3)", (int) pid);
+  return husk_send_fd (sock, pidfd, kind, strlen (kind), "send pidfd to the pidfd socket", err);
+}
