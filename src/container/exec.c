@@ -240,18 +240,49 @@ sub_cgroup_for (const char *dir, char *const *specs)
   return any;
 }
 
-static int
-check_sub_cgroup (const char *sub, struct husk_error **err)
+/* Whether ctrl names one of the container's v1 hierarchies: by its files, or by
+ * the hierarchy's mount directory ("cpu,cpuacct", "perf_event" has no files). */
+static bool
+known_controller (char *const *dirs, const char *ctrl)
 {
+  static const char base[] = "/sys/fs/cgroup/";
+
+  for (; dirs && *dirs; dirs++)
+    {
+      const char *name = strncmp (*dirs, base, sizeof base - 1) == 0 ? *dirs + sizeof base - 1 : "";
+      size_t len = strcspn (name, "/");
+      cleanup_free char *mount = strndup (name, len);
+      char *save = NULL;
+
+      if (dir_has_controller (*dirs, ctrl))
+        return true;
+      for (char *c = strtok_r (mount, ",", &save); c; c = strtok_r (NULL, ",", &save))
+        if (strcmp (c, ctrl) == 0 || (strncmp (c, "name=", 5) == 0 && strcmp (c + 5, ctrl) == 0))
+          return true;
+    }
+  return false;
+}
+
+/* One --cgroup argument: a path that stays below the container's cgroup, and
+ * on v1 only controllers the container has (runc's words in both errors). */
+static int
+check_sub_cgroup (char *const *dirs, bool v1, const char *arg, struct husk_error **err)
+{
+  const char *colon = strchr (arg, ':');
+  const char *sub = colon ? colon + 1 : arg;
   cleanup_free char *copy = strdup (sub);
+  cleanup_free char *ctrls = colon ? strndup (arg, (size_t) (colon - arg)) : NULL;
   char *save = NULL;
 
   if (*sub == '\0')
     return husk_error_set (err, 0, "invalid --cgroup argument: empty path");
   for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
     if (strcmp (c, "..") == 0)
-      return husk_error_set (err, 0, "invalid --cgroup argument `%s`: must stay inside the "
-                                     "container's cgroup", sub);
+      return husk_error_set (err, 0, "invalid --cgroup argument `%s`: bad sub cgroup path "
+                                     "(it must stay inside the container's cgroup)", arg);
+  for (char *c = ctrls && v1 ? strtok_r (ctrls, ",", &save) : NULL; c; c = strtok_r (NULL, ",", &save))
+    if (!known_controller (dirs, c))
+      return husk_error_set (err, 0, "invalid --cgroup argument `%s`: unknown controller `%s`", arg, c);
   return 0;
 }
 
@@ -259,13 +290,19 @@ static int
 cgroup_targets (struct exec_ctx *x, struct husk_error **err)
 {
   size_t n = 0;
+  bool v1 = false;
 
-  for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
+  while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
     {
-      const char *c = strchr (x->o->cgroups[i], ':');
-      if (check_sub_cgroup (c ? c + 1 : x->o->cgroups[i], err) < 0)
-        return -1;
+      cleanup_free char *probe = NULL;
+      if (asprintf (&probe, "%s/cgroup.controllers", x->st->cgroup_dirs[n++]) < 0)
+        abort ();
+      v1 = v1 || access (probe, F_OK) < 0;
     }
+  for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
+    if (check_sub_cgroup (x->st->cgroup_dirs, v1, x->o->cgroups[i], err) < 0)
+      return -1;
+  n = 0;
   while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
     n++;
   x->cgroup_procs = calloc (n + 1, sizeof (char *));
@@ -280,8 +317,9 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
 
       if (asprintf (&target, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "") < 0)
         abort ();
+      /* runc's words: its failure is in writing the pid. */
       if (stat (target, &sb) < 0 || !S_ISDIR (sb.st_mode))
-        return husk_error_set (err, errno ? errno : ENOTDIR, "cgroup `%s`", target);
+        return husk_error_set (err, errno ? errno : ENOTDIR, "exec: adding pid to cgroup `%s`", target);
       if (asprintf (&x->cgroup_procs[i], "%s/cgroup.procs", target) < 0)
         abort ();
     }

@@ -125,3 +125,20 @@ v1_cpu() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"devices[1].access"* ]]
 }
+
+@test "exec --cgroup: a path out of the container, an unknown controller, a missing sub-cgroup" {
+	[ -d /sys/fs/cgroup/pids ] || skip "needs the v1 pids controller"
+	set_args sleep 100
+	run_detached
+	run husk exec --cgroup .. "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"bad sub cgroup path"* ]]
+	run husk exec --cgroup whaaat:/ "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unknown controller"* ]]
+	run husk exec --cgroup pids:nonexistent "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"adding pid"*"No such file or directory"* || "$output" == *"adding pid"*"no such file or directory"* ]]
+	run husk exec --cgroup pids:/ "$CID" true
+	[ "$status" -eq 0 ]
+}
