@@ -142,3 +142,28 @@ v1_cpu() {
 	run husk exec --cgroup pids:/ "$CID" true
 	[ "$status" -eq 0 ]
 }
+
+@test "no mount namespace and no masked or read-only paths: runs chroot'ed, and exec lands in its root" {
+	update_config '.linux.namespaces |= map(select(.type != "mount"))
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+	echo inside >"$ROOTFS/only-in-rootfs"
+	set_args sleep 100
+	run run_detached
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e /only-in-rootfs ]
+	run husk exec "$CID" cat /only-in-rootfs
+	[ "$status" -eq 0 ]
+	[ "$output" = inside ]
+}
+
+@test "no mount namespace with readonlyPaths or a read-only root is refused" {
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | .linux.maskedPaths = []'
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a mount namespace is required for linux.readonlyPaths"* ]]
+	update_config '.linux.readonlyPaths = [] | .root.readonly = true'
+	run create_ctr
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"a mount namespace is required for root.readonly"* ]]
+}

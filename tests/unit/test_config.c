@@ -458,10 +458,12 @@ static const struct bad invalid_docs[] = {
   { SECCOMP ("'syscalls':[{'names':['mount'],'action':'SCMP_ACT_NOTIFY'}]"),
     "config.json: linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY" },
   { SECCOMP ("'listenerMetadata':'m'"), "config.json: linux.seccomp.listenerMetadata: requires listenerPath" },
-  { LINUX (NS ("{'type':'pid'},{'type':'uts'}")),
-    "config.json: linux.namespaces: a mount namespace is required (without one, exec would run in the root of the host and maskedPaths and readonlyPaths could not apply)" },
-  { PROC ("'user':{'uid':0}"),
-    "config.json: linux.namespaces: a mount namespace is required (without one, exec would run in the root of the host and maskedPaths and readonlyPaths could not apply)" },
+  { LINUX (NS ("{'type':'pid'},{'type':'uts'}") ",'maskedPaths':['/proc/kcore']"),
+    "config.json: linux.namespaces: a mount namespace is required for linux.maskedPaths (without one it could not apply)" },
+  { LINUX (NS ("{'type':'pid'}") ",'readonlyPaths':['/proc/sys']"),
+    "config.json: linux.namespaces: a mount namespace is required for linux.readonlyPaths (without one it could not apply)" },
+  { DOC ("'root':{'path':'rootfs','readonly':true}"),
+    "config.json: linux.namespaces: a mount namespace is required for root.readonly (without one it could not apply)" },
 };
 
 /* Documents that parse and validate. */
@@ -840,8 +842,8 @@ test_minimal (void)
   EXPECT (c->process == NULL && c->linux_ == NULL && c->hooks == NULL && c->mounts == NULL
           && c->mounts_len == 0 && c->hostname == NULL && c->annotations == NULL);
   EXPECT (oci_config_namespace (c, OCI_NS_PID) == NULL);
-  /* It parses, but a container needs a mount namespace of its own. */
-  EXPECT (!validates (c));
+  /* Without a mount namespace nothing asks for one: it runs chroot'ed (runc's). */
+  EXPECT (validates (c));
   result (good, "minimal config: ociVersion and root only");
   oci_config_free (c);
 }
