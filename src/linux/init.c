@@ -197,6 +197,10 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
   if (husk_sync_expect (s->sync_fd, HUSK_SYNC_HOOKS_ACK, &m, "the createRuntime hooks ran", err) < 0) /* sync 5 */
     return -1;
   *state_json = m.text;
+  /* createContainer hooks run from the container's root (runc's cwd for them:
+   * hooks use paths relative to it), before we pivot into it. */
+  if (c->hooks && c->hooks->create_container_len && chdir (s->rootfs) < 0)
+    return husk_error_set (err, errno, "chdir to `%s`", s->rootfs);
   if (c->hooks
       && husk_hooks_run (c->hooks->create_container, c->hooks->create_container_len,
                          "createContainer", *state_json, err) < 0)

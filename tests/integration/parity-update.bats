@@ -167,3 +167,12 @@ v1_cpu() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"a mount namespace is required for root.readonly"* ]]
 }
+
+@test "createContainer hooks run from the container's root (relative paths land in the rootfs)" {
+	update_config '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "pwd > ./hook-cwd"]}]'
+	run create_ctr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$ROOTFS/hook-cwd")" = "$(realpath "$ROOTFS")" ]
+	[ ! -e "$BUNDLE/hook-cwd" ]
+}
