@@ -187,6 +187,8 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     return husk_error_set (err, errno, "chdir to bundle `%s`", s->bundle);
   if (!own_mnt)
     husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
+  if (!own_mnt && c->root && c->root->readonly)
+    husk_warn ("root.readonly is not applied: the container has no mount namespace of its own");
   if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, err) < 0)
     return -1;
   close_idmap_fds (s);

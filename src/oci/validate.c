@@ -266,7 +266,8 @@ validate_seccomp (const struct oci_config *c, struct husk_error **err)
  * root is only chroot'ed into (exec chroots into the init's root too), and
  * mounts would change the host, so they are not made.  maskedPaths and
  * readonlyPaths could not apply: such a config is refused (runc's rule), never
- * run silently weaker.  Without them the config is runc's "host mount ns". */
+ * run silently weaker.  Without them the config is runc's "host mount ns";
+ * root.readonly is then not applied either, with a warning (runc ignores it). */
 static int
 validate_mount_ns (const struct oci_config *c, struct husk_error **err)
 {
@@ -280,8 +281,6 @@ validate_mount_ns (const struct oci_config *c, struct husk_error **err)
     needs = "linux.maskedPaths";
   else if (l && l->readonly_paths && l->readonly_paths[0])
     needs = "linux.readonlyPaths";
-  else if (c->root && c->root->readonly)
-    needs = "root.readonly";
   if (needs)
     return husk_error_set (err, 0,
                            "config.json: linux.namespaces: a mount namespace is required for %s "

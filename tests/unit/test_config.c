@@ -462,8 +462,6 @@ static const struct bad invalid_docs[] = {
     "config.json: linux.namespaces: a mount namespace is required for linux.maskedPaths (without one it could not apply)" },
   { LINUX (NS ("{'type':'pid'}") ",'readonlyPaths':['/proc/sys']"),
     "config.json: linux.namespaces: a mount namespace is required for linux.readonlyPaths (without one it could not apply)" },
-  { DOC ("'root':{'path':'rootfs','readonly':true}"),
-    "config.json: linux.namespaces: a mount namespace is required for root.readonly (without one it could not apply)" },
 };
 
 /* Documents that parse and validate. */
