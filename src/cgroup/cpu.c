@@ -39,6 +39,34 @@ cpu_wanted (const struct oci_resources *r)
              || c->has_realtime_period || c->has_idle);
 }
 
+/* A period and its budget (cfs quota, rt runtime), 0 for "not given".  The
+ * kernel checks every write against the other value and the parent's limits:
+ * period first fits a longer period, but a shorter period with the old budget
+ * can exceed the parent's share (EINVAL).  Then the budget goes first and the
+ * period after it, so that no intermediate state is refused (runc's order). */
+static int
+cpu_pair (const char *dir, const char *period_file, uint64_t period, const char *budget_file,
+          int64_t budget, struct husk_error **err)
+{
+  bool period_done = false;
+
+  if (period)
+    {
+      struct husk_error *e = NULL;
+      if (cg_writef (dir, period_file, &e, "%" PRIu64, period) == 0)
+        period_done = true;
+      else if (e->errnum != EINVAL || budget == 0)
+        return husk_error_propagate (err, &e);
+      else
+        husk_error_release (&e);
+    }
+  if (budget && cg_writef (dir, budget_file, err, "%" PRId64, budget) < 0)
+    return -1;
+  if (period && !period_done && cg_writef (dir, period_file, err, "%" PRIu64, period) < 0)
+    return -1;
+  return 0;
+}
+
 static int
 cpu_v1 (const char *dir, const struct oci_resources *r, bool update, struct husk_error **err)
 {
@@ -47,21 +75,13 @@ cpu_v1 (const char *dir, const struct oci_resources *r, bool update, struct husk
   if (c->has_shares && c->shares
       && cg_writef (dir, "cpu.shares", err, "%" PRIu64, c->shares) < 0)
     return -1;
-  /* The period before the quota: the kernel checks quota against the period. */
-  if (c->has_period && c->period
-      && cg_writef (dir, "cpu.cfs_period_us", err, "%" PRIu64, c->period) < 0)
-    return -1;
-  if (c->has_quota && c->quota
-      && cg_writef (dir, "cpu.cfs_quota_us", err, "%" PRId64, c->quota < 0 ? -1 : c->quota) < 0)
+  if (cpu_pair (dir, "cpu.cfs_period_us", c->has_period ? c->period : 0, "cpu.cfs_quota_us",
+                c->has_quota && c->quota ? (c->quota < 0 ? -1 : c->quota) : 0, err) < 0)
     return -1;
   if (c->has_burst && cg_writef (dir, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst) < 0)
     return -1;
-  /* rt_period before rt_runtime, for the same reason. */
-  if (c->has_realtime_period && c->realtime_period
-      && cg_writef (dir, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
-    return -1;
-  if (c->has_realtime_runtime && c->realtime_runtime
-      && cg_writef (dir, "cpu.rt_runtime_us", err, "%" PRId64, c->realtime_runtime) < 0)
+  if (cpu_pair (dir, "cpu.rt_period_us", c->has_realtime_period ? c->realtime_period : 0,
+                "cpu.rt_runtime_us", c->has_realtime_runtime ? c->realtime_runtime : 0, err) < 0)
     return -1;
   if (c->has_idle && cg_writef (dir, "cpu.idle", err, "%" PRId64, c->idle) < 0)
     return -1;

@@ -13,16 +13,21 @@ static void
 rule_text (const struct oci_device_cgroup *d, char *buf, size_t len)
 {
   const char *type = d->type ? d->type : "a";
-  char major[24] = "*", minor[24] = "*";
+  char major[24] = "*", minor[24] = "*", access[4] = "", *a = access;
+  const char *want = d->access && *d->access ? d->access : "rwm";
 
   if (d->has_major && d->major >= 0)
     snprintf (major, sizeof major, "%" PRId64, d->major);
   if (d->has_minor && d->minor >= 0)
     snprintf (minor, sizeof minor, "%" PRId64, d->minor);
+  /* Only the letters the kernel knows, in its order (runc drops the others). */
+  for (const char *k = "rwm"; *k; k++)
+    if (strchr (want, *k))
+      *a++ = *k;
   if (strcmp (type, "a") == 0 && !d->has_major && !d->has_minor)
     snprintf (buf, len, "a");
   else
-    snprintf (buf, len, "%s %s:%s %s", type, major, minor, d->access && *d->access ? d->access : "rwm");
+    snprintf (buf, len, "%s %s:%s %s", type, major, minor, access);
 }
 
 int

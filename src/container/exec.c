@@ -40,6 +40,7 @@ struct exec_ctx
   struct oci_config *config; /* config->process is the process to run */
   int proc_fd; /* /proc/<init> */
   int ns_fds[OCI_NS_COUNT];
+  int root_fd; /* /proc/<init>/root when the init shares our mount namespace */
   char **cgroup_join;
   int console_fd; /* connected --console-socket, or our socketpair end */
   int pty_peer; /* the other end of the socketpair (foreground tty), or -1 */
@@ -419,6 +420,15 @@ open_init (struct exec_ctx *x, struct husk_error **err)
     return husk_error_set (err, 0, "cannot exec in a stopped container");
   if (husk_exec_open_namespaces (x->proc_fd, x->ns_fds, err) < 0)
     return -1;
+  if (x->ns_fds[OCI_NS_MOUNT] < 0
+      && (x->o->ns_mask == 0 || (x->o->ns_mask & (1u << OCI_NS_MOUNT))))
+    {
+      /* No mount namespace of its own: exec chroots into its root, never the
+       * host's (with --ns, only when mnt is named). */
+      x->root_fd = openat (x->proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (x->root_fd < 0)
+        return husk_error_set (err, errno, "open the container's root");
+    }
   return select_namespaces (x, err);
 }
 
@@ -470,6 +480,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
   int sv[2];
 
   memcpy (s.ns_fds, x->ns_fds, sizeof s.ns_fds);
+  s.root_fd = x->root_fd;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return husk_error_set (err, errno, "socketpair");
   x->sync_fd = sv[0];
@@ -537,7 +548,7 @@ exec_free (struct exec_ctx *x)
   for (int t = 0; t < OCI_NS_COUNT; t++)
     if (x->ns_fds[t] >= 0)
       close (x->ns_fds[t]);
-  int fds[] = { x->proc_fd, x->console_fd, x->pty_peer, x->sync_fd };
+  int fds[] = { x->proc_fd, x->console_fd, x->pty_peer, x->sync_fd, x->root_fd };
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -549,7 +560,7 @@ exec_free (struct exec_ctx *x)
 int
 husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_error **err)
 {
-  struct exec_ctx x = { .o = o, .proc_fd = -1, .console_fd = -1, .pty_peer = -1,
+  struct exec_ctx x = { .o = o, .proc_fd = -1, .root_fd = -1, .console_fd = -1, .pty_peer = -1,
                         .sync_fd = -1 };
   sigset_t all, old;
   int ret = -1, master = -1;

@@ -307,11 +307,12 @@ set_oom_score_adj (const struct oci_process *p, struct husk_error **err)
 static void
 close_inherited_fds (const struct husk_exec_spawn *s)
 {
-  int keep[OCI_NS_COUNT + 2];
+  int keep[OCI_NS_COUNT + 3];
   size_t n = 0;
 
   keep[n++] = s->sync_fd;
   keep[n++] = s->console_fd;
+  keep[n++] = s->root_fd;
   for (int t = 0; t < OCI_NS_COUNT; t++)
     keep[n++] = s->ns_fds[t];
   husk_close_fds_from (3 + s->preserve_fds, keep, n);
@@ -361,6 +362,16 @@ joiner (const struct husk_exec_spawn *s)
     husk_sync_fail (s->sync_fd, err);
   if (join_cgroups (s->cgroup_join, &err) < 0 || join_namespaces (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  /* A container in our mount namespace (none of its own) lives in a chroot:
+   * enter the init's root, after the setns calls (a chroot'ed task may not
+   * join a user namespace), so that the process never runs on the host's root. */
+  if (s->root_fd >= 0 && (fchdir (s->root_fd) < 0 || chroot (".") < 0))
+    {
+      husk_error_set (&err, errno, "chroot into the container's root");
+      husk_sync_fail (s->sync_fd, err);
+    }
+  if (s->root_fd >= 0)
+    close (s->root_fd);
 
   child = fork ();
   if (child < 0)

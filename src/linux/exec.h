@@ -34,6 +34,7 @@ struct husk_exec_spawn
   const struct oci_process *process; /* what to run, already merged with the config */
   const char *id;
   int ns_fds[OCI_NS_COUNT]; /* the init's namespaces to join; -1: shared with us */
+  int root_fd; /* the init's root, chroot'ed into when its mount namespace is ours; else -1 */
   char **cgroup_join; /* v1 tasks or v2 cgroup.procs files to write "0" into,
                          NULL-terminated (cgroup/cgroup.h) */
   int sync_fd; /* the children's end */

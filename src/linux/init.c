@@ -211,6 +211,8 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     return husk_error_set (err, errno, "chdir to bundle `%s`", s->bundle);
   if (!own_mnt)
     husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
+  if (!own_mnt && c->root && c->root->readonly)
+    husk_warn ("root.readonly is not applied: the container has no mount namespace of its own");
   if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, err) < 0)
     return -1;
   close_idmap_fds (s);
@@ -221,10 +223,10 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
   if (husk_sync_expect (s->sync_fd, HUSK_SYNC_HOOKS_ACK, &m, "the createRuntime hooks ran", err) < 0) /* sync 5 */
     return -1;
   *state_json = m.text;
-  /* createContainer hooks run from the rootfs, as runc's: a hook may name paths
-   * in it relative to its cwd ("./lib/..."). */
-  if (chdir (s->rootfs) < 0)
-    return husk_error_set (err, errno, "chdir to rootfs `%s`", s->rootfs);
+  /* createContainer hooks run from the container's root (runc's cwd for them:
+   * hooks use paths relative to it), before we pivot into it. */
+  if (c->hooks && c->hooks->create_container_len && chdir (s->rootfs) < 0)
+    return husk_error_set (err, errno, "chdir to `%s`", s->rootfs);
   if (c->hooks
       && husk_hooks_run (c->hooks->create_container, c->hooks->create_container_len,
                          "createContainer", *state_json, err) < 0)

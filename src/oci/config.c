@@ -193,7 +193,9 @@ check_page_size (struct json_ctx *ctx, const char *s, const struct json_type *t)
 static int
 check_access (struct json_ctx *ctx, const char *s, const struct json_type *t)
 {
-  if (strspn (s, "rwm") != strlen (s))
+  /* runc ignores letters other than r, w, m ("rwa" means "rw"); an access
+   * naming none of them would read as "all" on v1 and v2, so it is refused. */
+  if (*s && strpbrk (s, "rwm") == NULL)
     return json_error (ctx, "invalid access \"%s\" (expected a combination of r, w, m)", s);
   return 0;
 }

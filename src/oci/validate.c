@@ -262,20 +262,29 @@ validate_seccomp (const struct oci_config *c, struct husk_error **err)
   return 0;
 }
 
-/* Without a mount namespace of its own the container shares the host's: its
- * root is only chroot'ed into, `exec` enters no mount namespace and runs on the
- * host's root, and mounts, maskedPaths and readonlyPaths cannot be applied
- * without changing the host.  runc refuses masked and read-only paths without
- * one; every container must have them (the default spec does), so refuse the
- * config rather than run it silently weaker. */
+/* Without a mount namespace of its own the container shares the caller's: its
+ * root is only chroot'ed into (exec chroots into the init's root too), and
+ * mounts would change the host, so they are not made.  maskedPaths and
+ * readonlyPaths could not apply: such a config is refused (runc's rule), never
+ * run silently weaker.  Without them the config is runc's "host mount ns";
+ * root.readonly is then not applied either, with a warning (runc ignores it). */
 static int
 validate_mount_ns (const struct oci_config *c, struct husk_error **err)
 {
-  if (!has_ns (c, OCI_NS_MOUNT))
+  const struct oci_linux *l = c->linux_;
+
+  const char *needs = NULL;
+
+  if (has_ns (c, OCI_NS_MOUNT))
+    return 0;
+  if (l && l->masked_paths && l->masked_paths[0])
+    needs = "linux.maskedPaths";
+  else if (l && l->readonly_paths && l->readonly_paths[0])
+    needs = "linux.readonlyPaths";
+  if (needs)
     return husk_error_set (err, 0,
-                           "config.json: linux.namespaces: a mount namespace is required (without "
-                           "one, exec would run in the root of the host and maskedPaths and "
-                           "readonlyPaths could not apply)");
+                           "config.json: linux.namespaces: a mount namespace is required for %s "
+                           "(without one it could not apply)", needs);
   return 0;
 }
 

@@ -89,14 +89,18 @@ start_sleeper() {
 	[[ "$output" == *"user.uid: 4294967295 is not a valid uid"* ]]
 }
 
-@test "a config without a mount namespace is refused (exec would run on the host's root)" {
+@test "a config without a mount namespace but with maskedPaths is refused (they could not apply)" {
 	update_config '.linux.namespaces |= map(select(.type != "mount"))'
-	refused "linux.namespaces" "a mount namespace is required"
+	refused "linux.namespaces" "a mount namespace is required for linux.maskedPaths"
 }
 
-@test "a config without a mount namespace and with no linux object is refused too" {
-	update_config 'del(.linux) | del(.hostname)'
-	refused "linux.namespaces" "a mount namespace is required"
+@test "a config with no linux object (no mount namespace, nothing to mask) runs; exec stays in its root" {
+	update_config 'del(.linux) | del(.hostname) | .process.args = ["sleep", "100"]'
+	echo inside >"$ROOTFS/only-in-rootfs"
+	run_detached
+	run husk exec "$CID" cat /only-in-rootfs
+	[ "$status" -eq 0 ]
+	[ "$output" = inside ]
 }
 
 @test "100k env entries: duplicates resolved as before (last value, at its last place)" {
