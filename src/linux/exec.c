@@ -225,6 +225,7 @@ exec_process (const struct husk_exec_spawn *s)
   cleanup_free char *exe = NULL;
   char **env;
 
+  husk_debug ("child process in init()");
   if (apply_labels (p, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* A fresh session keyring: the host's keys are not the container's business.
@@ -249,6 +250,8 @@ exec_process (const struct husk_exec_spawn *s)
   exe = husk_find_executable (p->args[0], env, &err);
   if (exe == NULL)
     husk_sync_fail (s->sync_fd, err);
+  /* Before the filter: it may refuse or hold (notify) the message's sendmsg. */
+  husk_debug ("setns_init: about to exec");
   /* With no_new_privs the filter loads unprivileged: last, so that a profile
    * need not allow what husk itself still does. */
   if (p->no_new_privileges
@@ -306,9 +309,10 @@ joiner (const struct husk_exec_spawn *s)
 
   for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
     close (s->close_fds[i]);
-  /* The log file is a host file: debug lines are dropped from here on (the
-   * parent reads the sync socket only for the pid and the exec). */
-  husk_sync_forward_log (-1);
+  /* The log file is a host file: debug lines travel to the parent, which logs
+   * them while it waits for the pid and the exec. */
+  husk_sync_forward_log (s->sync_fd);
+  husk_debug ("nsexec[%d]: => nsexec container setup", (int) getpid ());
   close_inherited_fds (s);
   /* husk exec blocks every signal while it waits: the program must not inherit that. */
   sigemptyset (&none);
@@ -337,6 +341,7 @@ joiner (const struct husk_exec_spawn *s)
   /* execCPUAffinity.initial: before entering the cgroup, whose cpuset it must fit. */
   if (husk_exec_affinity_initial (s->process, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  husk_sched_debug_affinity ("nsexec");
   if (join_cgroups (s->cgroup_procs, &err) < 0 || join_namespaces (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
 
@@ -373,19 +378,12 @@ int
 husk_exec_wait_exec (int sync_fd, int *listener_fd, struct husk_error **err)
 {
   struct husk_sync_msg m;
-  char c;
-  ssize_t n;
+  int r;
 
   /* exec 2: the socket is close-on-exec, so end of file means the execve worked. */
-  do
-    n = recv (sync_fd, &c, 1, MSG_PEEK);
-  while (n < 0 && errno == EINTR);
-  if (n == 0)
-    return 0;
-  if (n < 0)
-    return husk_error_set (err, errno, "sync: receive (the process's exec)");
-  if (husk_sync_recv (sync_fd, &m, "its exec", err) < 0)
-    return -1;
+  r = husk_sync_recv_or_eof (sync_fd, &m, "its exec", err);
+  if (r <= 0)
+    return r;
   free (m.text);
   if (m.type == HUSK_SYNC_SECCOMP_FD && m.fd >= 0) /* exec 2a */
     {

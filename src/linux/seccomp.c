@@ -509,7 +509,8 @@ load_filter (scmp_filter_ctx ctx, unsigned long flags, int *listener, struct hus
                            len / sizeof (struct sock_filter), BPF_MAXINSNS);
   prog.len = (unsigned short) (len / sizeof (struct sock_filter));
   prog.filter = (struct sock_filter *) bpf;
-  husk_debug ("seccomp filter flags: %lu, %u instructions", flags, prog.len);
+  husk_debug ("seccomp filter: %u instructions", prog.len);
+  husk_debug ("seccomp filter flags: %lu", flags);
   rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (rc < 0 && errno == EACCES)
     return husk_error_set (err, errno,

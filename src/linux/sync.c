@@ -173,6 +173,18 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
   return 0;
 }
 
+/* A LOG message of a child: logged here, then released. */
+static void
+log_message (struct husk_sync_msg *msg)
+{
+  if (msg->value == HUSK_SYNC_LOG_WARNING)
+    husk_warn ("%s", msg->text ? msg->text : "");
+  else
+    husk_debug ("%s", msg->text ? msg->text : "");
+  free (msg->text);
+  msg->text = NULL;
+}
+
 int
 husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err)
 {
@@ -182,11 +194,31 @@ husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk
         return -1;
       if (msg->type != HUSK_SYNC_LOG)
         return 0;
-      if (msg->value == HUSK_SYNC_LOG_WARNING)
-        husk_warn ("%s", msg->text ? msg->text : "");
-      else
-        husk_debug ("%s", msg->text ? msg->text : "");
-      free (msg->text);
+      log_message (msg);
+    }
+}
+
+int
+husk_sync_recv_or_eof (int fd, struct husk_sync_msg *msg, const char *what,
+                       struct husk_error **err)
+{
+  for (;;)
+    {
+      char c;
+      ssize_t n;
+
+      do
+        n = recv (fd, &c, 1, MSG_PEEK);
+      while (n < 0 && errno == EINTR);
+      if (n == 0)
+        return 0;
+      if (n < 0)
+        return husk_error_set (err, errno, "sync: receive (%s)", what);
+      if (recv_one (fd, msg, what, err) < 0)
+        return -1;
+      if (msg->type != HUSK_SYNC_LOG)
+        return 1;
+      log_message (msg);
     }
 }
 

@@ -67,6 +67,10 @@ int husk_sync_send_fd (int fd, enum husk_sync_type type, int pass_fd, struct hus
  * the peer's errno and text) and -1 is returned; EOF is an error "... exited
  * before ...".  `what` names the expected step for messages. */
 int husk_sync_recv (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err);
+/* Like husk_sync_recv, but the peer closing the socket (after any LOG messages)
+ * is no error: 0 then, 1 with *msg filled, -1 with *err set. */
+int husk_sync_recv_or_eof (int fd, struct husk_sync_msg *msg, const char *what,
+                           struct husk_error **err);
 /* Receive and require a given type. */
 int husk_sync_expect (int fd, enum husk_sync_type type, struct husk_sync_msg *msg,
                       const char *what, struct husk_error **err);

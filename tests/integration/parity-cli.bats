@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# The command line in runc's shape (issue 16): --debug lines in logrus's text or
+# JSON format, options after the container id, help and version, and crun's
+# spellings (--cgroup-manager, --config) as aliases.
+
+load ../../bats/helpers
+
+# ---------------------------------------------------------------------------
+# --debug, --log, --log-format
+
+@test "--debug without --log: logrus text lines on stderr, from every stage of run" {
+	set_args /bin/true
+	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	grep -qE '^time="[0-9T:.-]+(Z|[+-][0-9:]+)" level=debug msg="nsexec-1\[[0-9]+\]: => nsexec container setup"$' <<<"$output"
+	grep -qE '^time="[^"]+" level=debug msg="child process in init\(\)"$' <<<"$output"
+	grep -qE '^time="[^"]+" level=debug msg="init: closing the pipe to signal completion"$' <<<"$output"
+}
+
+@test "--debug --log FILE: the debug lines go to the file, none to stderr" {
+	set_args /bin/true
+	run husk --debug --log "$TESTDIR/log" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" != *level=debug* ]]
+	grep -q 'level=debug msg="child process in init()"' "$TESTDIR/log"
+}
+
+@test "--log-format json --debug: one JSON object per line, debug lines included" {
+	set_args /bin/true
+	run husk --debug --log "$TESTDIR/log" --log-format json run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	jq -se 'all(.[]; (keys == ["level", "msg", "time"]))' "$TESTDIR/log"
+	jq -se 'any(.[]; .level == "debug" and .msg == "child process in init()")' "$TESTDIR/log"
+}
+
+@test "text format: a message with quotes is quoted and escaped as logrus does" {
+	update_config '.linux.mountLabel = "a\"b"'
+	set_args /bin/true
+	run husk --debug --log "$TESTDIR/log" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	grep -qF 'linux.mountLabel \"a\"b\" is ignored"' "$TESTDIR/log"
+}
+
+@test "--debug exec: the joining stages log, up to the exec" {
+	set_args /probe sleep 100
+	run_detached
+	run husk --debug exec "$CID" /bin/true
+	[ "$status" -eq 0 ]
+	grep -qE 'level=debug msg="nsexec\[[0-9]+\]: => nsexec container setup"' <<<"$output"
+	grep -qE 'level=debug msg="nsexec\[[0-9]+\]: affinity: 0x[0-9a-f]+"' <<<"$output"
+	grep -q 'level=debug msg="setns_init: about to exec"' <<<"$output"
+}
