@@ -1,5 +1,9 @@
 /* One entry point per command.  Each parses its own options (getopt_long_only, so
- * -opt and --opt both work), calls one function of container/, and prints. */
+ * -opt and --opt both work), calls one function of container/, and prints.
+ * Options may follow the container id, as runc's CLI allows (GNU getopt's
+ * permutation), except where the arguments after the id are someone else's:
+ * exec (the command), kill (the signal) and ps (ps's options) stop at the id
+ * ("+" in their option string). */
 #ifndef HUSK_CMD_CMD_H
 #define HUSK_CMD_CMD_H
 

@@ -36,7 +36,7 @@ husk_cmd_only_id (int argc, char **argv, const char *usage, const char **id,
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+h", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "h", options, NULL)) != -1)
     {
       if (c == 'h')
         {

@@ -58,7 +58,7 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
   o->create.console_fd = -1;
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, is_run ? "+b:dh" : "+b:h", create_options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, is_run ? "b:dh" : "b:h", create_options, NULL)) != -1)
     switch (c)
       {
       case 'b':

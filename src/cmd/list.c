@@ -130,7 +130,7 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+f:qh", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "f:qh", options, NULL)) != -1)
     switch (c)
       {
       case 'f':

@@ -371,7 +371,7 @@ husk_cmd_spec (int argc, char **argv, struct husk_error **err)
 
   optind = 0; /* reset GNU getopt: main() may have parsed its own options */
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+:b:h", long_opts, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, ":b:h", long_opts, NULL)) != -1)
     {
       switch (c)
         {

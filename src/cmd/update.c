@@ -220,7 +220,7 @@ husk_cmd_update (const struct husk_globals *g, int argc, char **argv, struct hus
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+r:h", options, &idx)) != -1)
+  while ((c = getopt_long_only (argc, argv, "r:h", options, &idx)) != -1)
     {
       if (c == 'h')
         return husk_cmd_usage (usage);

@@ -50,3 +50,44 @@ load ../../bats/helpers
 	grep -qE 'level=debug msg="nsexec\[[0-9]+\]: affinity: 0x[0-9a-f]+"' <<<"$output"
 	grep -q 'level=debug msg="setns_init: about to exec"' <<<"$output"
 }
+
+# ---------------------------------------------------------------------------
+# Options after the container id
+
+# pids_max: pids.max of the container's init, in the v1 pids hierarchy or v2.
+pids_max() {
+	local pid p
+	pid=$(ctr_pid)
+	p=$(awk -F: '$2 == "pids" { print $3 }' "/proc/$pid/cgroup")
+	if [ -n "$p" ]; then
+		cat "/sys/fs/cgroup/pids$p/pids.max"
+	else
+		p=$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup")
+		cat "/sys/fs/cgroup$p/pids.max" 2>/dev/null || cat "/sys/fs/cgroup/unified$p/pids.max"
+	fi
+}
+
+@test "update ID --pids-limit N: options after the id are taken" {
+	requires root
+	set_args /probe sleep 100
+	run_detached
+	pids_max >/dev/null || skip "no pids controller for the container here"
+	run husk update "$CID" --pids-limit 42
+	[ "$status" -eq 0 ]
+	[ "$(pids_max)" = 42 ]
+}
+
+@test "run ID -d --bundle B: options after the id are taken" {
+	set_args /probe sleep 100
+	run husk_detached run "$CID" -d --bundle "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[ "$(ctr_status)" = running ]
+}
+
+@test "exec ID ARGS: what follows the id is the command's, options included" {
+	set_args /probe sleep 100
+	run_detached
+	run husk exec "$CID" /bin/echo --pids-limit -d
+	[ "$status" -eq 0 ]
+	[ "$output" = "--pids-limit -d" ]
+}
