@@ -16,7 +16,9 @@ static const char usage[] =
     "      --console-socket S  send the pty master to the unix socket S (terminal: true)\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
-    "      --no-new-keyring    keep the caller's session keyring\n";
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --config FILE       the configuration instead of config.json (crun's option;\n"
+    "                          a relative FILE is in the bundle)\n";
 
 enum
 {
@@ -28,6 +30,7 @@ enum
   OPT_NO_SUBREAPER,
   OPT_DETACH,
   OPT_KEEP,
+  OPT_CONFIG,
 };
 
 static const struct option create_options[] = {
@@ -40,6 +43,7 @@ static const struct option create_options[] = {
   { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
   { "detach", no_argument, NULL, 'd' },
   { "keep", no_argument, NULL, OPT_KEEP },
+  { "config", required_argument, NULL, OPT_CONFIG },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -54,6 +58,7 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
 
   o->create.root = g->root;
   o->create.systemd_cgroup = g->systemd_cgroup;
+  o->create.no_cgroup = g->no_cgroup;
   o->create.rootless = g->is_rootless;
   o->create.console_fd = -1;
   optind = 0;
@@ -82,6 +87,9 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
         o->create.no_new_keyring = true;
         break;
       case OPT_NO_SUBREAPER:
+        break;
+      case OPT_CONFIG:
+        o->create.config = optarg;
         break;
       case 'd':
         if (!is_run)
@@ -130,7 +138,9 @@ static const char run_usage[] =
     "      --console-socket S  send the pty master to the unix socket S (terminal: true)\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
-    "      --no-new-keyring    keep the caller's session keyring\n";
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --config FILE       the configuration instead of config.json (crun's option;\n"
+    "                          a relative FILE is in the bundle)\n";
 
 int
 husk_cmd_run (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)

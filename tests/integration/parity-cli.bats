@@ -91,3 +91,84 @@ pids_max() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "--pids-limit -d" ]
 }
+
+# ---------------------------------------------------------------------------
+# Help and version
+
+@test "--help and -h: NAME: first, then the name we were invoked as" {
+	for a in -h --help; do
+		run "$HUSK" "$a"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "NAME:" ]
+		[[ "${lines[1]}" == "   $HUSK_NAME - "* ]]
+	done
+	run "$HUSK" help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "NAME:" ]
+}
+
+@test "CMD -h, CMD --help and help CMD: NAME: then '<name> CMD - summary', USAGE:" {
+	for c in create run start state kill delete list update pause resume ps events exec features spec; do
+		for a in "$c -h" "$c --help" "help $c"; do
+			# shellcheck disable=SC2086 # two words on purpose
+			run "$HUSK" $a
+			[ "$status" -eq 0 ] || { echo "$a: $output"; false; }
+			[ "${lines[0]}" = "NAME:" ] || { echo "$a: $output"; false; }
+			[[ "${lines[1]}" == "   $HUSK_NAME $c - "?* ]] || { echo "$a: $output"; false; }
+			[ "${lines[2]}" = "USAGE:" ] || { echo "$a: $output"; false; }
+			[[ "${lines[3]}" == "   $HUSK_NAME $c"* ]] || { echo "$a: $output"; false; }
+		done
+	done
+}
+
+@test "help for an unknown command: 'No help topic', and a failure" {
+	run "$HUSK" nosuch -h
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No help topic for 'nosuch'"* ]]
+	run "$HUSK" help nosuch
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No help topic for 'nosuch'"* ]]
+}
+
+@test "--version: husk's version and the runc version of its command line, commit, spec" {
+	run "$HUSK" --version
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^husk\ version\ [0-9]+\.[0-9]+\.[0-9]+\ \(runc\ version\ [0-9]+\.[0-9]+\.[0-9]+\ command\ line\)$ ]]
+	[[ "${lines[1]}" =~ ^commit:\ .+ ]]
+	[[ "${lines[2]}" =~ ^spec:\ [0-9]+\.[0-9]+\.[0-9]+ ]]
+}
+
+# ---------------------------------------------------------------------------
+# crun's spellings
+
+@test "--cgroup-manager disabled: the container gets no cgroup of its own" {
+	requires root
+	set_args /probe sleep 100
+	run husk_detached --cgroup-manager disabled run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	# The init stays in the cgroups of whoever ran husk.
+	[ "$(awk -F: '{ print $3 }' "/proc/$(ctr_pid)/cgroup" | sort -u)" = "$(awk -F: '{ print $3 }' /proc/self/cgroup | sort -u)" ]
+	run husk --cgroup-manager nosuch list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cgroup-manager"* ]]
+}
+
+@test "--cgroup-manager cgroupfs is the default driver: the container gets its cgroup" {
+	requires root
+	set_args /probe sleep 100
+	run husk_detached --cgroup-manager cgroupfs run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	grep -q "$CID" "/proc/$(ctr_pid)/cgroup"
+}
+
+@test "create/run --config FILE: a config other than config.json, relative to the bundle" {
+	set_args /bin/echo from-config-json
+	jq '.process.args = ["/bin/echo", "from-other"]' "$BUNDLE/config.json" >"$BUNDLE/other.json"
+	run husk run --bundle "$BUNDLE" --config other.json "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = from-other ]
+	jq '.process.args = ["/bin/echo", "from-absolute"]' "$BUNDLE/config.json" >"$TESTDIR/abs.json"
+	run husk run --bundle "$BUNDLE" --config "$TESTDIR/abs.json" "$CID-2" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = from-absolute ]
+}
