@@ -30,6 +30,8 @@ static const char usage[] =
     "  --cpu-share N                 CPU shares (relative weight)\n"
     "  --cpu-quota N                 CPU CFS quota in microseconds (-1: none)\n"
     "  --cpu-period N                CPU CFS period in microseconds\n"
+    "  --cpu-burst N                 CPU CFS burst in microseconds\n"
+    "  --cpu-idle 0|1                SCHED_IDLE for the cgroup (cpu.idle)\n"
     "  --cpu-rt-period N             realtime period in microseconds\n"
     "  --cpu-rt-runtime N            realtime runtime in microseconds\n"
     "  --cpuset-cpus LIST            CPUs allowed (0-3, 0,1)\n"
@@ -49,6 +51,8 @@ enum
   O_CPU_PERIOD,
   O_CPU_RT_PERIOD,
   O_CPU_RT_RUNTIME,
+  O_CPU_BURST,
+  O_CPU_IDLE,
   O_CPUSET_CPUS,
   O_CPUSET_MEMS,
   O_PIDS_LIMIT,
@@ -67,6 +71,8 @@ static const struct option options[] = {
   { "cpu-period", required_argument, NULL, O_CPU_PERIOD },
   { "cpu-rt-period", required_argument, NULL, O_CPU_RT_PERIOD },
   { "cpu-rt-runtime", required_argument, NULL, O_CPU_RT_RUNTIME },
+  { "cpu-burst", required_argument, NULL, O_CPU_BURST },
+  { "cpu-idle", required_argument, NULL, O_CPU_IDLE },
   { "cpuset-cpus", required_argument, NULL, O_CPUSET_CPUS },
   { "cpuset-mems", required_argument, NULL, O_CPUSET_MEMS },
   { "pids-limit", required_argument, NULL, O_PIDS_LIMIT },
@@ -160,10 +166,13 @@ apply_flag (struct oci_resources *r, int opt, const char *name, const char *v, s
       if (parse_bytes (name, v, &n, err) < 0)
         return -1;
     }
-  else if (opt >= O_CPU_SHARE && opt <= O_CPU_RT_RUNTIME)
+  else if (opt >= O_CPU_SHARE && opt <= O_CPU_IDLE)
     {
+      /* cpu.idle: whatever the kernel takes (it refuses all but 0 and 1). */
+      int64_t min = opt == O_CPU_IDLE ? INT64_MIN
+                    : opt == O_CPU_QUOTA || opt == O_CPU_RT_RUNTIME ? -1 : 0;
       c = ensure ((void **) &r->cpu, sizeof *r->cpu);
-      if (parse_int (name, v, opt == O_CPU_QUOTA || opt == O_CPU_RT_RUNTIME ? -1 : 0, &n, err) < 0)
+      if (parse_int (name, v, min, &n, err) < 0)
         return -1;
     }
   switch (opt)
@@ -178,6 +187,8 @@ apply_flag (struct oci_resources *r, int opt, const char *name, const char *v, s
     case O_CPU_PERIOD: c->has_period = true, c->period = (uint64_t) n; break;
     case O_CPU_RT_PERIOD: c->has_realtime_period = true, c->realtime_period = (uint64_t) n; break;
     case O_CPU_RT_RUNTIME: c->has_realtime_runtime = true, c->realtime_runtime = n; break;
+    case O_CPU_BURST: c->has_burst = true, c->burst = (uint64_t) n; break;
+    case O_CPU_IDLE: c->has_idle = true, c->idle = n; break;
     case O_CPUSET_CPUS:
     case O_CPUSET_MEMS:
       {

@@ -77,6 +77,29 @@ pids_max() {
 	[ "$(pids_max)" = 42 ]
 }
 
+@test "update --cpu-idle and --cpu-burst (runc's flags) reach cpu.idle and the burst file" {
+	requires root
+	set_args /probe sleep 100
+	run_detached
+	local pid p d
+	pid=$(ctr_pid)
+	p=$(awk -F: '$2 ~ /(^|,)cpu(,|$)/ { print $3 }' "/proc/$pid/cgroup")
+	if [ -n "$p" ]; then d=/sys/fs/cgroup/cpu$p; else d=/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' "/proc/$pid/cgroup"); fi
+	[ -e "$d/cpu.idle" ] || skip "no cpu.idle here"
+	run husk update "$CID" --cpu-idle 1
+	[ "$status" -eq 0 ]
+	[ "$(cat "$d/cpu.idle")" = 1 ]
+	run husk update --cpu-idle 2 "$CID"
+	[ "$status" -ne 0 ]
+	[ "$(cat "$d/cpu.idle")" = 1 ]
+	burst=$d/cpu.cfs_burst_us
+	[ -e "$burst" ] || burst=$d/cpu.max.burst
+	[ -e "$burst" ] || skip "no cpu burst file here"
+	run husk update --cpu-period 100000 --cpu-quota 50000 --cpu-burst 20000 "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$burst")" = 20000 ]
+}
+
 @test "run ID -d --bundle B: options after the id are taken" {
 	set_args /probe sleep 100
 	run husk_detached run "$CID" -d --bundle "$BUNDLE"
