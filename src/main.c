@@ -247,6 +247,7 @@ main (int argc, char **argv)
   idx = parse_globals (argc, argv, &g, &err);
   if (idx >= 0 && resolve_rootless (&g, &err) < 0)
     idx = -1;
+  g.root_given = g.root != NULL;
   if (idx >= 0 && g.root == NULL)
     g.root = root = husk_state_root_default (g.is_rootless);
   if (idx >= 0 && strcmp (g.log_format, "text") != 0 && strcmp (g.log_format, "json") != 0)

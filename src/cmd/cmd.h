@@ -15,6 +15,7 @@
 struct husk_globals
 {
   const char *root;
+  bool root_given; /* --root was on the command line (else root is the default) */
   const char *log;
   const char *log_format;
   bool debug;

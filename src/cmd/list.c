@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
@@ -146,6 +148,9 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
       }
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return husk_error_set (err, 0, "list: invalid format `%s` (table or json)", format);
+  /* runc: a missing default root is an empty list, a missing --root an error. */
+  if (g->root_given && access (g->root, F_OK) < 0)
+    return husk_error_set (err, errno, "state root `%s`", g->root);
   ids = husk_container_list (g->root, err);
   if (ids == NULL)
     return -1;

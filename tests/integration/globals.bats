@@ -17,6 +17,7 @@ load ../../bats/helpers
 	set_args /probe sleep 100
 	run_detached
 	[ -d "$ROOT/$CID" ]
+	mkdir "$TESTDIR/other-root"
 	run "$HUSK" --root "$TESTDIR/other-root" list -q
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]

@@ -195,3 +195,9 @@ pids_max() {
 	[ "$status" -eq 0 ]
 	[ "$output" = from-absolute ]
 }
+
+@test "list: a missing --root is an error (a missing default root lists nothing)" {
+	run "$HUSK" --root "$TESTDIR/no-such-root" list
+	[ "$status" -ne 0 ]
+	[[ "$output" == *no-such-root* ]]
+}
