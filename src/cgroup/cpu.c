@@ -39,29 +39,55 @@ cpu_wanted (const struct oci_resources *r)
              || c->has_realtime_period || c->has_idle);
 }
 
+/* A period and the quota (or rt runtime) that goes with it: the kernel checks
+ * each write against the other file's current value and the parent's limit, so
+ * an update that shrinks the period fails if it comes first ("10000 3000" over
+ * "100000 50000"), and one that grows the quota fails if that comes first.  The
+ * period goes first; when the kernel refuses it (EINVAL) and a new quota comes
+ * too, the quota goes first and the period after it.  NULL: not given. */
+static int
+write_period_pair (const char *dir, const char *period_file, const char *period,
+                   const char *quota_file, const char *quota, struct husk_error **err)
+{
+  struct husk_error *e = NULL;
+  bool retry = false;
+
+  if (period && cg_write (dir, period_file, period, &e) < 0)
+    {
+      if (e->errnum != EINVAL || quota == NULL)
+        return husk_error_propagate (err, &e);
+      husk_error_release (&e);
+      retry = true;
+    }
+  if (quota && cg_write (dir, quota_file, quota, err) < 0)
+    return -1;
+  return retry ? cg_write (dir, period_file, period, err) : 0;
+}
+
 static int
 cpu_v1 (const char *dir, const struct oci_resources *r, bool update, struct husk_error **err)
 {
   const struct oci_cpu *c = r->cpu;
+  char period[32], quota[32], rt_period[32], rt_runtime[32];
 
   if (c->has_shares && c->shares
       && cg_writef (dir, "cpu.shares", err, "%" PRIu64, c->shares) < 0)
     return -1;
-  /* The period before the quota: the kernel checks quota against the period. */
-  if (c->has_period && c->period
-      && cg_writef (dir, "cpu.cfs_period_us", err, "%" PRIu64, c->period) < 0)
-    return -1;
-  if (c->has_quota && c->quota
-      && cg_writef (dir, "cpu.cfs_quota_us", err, "%" PRId64, c->quota < 0 ? -1 : c->quota) < 0)
+  snprintf (period, sizeof period, "%" PRIu64, c->period);
+  snprintf (quota, sizeof quota, "%" PRId64, c->quota < 0 ? -1 : c->quota);
+  if (write_period_pair (dir, "cpu.cfs_period_us", c->has_period && c->period ? period : NULL,
+                         "cpu.cfs_quota_us", c->has_quota && c->quota ? quota : NULL, err)
+      < 0)
     return -1;
   if (c->has_burst && cg_writef (dir, "cpu.cfs_burst_us", err, "%" PRIu64, c->burst) < 0)
     return -1;
-  /* rt_period before rt_runtime, for the same reason. */
-  if (c->has_realtime_period && c->realtime_period
-      && cg_writef (dir, "cpu.rt_period_us", err, "%" PRIu64, c->realtime_period) < 0)
-    return -1;
-  if (c->has_realtime_runtime && c->realtime_runtime
-      && cg_writef (dir, "cpu.rt_runtime_us", err, "%" PRId64, c->realtime_runtime) < 0)
+  snprintf (rt_period, sizeof rt_period, "%" PRIu64, c->realtime_period);
+  snprintf (rt_runtime, sizeof rt_runtime, "%" PRId64, c->realtime_runtime);
+  if (write_period_pair (dir, "cpu.rt_period_us",
+                         c->has_realtime_period && c->realtime_period ? rt_period : NULL,
+                         "cpu.rt_runtime_us",
+                         c->has_realtime_runtime && c->realtime_runtime ? rt_runtime : NULL, err)
+      < 0)
     return -1;
   if (c->has_idle && cg_writef (dir, "cpu.idle", err, "%" PRId64, c->idle) < 0)
     return -1;

@@ -5,6 +5,16 @@
 
 load ../../bats/helpers
 
+teardown() {
+	common_teardown
+	# The pod cgroups of the period/quota test.
+	local d
+	for d in /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpu; do
+		[ -d "$d/husk-test-pod-$CID" ] && rmdir "$d/husk-test-pod-$CID" 2>/dev/null
+	done
+	return 0
+}
+
 # ---------------------------------------------------------------------------
 # --debug, --log, --log-format
 
@@ -75,6 +85,10 @@ pids_max() {
 	run husk update "$CID" --pids-limit 42
 	[ "$status" -eq 0 ]
 	[ "$(pids_max)" = 42 ]
+	# 0 is written as 1, as runc does (the same effect: the init is the 1).
+	run husk update "$CID" --pids-limit 0
+	[ "$status" -eq 0 ]
+	[ "$(pids_max)" = 1 ]
 }
 
 @test "update --cpu-idle and --cpu-burst (runc's flags) reach cpu.idle and the burst file" {
@@ -98,6 +112,26 @@ pids_max() {
 	run husk update --cpu-period 100000 --cpu-quota 50000 --cpu-burst 20000 "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(cat "$burst")" = 20000 ]
+}
+
+@test "update --cpu-period P --cpu-quota Q: a shorter period under a pod's quota (v1)" {
+	requires root
+	local m
+	m=$(awk -F' - ' '{ split($1, a, " "); split($2, b, " "); if (b[1] == "cgroup" && b[3] ~ /(^|,)cpu(,|$)/) { print a[5]; exit } }' /proc/self/mountinfo)
+	[ -n "$m" ] || skip "needs the v1 cpu controller"
+	[ -e "$m/cpu.cfs_quota_us" ] || skip "no CFS bandwidth control here"
+	mkdir "$m/husk-test-pod-$CID"
+	echo 50000 >"$m/husk-test-pod-$CID/cpu.cfs_quota_us"
+	update_config '.linux.cgroupsPath = $p | .linux.resources.cpu = {quota: 500000, period: 1000000}' \
+		--arg p "/husk-test-pod-$CID/ctr"
+	set_args /probe sleep 100
+	run_detached
+	# 3000/10000 is 30%, within the pod's 50%; but a period of 10000 under the
+	# current quota of 500000 would be 50 CPUs: refused before the quota shrinks.
+	run husk update --cpu-period 10000 --cpu-quota 3000 "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$m/husk-test-pod-$CID/ctr/cpu.cfs_period_us")" = 10000 ]
+	[ "$(cat "$m/husk-test-pod-$CID/ctr/cpu.cfs_quota_us")" = 3000 ]
 }
 
 @test "run ID -d --bundle B: options after the id are taken" {
