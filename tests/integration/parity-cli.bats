@@ -58,6 +58,7 @@ teardown() {
 	[ "$status" -eq 0 ]
 	grep -qE 'level=debug msg="nsexec\[[0-9]+\]: => nsexec container setup"' <<<"$output"
 	grep -qE 'level=debug msg="nsexec\[[0-9]+\]: affinity: 0x[0-9a-f]+"' <<<"$output"
+	grep -q 'level=debug msg="child process in init()"' <<<"$output"
 	grep -q 'level=debug msg="setns_init: about to exec"' <<<"$output"
 }
 
