@@ -41,9 +41,6 @@
 #include "util/fs.h"
 #include "util/log.h"
 
-#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
-#endif
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
@@ -212,17 +209,10 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
         return husk_error_set (err, 0,
                                "config.json: linux.seccomp.flags[%zu]: %s is not supported by the kernel",
                                i, s->flags[i]);
-      flags |= f;
-    }
-  /* TSYNC with a listener is refused unless a failed sync is reported as ESRCH
-   * (the return value is the listener fd then, not a thread id): Linux 5.7. */
-  if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && notify)
-    {
-      flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
-      if (!kernel_has_flags (flags))
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.flags: SECCOMP_FILTER_FLAG_TSYNC with "
-                               "SCMP_ACT_NOTIFY needs SECCOMP_FILTER_FLAG_TSYNC_ESRCH (Linux 5.7)");
+      /* TSYNC: accepted and left out, as runc does.  The process that loads
+       * the filter is single-threaded: there is no other thread to sync. */
+      if (f != SECCOMP_FILTER_FLAG_TSYNC)
+        flags |= f;
     }
   *out = flags;
   return 0;

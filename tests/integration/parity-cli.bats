@@ -51,6 +51,17 @@ teardown() {
 	grep -qF 'linux.mountLabel \"a\"b\" is ignored"' "$TESTDIR/log"
 }
 
+@test "--debug: the seccomp flags line carries the flags given to seccomp(2), TSYNC left out" {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"],
+		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ERRNO"}]}'
+	set_args /bin/true
+	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	# SECCOMP_FILTER_FLAG_LOG is 2; TSYNC (1) means nothing to a single thread.
+	grep -q 'level=debug msg="seccomp filter flags: 2"$' <<<"$output"
+}
+
 @test "--debug exec: the joining stages log, up to the exec" {
 	set_args /probe sleep 100
 	run_detached
