@@ -189,6 +189,11 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
 {
   unsigned long flags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
 
+  /* No flags key at all: SPEC_ALLOW where the kernel has it, as runc does (the
+   * filter then does not force the Speculative Store Bypass mitigation on the
+   * container, which costs every process in it); an empty list is no flag. */
+  if (s->flags == NULL && kernel_has_flags (SECCOMP_FILTER_FLAG_SPEC_ALLOW))
+    flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   for (size_t i = 0; s->flags && s->flags[i]; i++)
     {
       unsigned long f = 0;

@@ -51,7 +51,7 @@ teardown() {
 	grep -qF 'linux.mountLabel \"a\"b\" is ignored"' "$TESTDIR/log"
 }
 
-@test "--debug: the seccomp flags line carries the flags given to seccomp(2), TSYNC left out" {
+@test "--debug: the seccomp flags line carries the flags given to seccomp(2), as runc chooses them" {
 	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
 		flags: ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"],
 		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ERRNO"}]}'
@@ -60,6 +60,15 @@ teardown() {
 	[ "$status" -eq 0 ]
 	# SECCOMP_FILTER_FLAG_LOG is 2; TSYNC (1) means nothing to a single thread.
 	grep -q 'level=debug msg="seccomp filter flags: 2"$' <<<"$output"
+	# No flags key: SPEC_ALLOW (4), as runc; an empty list: none.
+	update_config 'del(.linux.seccomp.flags)'
+	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	grep -q 'level=debug msg="seccomp filter flags: 4"$' <<<"$output"
+	update_config '.linux.seccomp.flags = []'
+	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	grep -q 'level=debug msg="seccomp filter flags: 0"$' <<<"$output"
 }
 
 @test "--debug exec: the joining stages log, up to the exec" {
