@@ -143,6 +143,7 @@ pids_max() {
 	[ -e "$m/cpu.cfs_quota_us" ] || skip "no CFS bandwidth control here"
 	mkdir "$m/husk-test-pod-$CID"
 	echo 50000 >"$m/husk-test-pod-$CID/cpu.cfs_quota_us"
+	# shellcheck disable=SC2016 # $p is jq's
 	update_config '.linux.cgroupsPath = $p | .linux.resources.cpu = {quota: 500000, period: 1000000}' \
 		--arg p "/husk-test-pod-$CID/ctr"
 	set_args /probe sleep 100
