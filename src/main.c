@@ -1,5 +1,6 @@
 /* husk: global options, then one command. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,41 +12,47 @@
 #include "linux/exeseal.h"
 #include "util/log.h"
 
-static const char usage[] =
-    "usage: husk [global options] <command> [options] [args]\n"
-    "\n"
-    "husk is an OCI container runtime: it runs a bundle (config.json + rootfs).\n"
-    "\n"
-    "commands:\n"
-    "  create   create a container (its init waits for start)\n"
-    "  start    start a created container\n"
-    "  run      create and start a container, and wait for it\n"
-    "  state    print the state of a container\n"
-    "  kill     send a signal to a container\n"
-    "  delete   delete a container\n"
-    "  list     list containers\n"
-    "  update   change the cgroup resources of a container\n"
-    "  pause    freeze every process of a container\n"
-    "  resume   thaw a paused container\n"
-    "  ps       list the processes of a container\n"
-    "  events   print a container's statistics and OOM events\n"
-    "  exec     run a new process in a running container\n"
-    "  ns       show a container's namespaces and what it shares\n"
-    "  features print the features this runtime supports (JSON)\n"
-    "  spec     write a default config.json\n"
-    "\n"
-    "global options:\n"
-    "  --root DIR               state directory (default /run/husk; rootless:\n"
-    "                           $XDG_RUNTIME_DIR/husk)\n"
-    "  --log FILE               append messages to FILE\n"
-    "  --log-format text|json   format of the --log file\n"
-    "  --debug                  debug messages\n"
-    "  --systemd-cgroup         use the systemd cgroup driver\n"
-    "  --rootless true|false|auto  run without privilege: no cgroup where none is\n"
-    "                           writable, the state root of the user (default auto:\n"
-    "                           when not root, or in a user namespace)\n"
-    "  -v, --version            print the version\n"
-    "  -h, --help               this text; `husk <command> --help` for a command\n";
+/* The release of runc whose command line (and bats suite) husk follows. */
+#define HUSK_RUNC_CLI_VERSION "1.5.0"
+
+/* runc's layout (NAME:, USAGE:, COMMANDS:, GLOBAL OPTIONS:), under the name we
+ * were invoked as. */
+static void
+print_usage (FILE *f)
+{
+  const char *prog = program_invocation_short_name;
+
+  fprintf (f,
+           "NAME:\n"
+           "   %s - a drop-in for runc - Open Container Initiative runtime\n"
+           "\n"
+           "%s is an OCI container runtime with runc's command line: it runs a bundle\n"
+           "(config.json + rootfs).\n"
+           "\n"
+           "USAGE:\n"
+           "   %s [global options] <command> [command options] [arguments...]\n"
+           "\n"
+           "COMMANDS:\n",
+           prog, prog, prog);
+  husk_cmd_list_commands (f);
+  fputs ("\n"
+         "GLOBAL OPTIONS:\n"
+         "   --root DIR               state directory (default /run/husk; rootless:\n"
+         "                            $XDG_RUNTIME_DIR/husk)\n"
+         "   --log FILE               append messages to FILE (default: stderr)\n"
+         "   --log-format text|json   format of the log (logrus's text, or JSON lines)\n"
+         "   --debug                  debug messages\n"
+         "   --systemd-cgroup         use the systemd cgroup driver\n"
+         "   --cgroup-manager cgroupfs|systemd|disabled\n"
+         "                            crun's spelling: the cgroupfs driver (default),\n"
+         "                            the systemd driver, or no cgroup at all\n"
+         "   --rootless true|false|auto  run without privilege: no cgroup where none is\n"
+         "                            writable, the state root of the user (default auto:\n"
+         "                            when not root, or in a user namespace)\n"
+         "   -v, --version            print the version\n"
+         "   -h, --help               this text; `husk help <command>` for a command\n",
+         f);
+}
 
 static int
 cmd_spec (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
@@ -82,6 +89,26 @@ static const struct
   { "features", husk_cmd_features, false, false },
 };
 
+/* husk help [command]: the usage of husk, or of the command (its --help). */
+static int
+help (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
+{
+  char help_opt[] = "--help";
+
+  if (argc < 2)
+    {
+      print_usage (stdout);
+      return 0;
+    }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      {
+        char *args[] = { argv[1], help_opt, NULL };
+        return commands[i].fn (g, 2, args, err);
+      }
+  return husk_error_set (err, 0, "No help topic for '%s'", argv[1]);
+}
+
 /* Whether we run in a user namespace other than the initial one: there the
  * uid_map is not the identity over every id ("0 0 4294967295"). */
 static bool
@@ -116,7 +143,23 @@ resolve_rootless (struct husk_globals *g, struct husk_error **err)
 static void
 print_version (void)
 {
-  printf ("husk version %s\ncommit: %s\nspec: %s\n", HUSK_VERSION, HUSK_COMMIT, HUSK_SPEC_VERSION);
+  /* husk's own version first: Docker shows what follows "version" on the first
+   * line.  The runc command line followed comes after. */
+  printf ("husk version %s\ncommit: %s\nspec: %s\nrunc command line: %s\n", HUSK_VERSION,
+          HUSK_COMMIT, HUSK_SPEC_VERSION, HUSK_RUNC_CLI_VERSION);
+}
+
+/* crun's --cgroup-manager: cgroupfs, systemd (our --systemd-cgroup) or disabled
+ * (no cgroup at all).  The last one given wins, --systemd-cgroup included. */
+static int
+set_cgroup_manager (struct husk_globals *g, const char *v, struct husk_error **err)
+{
+  g->systemd_cgroup = strcmp (v, "systemd") == 0;
+  g->no_cgroup = strcmp (v, "disabled") == 0;
+  if (!g->systemd_cgroup && !g->no_cgroup && strcmp (v, "cgroupfs") != 0)
+    return husk_error_set (err, 0, "invalid --cgroup-manager `%s` (cgroupfs, systemd or disabled)",
+                           v);
+  return 0;
 }
 
 /* "--root=X", "--root X", "-root X": the value of a global option, or NULL. */
@@ -142,7 +185,8 @@ option_value (int argc, char **argv, int *i, const char *name, bool *matched)
 static int
 parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error **err)
 {
-  static const char *valued[] = { "root", "log", "log-format", "rootless", "criu", NULL };
+  static const char *valued[]
+      = { "root", "log", "log-format", "rootless", "criu", "cgroup-manager", NULL };
   int i;
 
   for (i = 1; i < argc && argv[i][0] == '-'; i++)
@@ -153,7 +197,10 @@ parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error 
       if (strcmp (a, "debug") == 0)
         g->debug = true;
       else if (strcmp (a, "systemd-cgroup") == 0)
-        g->systemd_cgroup = true;
+        {
+          g->systemd_cgroup = true;
+          g->no_cgroup = false;
+        }
       else if (strcmp (a, "v") == 0 || strcmp (a, "version") == 0)
         {
           print_version ();
@@ -161,7 +208,7 @@ parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error 
         }
       else if (strcmp (a, "h") == 0 || strcmp (a, "help") == 0)
         {
-          fputs (usage, stdout);
+          print_usage (stdout);
           exit (0);
         }
       else
@@ -181,6 +228,8 @@ parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error 
                 g->log_format = v;
               else if (k == 3)
                 g->rootless = v;
+              else if (k == 5 && set_cgroup_manager (g, v, err) < 0)
+                return -1;
               break;
             }
           if (!matched)
@@ -201,6 +250,7 @@ main (int argc, char **argv)
   idx = parse_globals (argc, argv, &g, &err);
   if (idx >= 0 && resolve_rootless (&g, &err) < 0)
     idx = -1;
+  g.root_given = g.root != NULL;
   if (idx >= 0 && g.root == NULL)
     g.root = root = husk_state_root_default (g.is_rootless);
   if (idx >= 0 && strcmp (g.log_format, "text") != 0 && strcmp (g.log_format, "json") != 0)
@@ -213,9 +263,19 @@ main (int argc, char **argv)
     goto fail;
   if (idx >= argc)
     {
-      fputs (usage, stderr);
+      print_usage (stderr);
       free (root);
       return 1;
+    }
+  if (strcmp (argv[idx], "help") == 0)
+    {
+      ret = help (&g, argc - idx, argv + idx, &err);
+      if (ret >= 0)
+        {
+          free (root);
+          return ret;
+        }
+      goto fail;
     }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (argv[idx], commands[i].name) == 0)
@@ -231,7 +291,8 @@ main (int argc, char **argv)
         break;
       }
   if (err == NULL && ret < 0)
-    husk_error_set (&err, 0, "unknown command `%s` (see husk --help)", argv[idx]);
+    husk_error_set (&err, 0, "unknown command: No help topic for '%s' (see %s --help)", argv[idx],
+                    program_invocation_short_name);
   if (ret >= 0)
     {
       free (root);

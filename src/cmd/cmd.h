@@ -1,19 +1,26 @@
 /* One entry point per command.  Each parses its own options (getopt_long_only, so
- * -opt and --opt both work), calls one function of container/, and prints. */
+ * -opt and --opt both work), calls one function of container/, and prints.
+ * Options may follow the container id, as runc's CLI allows (GNU getopt's
+ * permutation), except where the arguments after the id are someone else's:
+ * exec (the command), kill (the signal) and ps (ps's options) stop at the id
+ * ("+" in their option string). */
 #ifndef HUSK_CMD_CMD_H
 #define HUSK_CMD_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "util/error.h"
 
 struct husk_globals
 {
   const char *root;
+  bool root_given; /* --root was on the command line (else root is the default) */
   const char *log;
   const char *log_format;
   bool debug;
   bool systemd_cgroup;
+  bool no_cgroup; /* --cgroup-manager disabled */
   const char *rootless; /* the --rootless value: auto, true or false */
   bool is_rootless; /* what it resolved to (main.c) */
 };
@@ -39,9 +46,11 @@ int husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct h
 int husk_cmd_ns (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_features (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 
-/* Shared option handling: prints usage for --help and returns 1; returns -1 with
- * an error for an unknown option; 0 otherwise. */
+/* --help: prints usage in runc's layout (NAME:, USAGE:, the rest) on stdout and
+ * returns 0.  usage starts with "usage: husk <command> ...". */
 int husk_cmd_usage (const char *usage);
+/* The command names and their summaries, one a line, for `husk --help`. */
+void husk_cmd_list_commands (FILE *f);
 /* For commands whose only argument is the id (and --help): 1 when the usage was
  * printed, 0 with *id set, -1 with *err set. */
 int husk_cmd_only_id (int argc, char **argv, const char *usage, const char **id,

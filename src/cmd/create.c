@@ -17,7 +17,9 @@ static const char usage[] =
     "      --pidfd-socket S    send a pidfd of the init to the unix socket S\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
-    "      --no-new-keyring    keep the caller's session keyring\n";
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --config FILE       the configuration instead of config.json (crun's option;\n"
+    "                          a relative FILE is in the bundle)\n";
 
 enum
 {
@@ -30,6 +32,7 @@ enum
   OPT_DETACH,
   OPT_KEEP,
   OPT_PIDFD_SOCKET,
+  OPT_CONFIG,
 };
 
 static const struct option create_options[] = {
@@ -43,6 +46,7 @@ static const struct option create_options[] = {
   { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
   { "detach", no_argument, NULL, 'd' },
   { "keep", no_argument, NULL, OPT_KEEP },
+  { "config", required_argument, NULL, OPT_CONFIG },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -57,11 +61,12 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
 
   o->create.root = g->root;
   o->create.systemd_cgroup = g->systemd_cgroup;
+  o->create.no_cgroup = g->no_cgroup;
   o->create.rootless = g->is_rootless;
   o->create.console_fd = -1;
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, is_run ? "+b:dh" : "+b:h", create_options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, is_run ? "b:dh" : "b:h", create_options, NULL)) != -1)
     switch (c)
       {
       case 'b':
@@ -88,6 +93,9 @@ parse (const struct husk_globals *g, int argc, char **argv, bool is_run, struct 
         o->create.no_new_keyring = true;
         break;
       case OPT_NO_SUBREAPER:
+        break;
+      case OPT_CONFIG:
+        o->create.config = optarg;
         break;
       case 'd':
         if (!is_run)
@@ -137,7 +145,9 @@ static const char run_usage[] =
     "      --pidfd-socket S    send a pidfd of the init to the unix socket S\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
-    "      --no-new-keyring    keep the caller's session keyring\n";
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --config FILE       the configuration instead of config.json (crun's option;\n"
+    "                          a relative FILE is in the bundle)\n";
 
 int
 husk_cmd_run (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)

@@ -26,7 +26,7 @@ husk_cmd_delete (const struct husk_globals *g, int argc, char **argv, struct hus
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+fh", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "fh", options, NULL)) != -1)
     switch (c)
       {
       case 'f':

@@ -77,7 +77,7 @@ husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct hus
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+h", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "h", options, NULL)) != -1)
     switch (c)
       {
       case 's':

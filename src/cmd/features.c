@@ -267,7 +267,7 @@ husk_cmd_features (const struct husk_globals *gl, int argc, char **argv, struct 
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+h", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "h", options, NULL)) != -1)
     {
       if (c == 'h')
         return husk_cmd_usage (usage);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
@@ -188,7 +189,7 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+f:qh", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "f:qh", options, NULL)) != -1)
     switch (c)
       {
       case 'n':
@@ -207,15 +208,9 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
       }
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
     return husk_error_set (err, 0, "list: invalid format `%s` (table or json)", format);
-  /* A missing default root is an empty list; a root the caller named must
-   * exist (runc). */
-  {
-    cleanup_free char *def = husk_state_root_default (g->is_rootless);
-    struct stat sb;
-
-    if (stat (g->root, &sb) < 0 && errno == ENOENT && def && strcmp (def, g->root) != 0)
-      return husk_error_set (err, ENOENT, "state root `%s`", g->root);
-  }
+  /* runc: a missing default root is an empty list, a missing --root an error. */
+  if (g->root_given && access (g->root, F_OK) < 0)
+    return husk_error_set (err, errno, "state root `%s`", g->root);
   ids = husk_container_list (g->root, err);
   if (ids == NULL)
     return -1;

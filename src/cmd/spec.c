@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "cmd/cmd.h"
 #include "util/cleanup.h"
 
 #ifndef HUSK_SPEC_VERSION
@@ -72,7 +73,7 @@ static const char *const spec_readonly[]
     = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
 
 static const char spec_usage[]
-    = "Usage: husk spec [--bundle DIR] [--rootless]\n"
+    = "usage: husk spec [--bundle DIR] [--rootless]\n"
       "\n"
       "Create a starter specification file named \"" SPEC_FILE "\" for the bundle.\n"
       "Its args call \"sh\"; edit it to run what the rootfs contains.\n"
@@ -371,7 +372,7 @@ husk_cmd_spec (int argc, char **argv, struct husk_error **err)
 
   optind = 0; /* reset GNU getopt: main() may have parsed its own options */
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+:b:h", long_opts, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, ":b:h", long_opts, NULL)) != -1)
     {
       switch (c)
         {
@@ -382,8 +383,7 @@ husk_cmd_spec (int argc, char **argv, struct husk_error **err)
           rootless = true;
           break;
         case 'h':
-          fputs (spec_usage, stdout);
-          return 0;
+          return husk_cmd_usage (spec_usage);
         case ':':
           return husk_error_set (err, 0, "spec: option `%s` requires an argument",
                                  argv[optind - 1]);

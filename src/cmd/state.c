@@ -23,7 +23,7 @@ husk_cmd_state (const struct husk_globals *g, int argc, char **argv, struct husk
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+h", options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "h", options, NULL)) != -1)
     {
       if (c == 'h')
         return husk_cmd_usage (usage);

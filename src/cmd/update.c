@@ -30,6 +30,8 @@ static const char usage[] =
     "  --cpu-share N                 CPU shares (relative weight)\n"
     "  --cpu-quota N                 CPU CFS quota in microseconds (-1: none)\n"
     "  --cpu-period N                CPU CFS period in microseconds\n"
+    "  --cpu-burst N                 CPU CFS burst in microseconds\n"
+    "  --cpu-idle 0|1                SCHED_IDLE for the cgroup (cpu.idle)\n"
     "  --cpu-rt-period N             realtime period in microseconds\n"
     "  --cpu-rt-runtime N            realtime runtime in microseconds\n"
     "  --cpu-burst N                 CPU CFS burst in microseconds\n"
@@ -168,8 +170,9 @@ apply_flag (struct oci_resources *r, int opt, const char *name, const char *v, s
     }
   else if (opt >= O_CPU_SHARE && opt <= O_CPU_IDLE)
     {
-      /* cpu.idle: the kernel is the judge of the value (0 or 1 today). */
-      int64_t min = opt == O_CPU_IDLE ? INT64_MIN : opt == O_CPU_QUOTA || opt == O_CPU_RT_RUNTIME ? -1 : 0;
+      /* cpu.idle: whatever the kernel takes (it refuses all but 0 and 1). */
+      int64_t min = opt == O_CPU_IDLE ? INT64_MIN
+                    : opt == O_CPU_QUOTA || opt == O_CPU_RT_RUNTIME ? -1 : 0;
       c = ensure ((void **) &r->cpu, sizeof *r->cpu);
       if (parse_int (name, v, min, &n, err) < 0)
         return -1;
@@ -230,7 +233,7 @@ husk_cmd_update (const struct husk_globals *g, int argc, char **argv, struct hus
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+r:h", options, &idx)) != -1)
+  while ((c = getopt_long_only (argc, argv, "r:h", options, &idx)) != -1)
     {
       if (c == 'h')
         return husk_cmd_usage (usage);

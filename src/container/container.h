@@ -15,6 +15,7 @@ struct husk_create_opts
   const char *root; /* state root, e.g. /run/husk */
   const char *id;
   const char *bundle; /* NULL: the current directory */
+  const char *config; /* crun's --config: NULL for config.json; relative: to the bundle */
   const char *pid_file;
   const char *console_socket;
   const char *pidfd_socket; /* --pidfd-socket: gets a pidfd of the init */
@@ -22,6 +23,7 @@ struct husk_create_opts
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;
+  bool no_cgroup; /* crun's --cgroup-manager disabled: no cgroup at all */
   /* Unprivileged (--rootless): a user namespace without maps maps the caller,
    * the cgroups not writable by us are left out. */
   bool rootless;

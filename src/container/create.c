@@ -129,10 +129,14 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   x->bundle = realpath (b, NULL);
   if (x->bundle == NULL)
     return husk_error_set (err, errno, "bundle `%s`", b);
-  if (asprintf (&cfg_path, "%s/config.json", x->bundle) < 0)
+  if (x->o->config && x->o->config[0] == '/')
+    cfg_path = strdup (x->o->config);
+  else if (asprintf (&cfg_path, "%s/%s", x->bundle, x->o->config ? x->o->config : "config.json") < 0)
+    cfg_path = NULL;
+  if (cfg_path == NULL)
     abort ();
   if (husk_read_file (cfg_path, &x->config_data, &x->config_len, err) < 0)
-    return husk_error_wrap (err, "load config.json");
+    return husk_error_wrap (err, "load %s", x->o->config ? x->o->config : "config.json");
   x->config = oci_config_parse (x->config_data, x->config_len, err);
   if (x->config == NULL)
     return -1;
@@ -494,9 +498,11 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   if (make_state_dir (&x, err) < 0)
     goto fail;
   x.created = husk_now_rfc3339 ();
-  x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, o->rootless, err);
-  if (x.cgroup == NULL
-      || (o->rootless && (rootless_refuse (x.config, err) < 0 || rootless_cgroup (&x, err) < 0)))
+  if (!o->no_cgroup
+      && (x.cgroup = husk_cgroup_plan (x.config, o->id, o->systemd_cgroup, o->rootless, err)) == NULL)
+    goto fail;
+  if (o->rootless
+      && (rootless_refuse (x.config, err) < 0 || (x.cgroup && rootless_cgroup (&x, err) < 0)))
     goto fail;
   /* A first state (pid 0: "stopped") naming the cgroup before any directory of
    * it exists: if husk is killed from here on, `delete --force` finds every

@@ -245,6 +245,7 @@ exec_process (const struct husk_exec_spawn *s)
   cleanup_free char *exe = NULL;
   char **env;
 
+  husk_debug ("child process in init()");
   if (apply_labels (p, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* A fresh session keyring: the host's keys are not the container's business.
@@ -274,6 +275,8 @@ exec_process (const struct husk_exec_spawn *s)
   exe = husk_find_executable (p->args[0], env, &err);
   if (exe == NULL)
     husk_sync_fail (s->sync_fd, err);
+  /* Before the filter: it may refuse or hold (notify) the message's sendmsg. */
+  husk_debug ("setns_init: about to exec");
   /* With no_new_privs the filter loads unprivileged: last, so that a profile
    * need not allow what husk itself still does. */
   if (p->no_new_privileges
@@ -329,9 +332,10 @@ joiner (const struct husk_exec_spawn *s)
 
   for (int i = 0; i < 4 && s->close_fds[i] >= 0; i++)
     close (s->close_fds[i]);
-  /* The log file is a host file: warnings and debug lines go to the parent,
-   * which reads the sync socket until the process's execve closes it. */
+  /* The log file is a host file: debug lines travel to the parent, which logs
+   * them while it waits for the pid and the exec. */
   husk_sync_forward_log (s->sync_fd);
+  husk_debug ("nsexec[%d]: => nsexec container setup", (int) getpid ());
   close_inherited_fds (s);
   /* husk exec blocks every signal while it waits: the program must not inherit that. */
   sigemptyset (&none);
@@ -360,6 +364,7 @@ joiner (const struct husk_exec_spawn *s)
   /* execCPUAffinity.initial: before entering the cgroup, whose cpuset it must fit. */
   if (husk_exec_affinity_initial (s->process, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  husk_sched_debug_affinity ("nsexec");
   if (join_cgroups (s->cgroup_join, &err) < 0 || join_namespaces (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* A container in our mount namespace (none of its own) lives in a chroot:

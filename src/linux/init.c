@@ -296,6 +296,7 @@ husk_init_main (const struct husk_spawn *s)
   char **env, **full_env;
   int procfd = -1, fd_dir;
 
+  husk_debug ("child process in init()");
   if (setsid () < 0)
     {
       husk_error_set (&err, errno, "setsid");
@@ -341,6 +342,7 @@ husk_init_main (const struct husk_spawn *s)
    * possible: the fewer syscalls after it, the fewer a profile must allow.  Still
    * before READY, because a listener fd travels over the sync socket (sync 5a),
    * which is closed after READY. */
+  husk_debug ("init: closing the pipe to signal completion");
   if (p->no_new_privileges && husk_seccomp_apply (seccomp, s->sync_fd, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_READY, 0, 0, NULL, &err) < 0) /* sync 6 */

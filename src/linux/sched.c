@@ -450,6 +450,23 @@ husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_er
 }
 
 void
+husk_sched_debug_affinity (const char *who)
+{
+  cpu_set_t cpus;
+  unsigned long long mask = 0;
+
+  if (!husk_log_debug_enabled ())
+    return;
+  CPU_ZERO (&cpus);
+  if (sched_getaffinity (0, sizeof cpus, &cpus) < 0)
+    return;
+  for (int i = 0; i < 64; i++)
+    if (CPU_ISSET (i, &cpus))
+      mask |= 1ULL << i;
+  husk_debug ("%s[%d]: affinity: 0x%llx", who, (int) getpid (), mask);
+}
+
+void
 husk_sched_reset_affinity (void)
 {
   husk_sched_reset_affinity_of (0);

@@ -52,4 +52,8 @@ void husk_sched_reset_affinity_of (pid_t pid);
 int husk_exec_affinity_initial (const struct oci_process *p, struct husk_error **err);
 int husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_error **err);
 
+/* With --debug: "<who>[pid]: affinity: 0x.." (the first 64 CPUs), the line
+ * runc's nsexec prints and tools grep for. */
+void husk_sched_debug_affinity (const char *who);
+
 #endif

@@ -188,6 +188,10 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
 {
   unsigned long flags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
 
+  /* No flags key is no flag.  runc adds SPEC_ALLOW then; husk does not: on a
+   * host booted with spec_store_bypass_disable=seccomp the admin asked for the
+   * Speculative Store Bypass mitigation of every seccomp'd task, and a config
+   * that wants it off says so with the flag. */
   for (size_t i = 0; s->flags && s->flags[i]; i++)
     {
       unsigned long f = 0;
@@ -213,11 +217,6 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
       if (f != SECCOMP_FILTER_FLAG_TSYNC)
         flags |= f;
     }
-  /* No flags at all (not an empty list): SPEC_ALLOW where the kernel has it, as
-   * runc, so that the container does not pay for speculation mitigations
-   * seccomp would otherwise force on it. */
-  if (s->flags == NULL && kernel_has_flags (SECCOMP_FILTER_FLAG_SPEC_ALLOW))
-    flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   *out = flags;
   return 0;
 }
@@ -537,9 +536,8 @@ load_filter (char *bpf, size_t len, unsigned long flags, int *listener, struct h
 
   prog.len = (unsigned short) (len / sizeof (struct sock_filter));
   prog.filter = (struct sock_filter *) bpf;
-  /* runc's debug line, which tools grep for, then ours. */
-  husk_debug ("seccomp filter flags: %lu", flags);
   husk_debug ("seccomp filter: %u instructions", prog.len);
+  husk_debug ("seccomp filter flags: %lu", flags);
   rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (rc < 0 && errno == EACCES)
     return husk_error_set (err, errno,

@@ -18,6 +18,7 @@
 #include "linux/sched.h"
 #include "linux/sync.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
 static int
 cmp_int (const void *a, const void *b)
@@ -94,6 +95,8 @@ stage1_start (const struct husk_spawn *s)
     close (s->close_fds[i]);
   /* Debug lines travel to the parent from now on: the log file is a host file. */
   husk_sync_forward_log (s->sync_fd);
+  husk_debug ("nsexec-1[%d]: => nsexec container setup", (int) getpid ());
+  husk_sched_debug_affinity ("nsexec-1");
   close_inherited_fds (s);
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);

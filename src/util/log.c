@@ -71,13 +71,47 @@ write_all (int fd, const char *buf, size_t len)
     }
 }
 
+/* A logrus text value: bare when it is made of [A-Za-z0-9-._/@^+] only, else
+ * quoted with Go's %q escapes (what `level=debug msg="..."` readers expect). */
 static void
-log_file_line (const char *level, const char *msg)
+put_text_value (FILE *f, const char *s)
 {
-  char now[64];
+  const unsigned char *p;
 
-  if (log_fd < 0)
-    return;
+  if (*s && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
+                == strlen (s))
+    {
+      fputs (s, f);
+      return;
+    }
+  fputc ('"', f);
+  for (p = (const unsigned char *) s; *p; p++)
+    switch (*p)
+      {
+      case '"': fputs ("\\\"", f); break;
+      case '\\': fputs ("\\\\", f); break;
+      case '\n': fputs ("\\n", f); break;
+      case '\t': fputs ("\\t", f); break;
+      case '\r': fputs ("\\r", f); break;
+      default:
+        if (*p < 0x20 || *p == 0x7f)
+          fprintf (f, "\\x%02x", *p);
+        else
+          fputc (*p, f);
+      }
+  fputc ('"', f);
+}
+
+/* One line of the log, newline included, in the --log-format: logrus's text
+ * (time="..." level=debug msg="...") or JSON ({"level","msg","time"}, the keys
+ * in logrus's order).  NULL when out of memory. */
+static char *
+format_line (const char *level, const char *msg)
+{
+  char now[64], *line = NULL;
+  size_t size = 0;
+  FILE *f;
+
   rfc3339_now (now, sizeof now);
   if (log_format == HUSK_LOG_JSON)
     {
@@ -85,7 +119,7 @@ log_file_line (const char *level, const char *msg)
       size_t len;
       yajl_gen g = yajl_gen_alloc (NULL);
       if (g == NULL)
-        return;
+        return NULL;
       yajl_gen_map_open (g);
       yajl_gen_string (g, (const unsigned char *) "level", 5);
       yajl_gen_string (g, (const unsigned char *) level, strlen (level));
@@ -94,37 +128,48 @@ log_file_line (const char *level, const char *msg)
       yajl_gen_string (g, (const unsigned char *) "time", 4);
       yajl_gen_string (g, (const unsigned char *) now, strlen (now));
       yajl_gen_map_close (g);
-      if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-        {
-          cleanup_free char *line = NULL;
-          if (asprintf (&line, "%.*s\n", (int) len, buf) >= 0)
-            write_all (log_fd, line, strlen (line));
-        }
+      if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok
+          && asprintf (&line, "%.*s\n", (int) len, buf) < 0)
+        line = NULL;
       yajl_gen_free (g);
+      return line;
     }
-  else
+  f = open_memstream (&line, &size);
+  if (f == NULL)
+    return NULL;
+  fprintf (f, "time=\"%s\" level=%s msg=", now, level);
+  put_text_value (f, msg);
+  fputc ('\n', f);
+  if (fclose (f) != 0)
     {
-      cleanup_free char *line = NULL;
-      if (asprintf (&line, "%s %s: %s\n", now, level, msg) >= 0)
-        write_all (log_fd, line, strlen (line));
+      free (line);
+      return NULL;
     }
+  return line;
 }
 
 static void
-vlog (const char *level, bool to_stderr, const char *fmt, va_list ap)
+log_line (int fd, const char *level, const char *msg)
+{
+  cleanup_free char *line = NULL;
+
+  if (fd < 0)
+    return;
+  line = format_line (level, msg);
+  if (line)
+    write_all (fd, line, strlen (line));
+}
+
+/* Debug and warning lines: the --log file, or stderr without one (as runc's
+ * logrus does), in the same format either way. */
+static void
+vlog (const char *level, const char *fmt, va_list ap)
 {
   cleanup_free char *msg = NULL;
 
   if (vasprintf (&msg, fmt, ap) < 0)
     return;
-  log_file_line (level, msg);
-  if (to_stderr)
-    {
-      if (strcmp (level, "error") == 0)
-        fprintf (stderr, "husk: %s\n", msg);
-      else
-        fprintf (stderr, "husk: %s: %s\n", level, msg);
-    }
+  log_line (log_fd >= 0 ? log_fd : STDERR_FILENO, level, msg);
 }
 
 void
@@ -159,7 +204,7 @@ husk_debug (const char *fmt, ...)
   if (log_detached)
     forward (false, fmt, ap);
   else
-    vlog ("debug", log_fd < 0, fmt, ap);
+    vlog ("debug", fmt, ap);
   va_end (ap);
 }
 
@@ -175,7 +220,7 @@ husk_warn (const char *fmt, ...)
   if (log_detached)
     forward (true, fmt, ap);
   else
-    vlog ("warning", log_fd < 0, fmt, ap);
+    vlog ("warning", fmt, ap);
   va_end (ap);
 }
 
@@ -184,14 +229,12 @@ husk_log_error (const struct husk_error *e)
 {
   cleanup_free char *text = husk_error_text (e);
 
-  log_file_line ("error", text);
+  log_line (log_fd, "error", text);
   /* Without --log, --log-format json puts the JSON line on stderr (as runc does,
    * and as a shim reading our stderr expects); otherwise stderr gets the text. */
   if (log_fd < 0 && log_format == HUSK_LOG_JSON)
     {
-      log_fd = STDERR_FILENO;
-      log_file_line ("error", text);
-      log_fd = -1;
+      log_line (STDERR_FILENO, "error", text);
       return;
     }
   fprintf (stderr, "husk: %s\n", text);

@@ -1,7 +1,9 @@
-/* Logging: stderr always for errors ("husk: msg"); the --log file gets either the
- * same text lines or, with --log-format json, one JSON object per line:
- * {"level":"error","msg":"...","time":"RFC3339"}.  Warnings and debug lines (only
- * with --debug) go to the --log file, or to stderr when there is none. */
+/* Logging, in runc's shapes.  Errors: stderr always ("husk: msg"), and the
+ * --log file.  Warnings and debug lines (only with --debug): the --log file, or
+ * stderr when there is none.  Every line that is not the stderr error is in the
+ * --log-format: logrus's text, time="RFC3339" level=debug msg="...", or one JSON
+ * object per line, {"level":"error","msg":"...","time":"RFC3339"}; without
+ * --log, json also puts the error line on stderr in JSON. */
 #ifndef HUSK_UTIL_LOG_H
 #define HUSK_UTIL_LOG_H
 

@@ -32,7 +32,7 @@ unraisable_ambient() {
 	run husk --log "$log" run --bundle "$BUNDLE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" != *CAP_SYS_RESOURCE* ]]
-	grep -q "warning: .*CAP_SYS_RESOURCE" "$log"
+	grep -q 'level=warning msg=".*CAP_SYS_RESOURCE' "$log"
 }
 
 @test "without --log the warning is on husk's stderr, once" {

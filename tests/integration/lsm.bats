@@ -45,7 +45,7 @@ selinux_enabled() {
 	set_args cat /proc/self/mountinfo
 	run "$HUSK" --debug --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'selinux is not enabled on this host: linux.mountLabel "system_u:object_r:container_file_t:s0:c1,c2" is ignored'* ]]
+	[[ "$output" == *'selinux is not enabled on this host: linux.mountLabel \"system_u:object_r:container_file_t:s0:c1,c2\" is ignored'* ]]
 	grep -q ' /scratch .* tmpfs ' <<<"$output"
 	[[ "$output" != *context=* ]]
 }

@@ -115,20 +115,6 @@ start_agent() {
 	[ "$(cut -d' ' -f2 <<<"$output" | tr '\n' ' ')" = "0 1 2 " ]
 }
 
-@test "seccomp flags: TSYNC is left out, and no flags at all means SPEC_ALLOW" {
-	seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"],
-		"syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}'
-	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"seccomp filter flags: 2"[!0-9]* ]]
-	update_config 'del(.linux.seccomp.flags)'
-	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
-	[[ "$output" == *"seccomp filter flags: 4"[!0-9]* ]]
-	update_config '.linux.seccomp.flags = []'
-	run husk --debug run --bundle "$BUNDLE" "$CID" </dev/null
-	[[ "$output" == *"seccomp filter flags: 0"[!0-9]* ]]
-}
-
 # ---------------------------------------------------------------------------
 # cgroups and ps
 

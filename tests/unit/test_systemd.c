@@ -171,7 +171,7 @@ test_props (void)
 
   r = (struct oci_resources){ .has_pids_limit = true, .pids_limit = 0 };
   cg_sd_resource_props (&r, NULL, &p, NULL);
-  result (prop_u64 (&p, "TasksMax", 1), "pids.limit 0 -> TasksMax 1 (systemd refuses 0; the file gets 0)");
+  result (prop_u64 (&p, "TasksMax", 1), "pids.limit 0 -> TasksMax 1 (systemd refuses 0; the file gets 1 too)");
   cg_sd_props_free (&p);
 
   r = (struct oci_resources){ 0 };
