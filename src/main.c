@@ -31,6 +31,8 @@ static const char usage[] =
     "  events   print a container's statistics and OOM events\n"
     "  exec     run a new process in a running container\n"
     "  features print the features this runtime supports (JSON)\n"
+    "  checkpoint  save a running container with CRIU\n"
+    "  restore  create a container from a checkpoint\n"
     "  spec     write a default config.json\n"
     "\n"
     "global options:\n"
@@ -40,6 +42,7 @@ static const char usage[] =
     "  --log-format text|json   format of the --log file\n"
     "  --debug                  debug messages\n"
     "  --systemd-cgroup         use the systemd cgroup driver\n"
+    "  --criu PATH              the criu binary (default: criu in PATH)\n"
     "  --rootless true|false|auto  run without privilege: no cgroup where none is\n"
     "                           writable, the state root of the user (default auto:\n"
     "                           when not root, or in a user namespace)\n"
@@ -78,6 +81,8 @@ static const struct
   { "spec", cmd_spec, false, false },
   { "exec", husk_cmd_exec, true, true },
   { "features", husk_cmd_features, false, false },
+  { "checkpoint", husk_cmd_checkpoint, false, true },
+  { "restore", husk_cmd_restore, false, true },
 };
 
 /* Whether we run in a user namespace other than the initial one: there the
@@ -179,6 +184,8 @@ parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error 
                 g->log_format = v;
               else if (k == 3)
                 g->rootless = v;
+              else if (k == 4)
+                g->criu = v;
               break;
             }
           if (!matched)

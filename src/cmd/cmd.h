@@ -16,6 +16,7 @@ struct husk_globals
   bool systemd_cgroup;
   const char *rootless; /* the --rootless value: auto, true or false */
   bool is_rootless; /* what it resolved to (main.c) */
+  const char *criu; /* --criu: the criu binary (checkpoint, restore, features) */
 };
 
 /* Every command: argv[0] is the command name.  Returns the process exit status
@@ -36,6 +37,8 @@ int husk_cmd_resume (const struct husk_globals *g, int argc, char **argv, struct
 int husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_checkpoint (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_restore (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_features (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 
 /* Shared option handling: prints usage for --help and returns 1; returns -1 with
