@@ -13,7 +13,7 @@ requires_criu() {
 	command -v criu >/dev/null || skip "criu is not installed"
 	local why
 	if ! why=$(criu check 2>&1); then
-		why=$(grep -m1 'Error' <<<"$why" || tail -n1 <<<"$why")
+		why=$(grep -B1 -m1 'Error' <<<"$why" | tr '\n' ' ' || tail -n1 <<<"$why")
 		skip "criu check fails here: ${why}"
 	fi
 }
