@@ -19,6 +19,7 @@
 
 #include "cmd/cmd.h"
 #include "linux/criu.h"
+#include "util/log.h"
 #include "oci/config.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -294,6 +295,12 @@ husk_cmd_features (const struct husk_globals *gl, int argc, char **argv, struct 
     if (ok)
       snprintf (v, sizeof v, "%d.%d.%d", n / 10000, n / 100 % 100, n % 100);
     ok = ok && n >= HUSK_CRIU_MIN_VERSION && husk_criu_check (gl->criu, &e) == 0;
+    if (e)
+      {
+        char *why = husk_error_text (e);
+        husk_debug ("checkpoint: %s", why);
+        free (why);
+      }
     husk_error_release (&e);
     json = features_json (v[0] ? v : NULL, ok);
   }

@@ -48,7 +48,7 @@ int husk_criu_call (const struct husk_criu_call *c, const struct husk_criu_req *
 int husk_criu_version (const char *criu, int *version, struct husk_error **err);
 /* Fails, naming what is needed, when CRIU is missing or older than min. */
 int husk_criu_require (const char *criu, int min, struct husk_error **err);
-/* CRIU's own `check` (through RPC): 0 when CRIU can work on this kernel. */
+/* `criu check` (its exit status): 0 when CRIU can work on this kernel. */
 int husk_criu_check (const char *criu, struct husk_error **err);
 
 #endif

@@ -76,11 +76,13 @@ start_counter() {
 	set_args /bin/true
 	create_ctr
 	run husk checkpoint --image-path "$TESTDIR/img" "$CID"
+	echo "$output"; cat "$TESTDIR/img/dump.log" 2>/dev/null | grep -B12 -m1 Error | head -30
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"cannot be checkpointed in created state"* ]]
 	husk start "$CID"
 	wait_for_status "$CID" stopped
 	run husk checkpoint --image-path "$TESTDIR/img" "$CID"
+	echo "$output"; cat "$TESTDIR/img/dump.log" 2>/dev/null | grep -B12 -m1 Error | head -30
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"cannot be checkpointed in stopped state"* ]]
 }
@@ -106,6 +108,7 @@ start_counter() {
 	run husk features
 	[ "$status" -eq 0 ]
 	enabled=$(jq -r '.annotations["org.opencontainers.runc.checkpoint.enabled"]' <<<"$output")
+	"$HUSK" --debug features 2>&1 >/dev/null | grep checkpoint || true
 	if command -v criu >/dev/null && criu check >/dev/null 2>&1; then
 		[ "$enabled" = true ]
 	else
@@ -122,6 +125,7 @@ start_counter() {
 	requires_criu
 	start_counter
 	run husk checkpoint --image-path "$TESTDIR/img" "$CID"
+	echo "$output"; cat "$TESTDIR/img/dump.log" 2>/dev/null | grep -B12 -m1 Error | head -30
 	[ "$status" -eq 0 ]
 	# Without --leave-running the container is gone.
 	run husk state "$CID"
@@ -187,6 +191,7 @@ start_counter() {
 	run_detached "$CID" --console-socket "$TESTDIR/tty.sock"
 	wait_for_file "$TESTDIR/data/count"
 	run husk checkpoint --image-path "$TESTDIR/img" "$CID"
+	echo "$output"; cat "$TESTDIR/img/dump.log" 2>/dev/null | grep -B12 -m1 Error | head -30
 	[ "$status" -eq 0 ]
 	before=$(cat "$TESTDIR/data/count")
 	python3 "$RECVTTY" "$TESTDIR/tty2.sock" "$TESTDIR/tty2.out" &
@@ -204,6 +209,7 @@ start_counter() {
 	requires_criu
 	start_counter
 	run husk checkpoint --image-path "$TESTDIR/img" "$CID"
+	echo "$output"; cat "$TESTDIR/img/dump.log" 2>/dev/null | grep -B12 -m1 Error | head -30
 	[ "$status" -eq 0 ]
 	before=$(count)
 	run husk_detached restore -d --bundle "$BUNDLE" --image-path "$TESTDIR/img" "$CID-new"

@@ -62,15 +62,15 @@ base_key() {
 
 # The host's own tools for the tests (they are written against GNU coreutils,
 # procps and util-linux: `stat -f %T`, pgrep, lsblk); busybox fills the gaps
-# (mount, insmod, switch_root, poweroff, ...).
-HOST_PKGS=(coreutils diffutils findutils grep mawk procps sed util-linux)
+# (mount, insmod, switch_root, poweroff, ...).  GNU tar: CRIU dumps a tmpfs with it.
+HOST_PKGS=(coreutils diffutils findutils grep mawk procps sed util-linux tar)
 
 # The modules tests/vm/init loads: the scratch disk's virtio_blk (a real block
 # device for io.max), loop, and bfq (io.bfq.weight, the weight fallback).
 # The socket diag modules: CRIU (checkpoint.bats) finds sockets through them;
 # the iptables filter tables: its network lock.
 # Their dependencies come first in load.list.
-VM_MODULES=(virtio_pci virtio_blk loop bfq unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag tun veth nf_tables ip_tables iptable_filter ip6_tables ip6table_filter)
+VM_MODULES=(virtio_pci virtio_blk loop bfq unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag tun veth nf_tables nf_conntrack_netlink xt_mark ip_tables iptable_filter ip6_tables ip6table_filter)
 
 copy_modules() {
 	local root=$1 ko name
@@ -99,6 +99,8 @@ copy_criu_python() {
 			for f in iptables iptables-restore iptables-save ip6tables ip6tables-restore ip6tables-save; do
 				copy_bin "$root" /usr/sbin/xtables-legacy-multi "/usr/sbin/$f"
 			done
+			# Its extensions (the standard target, the mark match of the lock).
+			cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
 		fi
 	fi
 	[ -x "$py" ] || return 0
