@@ -46,6 +46,7 @@ print_usage (FILE *f)
          "   --cgroup-manager cgroupfs|systemd|disabled\n"
          "                            crun's spelling: the cgroupfs driver (default),\n"
          "                            the systemd driver, or no cgroup at all\n"
+         "   --criu PATH              the criu binary (default: criu in PATH)\n"
          "   --rootless true|false|auto  run without privilege: no cgroup where none is\n"
          "                            writable, the state root of the user (default auto:\n"
          "                            when not root, or in a user namespace)\n"
@@ -87,6 +88,8 @@ static const struct
   { "exec", husk_cmd_exec, true, true },
   { "ns", husk_cmd_ns, false, true },
   { "features", husk_cmd_features, false, false },
+  { "checkpoint", husk_cmd_checkpoint, false, true },
+  { "restore", husk_cmd_restore, false, true },
 };
 
 /* husk help [command]: the usage of husk, or of the command (its --help). */
@@ -230,6 +233,8 @@ parse_globals (int argc, char **argv, struct husk_globals *g, struct husk_error 
                 g->rootless = v;
               else if (k == 5 && set_cgroup_manager (g, v, err) < 0)
                 return -1;
+              else if (k == 4)
+                g->criu = v;
               break;
             }
           if (!matched)

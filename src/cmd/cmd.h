@@ -23,6 +23,7 @@ struct husk_globals
   bool no_cgroup; /* --cgroup-manager disabled */
   const char *rootless; /* the --rootless value: auto, true or false */
   bool is_rootless; /* what it resolved to (main.c) */
+  const char *criu; /* --criu: the criu binary (checkpoint, restore, features) */
 };
 
 /* Every command: argv[0] is the command name.  Returns the process exit status
@@ -44,6 +45,8 @@ int husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct hus
 int husk_cmd_events (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_exec (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_ns (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_checkpoint (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
+int husk_cmd_restore (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 int husk_cmd_features (const struct husk_globals *g, int argc, char **argv, struct husk_error **err);
 
 /* --help: prints usage in runc's layout (NAME:, USAGE:, the rest) on stdout and

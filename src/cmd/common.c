@@ -28,6 +28,8 @@ static const struct
   { "events", "print a container's statistics and OOM events" },
   { "exec", "run a new process in a running container" },
   { "ns", "show a container's namespaces and what it shares" },
+  { "checkpoint", "checkpoint a running container with CRIU" },
+  { "restore", "restore a container from a checkpoint" },
   { "features", "print the features this runtime supports (JSON)" },
   { "spec", "write a default config.json" },
   { "help", "print the help of a command (husk help <command>)" },
@@ -37,7 +39,7 @@ void
 husk_cmd_list_commands (FILE *f)
 {
   for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++)
-    fprintf (f, "   %-9s %s\n", summaries[i].name, summaries[i].summary);
+    fprintf (f, "   %-11s %s\n", summaries[i].name, summaries[i].summary);
 }
 
 /* usage: "usage: husk NAME synopsis\n[       husk NAME synopsis\n]\n<the rest>".

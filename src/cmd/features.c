@@ -18,6 +18,8 @@
 #include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
+#include "linux/criu.h"
+#include "util/log.h"
 #include "oci/config.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -226,7 +228,7 @@ gen_linux (yajl_gen g)
 }
 
 static char *
-features_json (void)
+features_json (const char *criu_version, bool criu_ok)
 {
   const struct scmp_version *v = seccomp_version ();
   yajl_gen g = yajl_gen_alloc (NULL);
@@ -250,6 +252,15 @@ features_json (void)
   snprintf (version, sizeof version, "%u.%u.%u", v->major, v->minor, v->micro);
   str (g, "io.github.seccomp.libseccomp.version");
   str (g, version);
+  /* runc's key: checkpoint and restore work here (criu found, new enough,
+   * and its own check passes on this kernel). */
+  str (g, "org.opencontainers.runc.checkpoint.enabled");
+  str (g, criu_ok ? "true" : "false");
+  if (criu_version)
+    {
+      str (g, "run.husk.criu.version");
+      str (g, criu_version);
+    }
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
@@ -275,7 +286,24 @@ husk_cmd_features (const struct husk_globals *gl, int argc, char **argv, struct 
     }
   if (optind < argc)
     return husk_error_set (err, 0, "features: takes no arguments");
-  json = features_json ();
+  {
+    struct husk_error *e = NULL;
+    char v[32] = "";
+    int n = 0;
+    bool ok = husk_criu_version (gl->criu, &n, &e) == 0;
+
+    if (ok)
+      snprintf (v, sizeof v, "%d.%d.%d", n / 10000, n / 100 % 100, n % 100);
+    ok = ok && n >= HUSK_CRIU_MIN_VERSION && husk_criu_check (gl->criu, &e) == 0;
+    if (e)
+      {
+        char *why = husk_error_text (e);
+        husk_debug ("checkpoint: %s", why);
+        free (why);
+      }
+    husk_error_release (&e);
+    json = features_json (v[0] ? v : NULL, ok);
+  }
   if (json == NULL)
     return husk_error_set (err, ENOMEM, "features: cannot format the document");
   printf ("%s\n", json);

@@ -55,20 +55,22 @@ mkcpio() {
 }
 
 base_key() {
-	dpkg-query -W -f='${Package} ${Version}\n' bash jq bats busybox-static "${HOST_PKGS[@]}" 2>/dev/null
+	dpkg-query -W -f='${Package} ${Version}\n' bash jq bats busybox-static criu iptables python3.11-minimal "${HOST_PKGS[@]}" 2>/dev/null
 	echo "kernel $kver"
 	sha256sum "$repo/tests/vm/init" "$repo/tests/vm/initramfs.sh" | awk '{ print $1 }'
 }
 
 # The host's own tools for the tests (they are written against GNU coreutils,
 # procps and util-linux: `stat -f %T`, pgrep, lsblk); busybox fills the gaps
-# (mount, insmod, switch_root, poweroff, ...).
-HOST_PKGS=(coreutils diffutils findutils grep mawk procps sed util-linux)
+# (mount, insmod, switch_root, poweroff, ...).  GNU tar: CRIU dumps a tmpfs with it.
+HOST_PKGS=(coreutils diffutils findutils grep mawk procps sed util-linux tar)
 
 # The modules tests/vm/init loads: the scratch disk's virtio_blk (a real block
 # device for io.max), loop, and bfq (io.bfq.weight, the weight fallback).
+# The socket diag modules: CRIU (checkpoint.bats) finds sockets through them;
+# the iptables filter tables: its network lock.
 # Their dependencies come first in load.list.
-VM_MODULES=(virtio_pci virtio_blk loop bfq)
+VM_MODULES=(virtio_pci virtio_blk loop bfq unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag tun veth nf_tables nf_conntrack_netlink xt_mark ip_tables iptable_filter ip6_tables ip6table_filter)
 
 copy_modules() {
 	local root=$1 ko name
@@ -81,6 +83,32 @@ copy_modules() {
 			*) cp "$ko" "$root/lib/modules/$name" ;;
 			esac
 			echo "$name" >>"$root/lib/modules/load.list"
+		done
+}
+
+# criu (checkpoint.bats), when the host has it, and the least of python3 that
+# tests/integration/helpers/recvtty.py needs (the console socket's receiver):
+# the interpreter and the modules it imports, as the host's python finds them.
+copy_criu_python() {
+	local root=$1 py=/usr/bin/python3 f
+	if [ -x /usr/sbin/criu ]; then
+		copy_bin "$root" /usr/sbin/criu
+		# criu check runs `iptables -w -L` (its network lock); the legacy
+		# tables need no nftables in the kernel.
+		if [ -x /usr/sbin/xtables-legacy-multi ]; then
+			for f in iptables iptables-restore iptables-save ip6tables ip6tables-restore ip6tables-save; do
+				copy_bin "$root" /usr/sbin/xtables-legacy-multi "/usr/sbin/$f"
+			done
+			# Its extensions (the standard target, the mark match of the lock).
+			cp -a /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
+		fi
+	fi
+	[ -x "$py" ] || return 0
+	copy_bin "$root" "$(readlink -f "$py")" /usr/bin/python3
+	"$py" -c 'import array, os, socket, sys, site
+print("\n".join(sorted({m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)})))' |
+		while read -r f; do
+			[ -e "$root$f" ] || copy_bin "$root" "$f"
 		done
 }
 
@@ -108,6 +136,7 @@ build_base() {
 		[ -e "$root/$applet" ] || [ -L "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done
 	copy_modules "$root"
+	copy_criu_python "$root"
 	cp "$repo/tests/vm/init" "$root/init"
 	chmod 755 "$root/init"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"

@@ -8,7 +8,8 @@
 #   HUSK             the runtime to test (default ./husk)
 #   BUILD            build directory: $BUILD/probe, cache in $BUILD/vm (build)
 #   HUSK_VM_TESTS    bats files, relative to the repository (default: every
-#                    tests/integration/cgroups*.bats, security-cgroup.bats and lifecycle.bats)
+#                    tests/integration/cgroups*.bats, security-cgroup.bats, lifecycle.bats
+#                    and checkpoint.bats: CRIU works on this kernel, not on the host's)
 #   HUSK_VM_BATS_ARGS  extra bats arguments, e.g. "--filter memory"
 #   HUSK_VM_TIMEOUT  seconds for the whole boot and run (default 900)
 #   HUSK_VM_KERNEL   kernel image (default: the newest /boot/vmlinuz-*)
@@ -56,7 +57,8 @@ if [ -n "${HUSK_VM_TESTS:-}" ]; then
 	read -r -a tests <<<"$HUSK_VM_TESTS"
 else
 	shopt -s nullglob
-	tests=(tests/integration/cgroups*.bats tests/integration/security-cgroup.bats tests/integration/lifecycle.bats)
+	tests=(tests/integration/cgroups*.bats tests/integration/security-cgroup.bats tests/integration/lifecycle.bats
+		tests/integration/checkpoint.bats)
 	shopt -u nullglob
 fi
 for t in "${tests[@]}"; do
