@@ -41,6 +41,7 @@ static const char usage[] =
     "  --log-format text|json   format of the --log file\n"
     "  --debug                  debug messages\n"
     "  --systemd-cgroup         use the systemd cgroup driver\n"
+    "  --criu PATH              the criu binary (default: criu in PATH)\n"
     "  --rootless true|false|auto  run without privilege: no cgroup where none is\n"
     "                           writable, the state root of the user (default auto:\n"
     "                           when not root, or in a user namespace)\n"

@@ -16,7 +16,9 @@ static const char usage[] =
     "      --console-socket S  send the pty master to the unix socket S (terminal: true)\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
-    "      --no-new-keyring    keep the caller's session keyring\n";
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --no-subreaper      accepted for runc's command line; husk needs the\n"
+    "                          subreaper (it reaps the init) and stays one\n";
 
 enum
 {
@@ -130,7 +132,9 @@ static const char run_usage[] =
     "      --console-socket S  send the pty master to the unix socket S (terminal: true)\n"
     "      --preserve-fds N    pass N more fds (3 .. 3+N-1) to the container\n"
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
-    "      --no-new-keyring    keep the caller's session keyring\n";
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --no-subreaper      accepted for runc's command line; husk needs the\n"
+    "                          subreaper (it reaps the init) and stays one\n";
 
 int
 husk_cmd_run (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
