@@ -41,7 +41,7 @@ _husk_parse() {
 
 _husk() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local husk=${COMP_WORDS[0]} cmd='' cmd_at=0 i w args=() help entries
+	local husk=${COMP_WORDS[0]} cmd='' cmd_at=0 i w help entries
 	local -a globals=()
 	COMPREPLY=()
 	husk=${husk/#\~/$HOME}

@@ -38,8 +38,8 @@ complete_bash() {
 	[ -x "$husk" ]
 	run "$husk" --version
 	[ "$status" -eq 0 ]
-	! has_section "$husk" .symtab
-	! has_section "$husk" .debug_info
+	run ! has_section "$husk" .symtab
+	run ! has_section "$husk" .debug_info
 	has_section "$husk" .gnu_debuglink
 	has_section "$dbg" .debug_info
 	[ "$(wc -l <"$BATS_FILE_TMPDIR/commands")" -ge 15 ]
@@ -164,6 +164,7 @@ complete_bash() {
 	cp "$deb" "$c/husk.deb"
 	cp -a "$BUNDLE" "$c/bundle"
 	# A mount namespace of its own: whatever happens, the mounts end with it.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	run unshare -m --propagation private bash -euc '
 		lower=$1 c=$2 r=$2/root
 		mount -t overlay overlay -o "lowerdir=$lower,upperdir=$c/upper,workdir=$c/work" "$r"
@@ -186,5 +187,5 @@ complete_bash() {
 	# The probe of the bundle ran (it prints the ids it runs as), and run deleted it.
 	[[ "$output" == *"euid 0"* ]]
 	[[ "$(tail -n 1 <<<"$output")" != deb-test ]]
-	! grep -q " $c/" /proc/self/mountinfo
+	run ! grep -q " $c/" /proc/self/mountinfo
 }
