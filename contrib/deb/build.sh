@@ -20,7 +20,10 @@ mkdir -p "$src"
 	[ -e "$f" ] && printf '%s\0' "$f"
 done | tar --null -T - -cf -) | tar -C "$src" -xf -
 
-(cd "$src" && dpkg-buildpackage -us -uc -b -j2) >"$out/build.log" 2>&1 ||
+# A build of its own: not the make (flags, jobserver, BUILD, DESTDIR) that may
+# have called us.
+(cd "$src" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u HUSK_BIN -u DESTDIR -u PREFIX \
+	dpkg-buildpackage -us -uc -b -j2) >"$out/build.log" 2>&1 ||
 	{ tail -n 40 "$out/build.log" >&2; echo "dpkg-buildpackage failed (log: $out/build.log)" >&2; exit 1; }
 rm -rf "$src"
 ls "$out"/husk_"$version"_*.deb >/dev/null

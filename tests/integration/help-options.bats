@@ -6,7 +6,7 @@
 load ../../bats/helpers
 
 setup_file() { :; }
-setup() { :; }
+setup() { requires husk; }
 teardown() { :; }
 
 @test "every --help lists every option of its command's table" {
