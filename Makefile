@@ -4,7 +4,11 @@
 #   make check      install missing Debian packages, build, run unit + integration
 #                   tests; the last line is "N passed, N failed"
 #   make demo       build and walk a busybox container through its lifecycle
-#   make install    PREFIX=/usr/local DESTDIR= (stripped; debug info beside, DEBUGDIR)
+#   make install    PREFIX=/usr/local DESTDIR= (stripped; debug info beside, DEBUGDIR;
+#                   STRIP=0: unstripped, for a packager's own strip); man pages,
+#                   bash and zsh completion, the contrib snippets under share/doc/husk
+#   make man        the man pages, from the --help texts, into build/man/
+#   make deb        the Debian package (dpkg-buildpackage -us -uc -b) into build/deb/
 #   make bench      husk vs runc vs crun vs the kernel floor (contrib/bench/)
 #   make check-asan the unit and integration tests (but the client suites) against an
 #                   ASan+UBSan build
@@ -68,7 +72,7 @@ $(HUSK_BIN): $(OBJS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(HUSK_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -142,15 +146,44 @@ demo: deps
 	@$(MAKE) --no-print-directory $(HUSK_BIN)
 	@contrib/demo.sh ./$(HUSK_BIN)
 
+# The man pages: husk(8) and husk-CMD(8), written from `husk --help` and each
+# `husk CMD --help` (contrib/man/mkman.sh): the usage text beside each command's
+# option table is their only source.
+MANDIR ?= $(PREFIX)/share/man
+man: $(BUILD)/man/husk.8
+$(BUILD)/man/husk.8: $(HUSK_BIN) contrib/man/mkman.sh contrib/man/usage2roff.awk
+	@rm -rf $(BUILD)/man
+	contrib/man/mkman.sh ./$(HUSK_BIN) $(BUILD)/man
+
 # A stripped binary; its debug info in $(DEBUGDIR), found by gdb through the
-# binary's .gnu_debuglink.
+# binary's .gnu_debuglink.  STRIP=0 installs the binary as it was built, for a
+# packager that strips it itself (debian/rules: dh_strip makes the dbgsym).
 DEBUGDIR ?= $(PREFIX)/lib/debug$(BINDIR)
 OBJCOPY ?= objcopy
-install: $(HUSK_BIN)
+STRIP ?= 1
+DOCDIR ?= $(PREFIX)/share/doc/husk
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+DOC_SNIPPETS := $(wildcard contrib/docker/* contrib/containerd/* contrib/podman/*)
+install: $(HUSK_BIN) man
+ifeq ($(STRIP),0)
+	install -D -m 0755 $(HUSK_BIN) $(DESTDIR)$(BINDIR)/husk
+else
 	$(OBJCOPY) --only-keep-debug $(HUSK_BIN) $(BUILD)/husk.debug
 	$(OBJCOPY) --strip-all --add-gnu-debuglink=$(BUILD)/husk.debug $(HUSK_BIN) $(BUILD)/husk.stripped
 	install -D -m 0755 $(BUILD)/husk.stripped $(DESTDIR)$(BINDIR)/husk
 	install -D -m 0644 $(BUILD)/husk.debug $(DESTDIR)$(DEBUGDIR)/husk.debug
+endif
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(BUILD)/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -D -m 0644 contrib/completion/husk.bash $(DESTDIR)$(BASHCOMPDIR)/husk
+	install -D -m 0644 contrib/completion/_husk $(DESTDIR)$(ZSHCOMPDIR)/_husk
+	for f in $(DOC_SNIPPETS); do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f#contrib/}; done
+
+# The Debian package from this tree (debian/; contrib/deb/build.sh builds a copy
+# of it), into $(BUILD)/deb/ with lintian's report.
+deb: deps
+	contrib/deb/build.sh $(BUILD)/deb
 
 # husk, runc, crun and the kernel floor side by side (contrib/bench/bench.sh):
 # the table, CSV and chart in contrib/bench/results/.  Not part of check, which
@@ -163,6 +196,6 @@ clean:
 	rm -rf build build-asan build-fuzz husk
 
 
-.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo install bench clean
+.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo man install deb bench clean
 
 -include $(DEPS)

@@ -10,7 +10,8 @@ set -u
 pkgs=(gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev bats jq
 	python3-jsonschema busybox-static iproute2 util-linux procps strace
 	cpio linux-image-amd64 qemu-system-x86 debootstrap e2fsprogs uidmap
-	crun gnuplot-nox binutils)
+	crun gnuplot-nox binutils
+	man-db groff-base zsh dpkg-dev debhelper lintian)
 client_pkgs=(docker.io containerd podman conmon iptables tini curl slirp4netns)
 
 # missing LIST...: the packages of LIST that are not installed.

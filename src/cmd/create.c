@@ -19,7 +19,9 @@ static const char usage[] =
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --config FILE       the configuration instead of config.json (crun's option;\n"
-    "                          a relative FILE is in the bundle)\n";
+    "                          a relative FILE is in the bundle)\n"
+    "      --no-subreaper      accepted for runc's command line; husk needs the\n"
+    "                          subreaper (it reaps the init) and stays one\n";
 
 enum
 {
@@ -147,7 +149,9 @@ static const char run_usage[] =
     "      --no-pivot          do not use pivot_root (move the root and chroot)\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --config FILE       the configuration instead of config.json (crun's option;\n"
-    "                          a relative FILE is in the bundle)\n";
+    "                          a relative FILE is in the bundle)\n"
+    "      --no-subreaper      accepted for runc's command line; husk needs the\n"
+    "                          subreaper (it reaps the init) and stays one\n";
 
 int
 husk_cmd_run (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
