@@ -249,6 +249,10 @@ husk_sync_expect (int fd, enum husk_sync_type type, struct husk_sync_msg *msg,
       int got = msg->type;
       free (msg->text);
       msg->text = NULL;
+      /* A passed fd we did not ask for is not ours to keep. */
+      if (msg->fd >= 0)
+        close (msg->fd);
+      msg->fd = -1;
       return husk_error_set (err, EPROTO, "sync: expected message %d (%s), got %d", (int) type,
                              what, got);
     }
