@@ -117,17 +117,18 @@ own_slave (int slave, uid_t uid, struct husk_error **err)
   return husk_error_set (err, errno, "chown the pty to uid %u", (unsigned) uid);
 }
 
-int
-husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, bool proxied,
-                    struct husk_error **err)
+static int
+console_setup (const struct oci_process *p, int console_fd, int ptmx, bool is_init, bool bind,
+               bool proxied, struct husk_error **err)
 {
-  cleanup_close int master = -1, slave = -1;
+  cleanup_close int master = ptmx, slave = -1;
   char pts[64];
   int n, unlock = 0;
 
   if (console_fd < 0)
     return husk_error_set (err, EINVAL, "terminal requested without a console socket");
-  master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return husk_error_set (err, errno, "open /dev/ptmx");
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0 || ioctl (master, TIOCGPTN, &n) < 0)
@@ -148,7 +149,7 @@ husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, b
     return -1;
   /* The init's /dev/console is its pty, as on a real system (created if the
    * rootfs lacks it); an exec'd process's pty is its own and leaves it alone. */
-  if (is_init && bind_console (slave, err) < 0)
+  if (bind && bind_console (slave, err) < 0)
     return -1;
   if (husk_send_fd (console_fd, master, pts, strlen (pts),
                     "send pty master to the console socket", err) < 0)
@@ -164,4 +165,18 @@ husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, b
     if (dup2 (slave, i) < 0)
       return husk_error_set (err, errno, "dup2 pty to fd %d", i);
   return 0;
+}
+
+int
+husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, bool proxied,
+                    struct husk_error **err)
+{
+  return console_setup (p, console_fd, -1, is_init, is_init, proxied, err);
+}
+
+int
+husk_console_setup_unbound (const struct oci_process *p, int console_fd, int ptmx, bool proxied,
+                            struct husk_error **err)
+{
+  return console_setup (p, console_fd, ptmx, true, false, proxied, err);
 }

@@ -200,6 +200,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
 {
   const struct oci_config *c = s->config;
   struct husk_sync_msg m;
+  cleanup_close int ptmx = -1;
 
   /* Without a mount namespace of its own the container shares the caller's:
    * mounting there would change the host's view and outlive the container, so
@@ -233,6 +234,11 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     return -1;
   if (!own_mnt)
     {
+      /* The terminal from the devpts we see now: the rootfs may have no /dev,
+       * and nothing gets mounted into it in the host's mount namespace. */
+      if (c->process->terminal
+          && (ptmx = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+        return husk_error_set (err, errno, "open /dev/ptmx");
       if (chroot (s->rootfs) < 0 || chdir ("/") < 0)
         return husk_error_set (err, errno, "chroot to `%s`", s->rootfs);
     }
@@ -245,7 +251,15 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
-  if (c->process->terminal && husk_console_setup (c->process, s->console_fd, true, s->console_proxied, err) < 0)
+  if (c->process->terminal && !own_mnt)
+    {
+      int fd = ptmx;
+      ptmx = -1;
+      if (husk_console_setup_unbound (c->process, s->console_fd, fd, s->console_proxied, err) < 0)
+        return -1;
+    }
+  else if (c->process->terminal
+           && husk_console_setup (c->process, s->console_fd, true, s->console_proxied, err) < 0)
     return -1;
   return own_mnt ? husk_rootfs_finalize (c, err) : 0;
 }

@@ -51,5 +51,11 @@ __attribute__ ((noreturn)) void husk_init_main (const struct husk_spawn *s);
  * which copies the pty to its caller: the pty then adds no \r before \n. */
 int husk_console_setup (const struct oci_process *p, int console_fd, bool is_init, bool proxied,
                         struct husk_error **err);
+/* The same from a master opened before (ptmx: -1 to open /dev/ptmx now; the
+ * caller's otherwise, closed here), with no /dev/console bind: for an init in
+ * the host's mount namespace, chroot'ed into a rootfs that may have no /dev,
+ * where a bind would land on the host's side of the mount table. */
+int husk_console_setup_unbound (const struct oci_process *p, int console_fd, int ptmx,
+                                bool proxied, struct husk_error **err);
 
 #endif

@@ -157,6 +157,21 @@ v1_cpu() {
 	[ "$output" = inside ]
 }
 
+@test "no mount namespace with a terminal: the pty comes from the devpts husk sees, nothing is bound on the host" {
+	update_config '.linux.namespaces |= map(select(.type != "mount"))
+		| .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .process.terminal = true'
+	rm -rf "${ROOTFS:?}/dev"
+	set_args /probe ids
+	local before
+	before=$(wc -l </proc/self/mountinfo)
+	run husk run --bundle "$BUNDLE" "$CID" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *uid* ]]
+	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
+	[ ! -e "$ROOTFS/dev" ]
+}
+
 @test "no mount namespace: readonlyPaths are refused, a read-only root runs with a warning" {
 	update_config '.linux.namespaces |= map(select(.type != "mount")) | .linux.maskedPaths = []'
 	run create_ctr
