@@ -21,6 +21,7 @@
 #include "linux/criu.h"
 #include "util/log.h"
 #include "oci/config.h"
+#include "oci/names.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -47,39 +48,6 @@ static const char *const mount_options[] = {
   "rnostrictatime", "rnosymfollow", "rsymfollow", "tmpcopyup", "idmap", "ridmap", NULL,
 };
 
-/* The names linux/seccomp.c resolves (and the config parser accepts). */
-static const char *const seccomp_actions[] = {
-  "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-  "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
-  NULL,
-};
-
-static const char *const seccomp_operators[] = {
-  "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
-  "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL,
-};
-
-/* The parser's architectures; only those usable on this host are listed. */
-static const char *const seccomp_archs[] = {
-  "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
-  "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",
-  "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
-  "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_X32",
-  "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", NULL,
-};
-
-static const struct
-{
-  const char *name;
-  unsigned long flag;
-} seccomp_flags[] = {
-  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
-  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
-  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
-};
-
 static void
 str (yajl_gen g, const char *s)
 {
@@ -100,6 +68,17 @@ key_strv (yajl_gen g, const char *k, const char *const *v)
   yajl_gen_array_open (g);
   for (; *v; v++)
     str (g, *v);
+  yajl_gen_array_close (g);
+}
+
+/* The names of a table of oci/names.h. */
+static void
+key_names (yajl_gen g, const char *k, const struct oci_name *t)
+{
+  str (g, k);
+  yajl_gen_array_open (g);
+  for (; t->name; t++)
+    str (g, t->name);
   yajl_gen_array_close (g);
 }
 
@@ -142,24 +121,21 @@ gen_seccomp (yajl_gen g)
   str (g, "seccomp");
   yajl_gen_map_open (g);
   key_bool (g, "enabled", true);
-  key_strv (g, "actions", seccomp_actions);
-  key_strv (g, "operators", seccomp_operators);
+  key_names (g, "actions", oci_seccomp_actions);
+  key_names (g, "operators", oci_seccomp_operators);
+  /* Only the architectures usable on this host. */
   str (g, "archs");
   yajl_gen_array_open (g);
-  for (const char *const *a = seccomp_archs; *a; a++)
-    if (arch_usable (*a))
-      str (g, *a);
+  for (const struct oci_name *a = oci_seccomp_archs; a->name; a++)
+    if (arch_usable (a->name))
+      str (g, a->name);
   yajl_gen_array_close (g);
-  str (g, "knownFlags");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; i < sizeof seccomp_flags / sizeof seccomp_flags[0]; i++)
-    str (g, seccomp_flags[i].name);
-  yajl_gen_array_close (g);
+  key_names (g, "knownFlags", oci_seccomp_flags);
   str (g, "supportedFlags");
   yajl_gen_array_open (g);
-  for (size_t i = 0; i < sizeof seccomp_flags / sizeof seccomp_flags[0]; i++)
-    if (kernel_has_flag (seccomp_flags[i].flag))
-      str (g, seccomp_flags[i].name);
+  for (const struct oci_name *f = oci_seccomp_flags; f->name; f++)
+    if (kernel_has_flag ((unsigned long) f->value))
+      str (g, f->name);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
 }

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "oci/names.h"
 #include "util/log.h"
 
 /* runc's configs.MaxCPU: a sanity limit for CPU and node ids. */
@@ -37,48 +38,16 @@ struct husk_sched_attr
   uint32_t sched_util_max;
 };
 
-struct name_value
-{
-  const char *name;
-  unsigned long value;
-};
-
-/* Kernel values; the parser already limited the names to these. */
-static const struct name_value sched_policies[] = {
-  { "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },      { "SCHED_BATCH", 3 },
-  { "SCHED_ISO", 4 },   { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 }, { NULL, 0 },
-};
-static const struct name_value sched_flags[] = {
-  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
-  { "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
-  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
-  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 }, { NULL, 0 },
-};
-static const struct name_value ioprio_classes[] = {
-  { "IOPRIO_CLASS_RT", 1 }, { "IOPRIO_CLASS_BE", 2 }, { "IOPRIO_CLASS_IDLE", 3 }, { NULL, 0 },
-};
-static const struct name_value mpol_modes[] = {
-  { "MPOL_DEFAULT", 0 },        { "MPOL_PREFERRED", 1 },           { "MPOL_BIND", 2 },
-  { "MPOL_INTERLEAVE", 3 },     { "MPOL_LOCAL", 4 },               { "MPOL_PREFERRED_MANY", 5 },
-  { "MPOL_WEIGHTED_INTERLEAVE", 6 }, { NULL, 0 },
-};
-static const struct name_value mpol_flags[] = {
-  { "MPOL_F_STATIC_NODES", 1 << 15 },
-  { "MPOL_F_RELATIVE_NODES", 1 << 14 },
-  { "MPOL_F_NUMA_BALANCING", 1 << 13 },
-  { NULL, 0 },
-};
-
+/* The names the parser accepted, as kernel values (oci/names.h). */
 static int
-lookup (const struct name_value *t, const char *name, unsigned long *value)
+lookup (const struct oci_name *t, const char *name, unsigned long *value)
 {
-  for (; t->name; t++)
-    if (strcmp (t->name, name) == 0)
-      {
-        *value = t->value;
-        return 0;
-      }
-  return -1;
+  const struct oci_name *n = oci_name_find (t, name);
+
+  if (n == NULL)
+    return -1;
+  *value = (unsigned long) n->value;
+  return 0;
 }
 
 /* ---- lists ---- */
@@ -204,12 +173,12 @@ apply_scheduler (const struct oci_config *c, struct husk_error **err)
     return 0;
   if (check_scheduler (s, err) < 0)
     return -1;
-  if (lookup (sched_policies, s->policy, &v) < 0)
+  if (lookup (oci_sched_policies, s->policy, &v) < 0)
     return husk_error_set (err, 0, "config.json: process.scheduler.policy: unknown \"%s\"", s->policy);
   attr.sched_policy = (uint32_t) v;
   for (char **f = s->flags; f && *f; f++)
     {
-      if (lookup (sched_flags, *f, &v) < 0)
+      if (lookup (oci_sched_flags, *f, &v) < 0)
         return husk_error_set (err, 0, "config.json: process.scheduler.flags: unknown \"%s\"", *f);
       attr.sched_flags |= v;
     }
@@ -254,7 +223,7 @@ apply_io_priority (const struct oci_process *p, struct husk_error **err)
   if (io->priority < 0 || io->priority > 7)
     return husk_error_set (err, 0, "config.json: process.ioPriority.priority: invalid priority %d (0..7)",
                            io->priority);
-  if (lookup (ioprio_classes, io->klass, &klass) < 0)
+  if (lookup (oci_ioprio_classes, io->klass, &klass) < 0)
     return husk_error_set (err, 0, "config.json: process.ioPriority.class: invalid class \"%s\"",
                            io->klass);
   /* runc sets it for its process group; the init is alone in its group after
@@ -279,7 +248,8 @@ apply_personality (const struct oci_linux *l, struct husk_error **err)
   /* The spec defines no flag values yet; runc warns and ignores them. */
   if (pe->flags && pe->flags[0])
     husk_warn ("ignoring unsupported personality flags (linux.personality.flags): the spec defines none");
-  domain = strcmp (pe->domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+  if (lookup (oci_personality_domains, pe->domain, &domain) < 0)
+    domain = PER_LINUX; /* the parser accepts only the table's names */
   if (personality (domain) < 0)
     return husk_error_set (err, errno, "personality %s", pe->domain);
   return 0;
@@ -308,11 +278,11 @@ apply_memory_policy (const struct oci_linux *l, struct husk_error **err)
 
   if (mp == NULL)
     return 0;
-  if (lookup (mpol_modes, mp->mode, &mode) < 0)
+  if (lookup (oci_mpol_modes, mp->mode, &mode) < 0)
     return husk_error_set (err, 0, "config.json: linux.memoryPolicy.mode: invalid mode \"%s\"", mp->mode);
   for (char **f = mp->flags; f && *f; f++)
     {
-      if (lookup (mpol_flags, *f, &flag) < 0)
+      if (lookup (oci_mpol_flags, *f, &flag) < 0)
         return husk_error_set (err, 0, "config.json: linux.memoryPolicy.flags: invalid flag \"%s\"", *f);
       flags |= flag;
     }

@@ -38,6 +38,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "linux/sync.h"
+#include "oci/names.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fs.h"
@@ -58,48 +59,33 @@
 
 #define MAX_ARCHS 24
 
-struct action_def
-{
-  const char *name;
-  uint32_t scmp; /* libseccomp's action (errno data added later) */
-  uint32_t kernel; /* SECCOMP_RET_* for SECCOMP_GET_ACTION_AVAIL */
-  unsigned api; /* the libseccomp API level that has it */
-  bool takes_errno;
-};
+/* The names are oci/names.h's; their values are the kernel's SECCOMP_RET_*,
+ * which libseccomp's actions are, and libseccomp's operators. */
+_Static_assert (SCMP_ACT_KILL_THREAD == SECCOMP_RET_KILL_THREAD
+                    && SCMP_ACT_KILL_PROCESS == SECCOMP_RET_KILL_PROCESS
+                    && SCMP_ACT_TRAP == SECCOMP_RET_TRAP && SCMP_ACT_ERRNO (0) == SECCOMP_RET_ERRNO
+                    && SCMP_ACT_TRACE (0) == SECCOMP_RET_TRACE && SCMP_ACT_ALLOW == SECCOMP_RET_ALLOW
+                    && SCMP_ACT_LOG == SECCOMP_RET_LOG && SCMP_ACT_NOTIFY == SECCOMP_RET_USER_NOTIF,
+                "libseccomp's actions are the kernel's return values");
+_Static_assert (SCMP_CMP_NE == 1 && SCMP_CMP_LT == 2 && SCMP_CMP_LE == 3 && SCMP_CMP_EQ == 4
+                    && SCMP_CMP_GE == 5 && SCMP_CMP_GT == 6 && SCMP_CMP_MASKED_EQ == 7,
+                "oci_seccomp_operators holds libseccomp's operators");
 
-static const struct action_def actions[] = {
-  { "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, 1, false },
-  { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, 1, false },
-  { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS, 3, false },
-  { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, SECCOMP_RET_TRAP, 1, false },
-  { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO (0), SECCOMP_RET_ERRNO, 1, true },
-  { "SCMP_ACT_TRACE", SCMP_ACT_TRACE (0), SECCOMP_RET_TRACE, 1, true },
-  { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, SECCOMP_RET_ALLOW, 1, false },
-  { "SCMP_ACT_LOG", SCMP_ACT_LOG, SECCOMP_RET_LOG, 3, false },
-  { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, SECCOMP_RET_USER_NOTIF, 5, false },
-};
-
-static const struct
+/* The libseccomp API level that generates an action. */
+static unsigned
+action_api (uint32_t ret)
 {
-  const char *name;
-  enum scmp_compare op;
-} operators[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
-  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
-};
-
-static const struct
-{
-  const char *name;
-  unsigned long flag;
-} filter_flags[] = {
-  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
-  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
-  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
-};
+  switch (ret)
+    {
+    case SECCOMP_RET_KILL_PROCESS:
+    case SECCOMP_RET_LOG:
+      return 3;
+    case SECCOMP_RET_USER_NOTIF:
+      return 5;
+    default:
+      return 1;
+    }
+}
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 
@@ -127,22 +113,22 @@ resolve_action (const char *path, const char *name, bool has_errno, unsigned err
 {
   const struct scmp_version *v = seccomp_version ();
 
-  for (size_t i = 0; i < N_ELEMENTS (actions); i++)
+  for (const struct oci_name *a = oci_seccomp_actions; a->name; a++)
     {
-      const struct action_def *a = &actions[i];
+      uint32_t ret = (uint32_t) a->value;
       if (strcmp (a->name, name) != 0)
         continue;
-      if (seccomp_api_get () < a->api)
+      if (seccomp_api_get () < action_api (ret))
         return husk_error_set (err, 0,
                                "config.json: %s: %s needs libseccomp API level %u, libseccomp "
                                "%u.%u.%u on this kernel has %u",
-                               path, name, a->api, v->major, v->minor, v->micro,
+                               path, name, action_api (ret), v->major, v->minor, v->micro,
                                seccomp_api_get ());
-      if (!kernel_has_action (a->kernel))
+      if (!kernel_has_action (ret))
         return husk_error_set (err, 0, "config.json: %s: %s is not supported by the kernel",
                                path, name);
-      *out = a->scmp;
-      if (a->takes_errno)
+      *out = ret;
+      if (ret == SECCOMP_RET_ERRNO || ret == SECCOMP_RET_TRACE)
         {
           /* The errno travels in the 16 data bits of the filter's return value. */
           if (has_errno && errno_ret > 0xffff)
@@ -154,7 +140,7 @@ resolve_action (const char *path, const char *name, bool has_errno, unsigned err
         husk_debug ("seccomp: %s: errnoRet is ignored for %s", path, name);
       return 0;
     }
-  /* The parser accepts only the names above. */
+  /* The parser accepts only the names of the table. */
   return husk_error_set (err, EINVAL, "config.json: %s: unknown seccomp action `%s`", path, name);
 }
 
@@ -194,10 +180,8 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
    * that wants it off says so with the flag. */
   for (size_t i = 0; s->flags && s->flags[i]; i++)
     {
-      unsigned long f = 0;
-      for (size_t j = 0; j < N_ELEMENTS (filter_flags); j++)
-        if (strcmp (filter_flags[j].name, s->flags[i]) == 0)
-          f = filter_flags[j].flag;
+      const struct oci_name *n = oci_name_find (oci_seccomp_flags, s->flags[i]);
+      unsigned long f = n ? (unsigned long) n->value : 0;
       if (f == 0)
         return husk_error_set (err, EINVAL, "config.json: linux.seccomp.flags[%zu]: unknown flag `%s`",
                                i, s->flags[i]);
@@ -232,21 +216,18 @@ resolve_args (const struct oci_seccomp_syscall *sc, size_t i, struct scmp_arg_cm
   for (size_t k = 0; k < sc->args_len; k++)
     {
       const struct oci_seccomp_arg *a = &sc->args[k];
-      size_t o;
+      const struct oci_name *o = oci_name_find (oci_seccomp_operators, a->op);
 
       if (a->index > 5)
         return husk_error_set (err, 0,
                                "config.json: linux.seccomp.syscalls[%zu].args[%zu].index: %u is not "
                                "an argument index (0 to 5)",
                                i, k, a->index);
-      for (o = 0; o < N_ELEMENTS (operators); o++)
-        if (strcmp (operators[o].name, a->op) == 0)
-          break;
-      if (o == N_ELEMENTS (operators))
+      if (o == NULL)
         return husk_error_set (err, EINVAL,
                                "config.json: linux.seccomp.syscalls[%zu].args[%zu].op: unknown `%s`",
                                i, k, a->op);
-      cmps[k] = (struct scmp_arg_cmp){ .arg = a->index, .op = operators[o].op,
+      cmps[k] = (struct scmp_arg_cmp){ .arg = a->index, .op = (enum scmp_compare) o->value,
                                        .datum_a = a->value, .datum_b = a->value_two };
       if (seen & (1U << a->index))
         *separate = true;

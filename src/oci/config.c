@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "oci/json.h"
+#include "oci/names.h"
 #include "util/cleanup.h"
 
 _Static_assert (sizeof (uid_t) == 4 && sizeof (gid_t) == 4 && sizeof (mode_t) == 4,
@@ -85,41 +86,6 @@ static const struct
   { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
-static const char *const sched_policies[] = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",
-                                              "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE",
-                                              "SCHED_DEADLINE", NULL };
-static const char *const sched_flags[]
-    = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",        "SCHED_FLAG_DL_OVERRUN",
-        "SCHED_FLAG_KEEP_POLICY",   "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN",
-        "SCHED_FLAG_UTIL_CLAMP_MAX", NULL };
-static const char *const ioprio_classes[]
-    = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
-static const char *const personality_domains[] = { "LINUX", "LINUX32", NULL };
-static const char *const mpol_modes[]
-    = { "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-        "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",      NULL };
-static const char *const mpol_flags[]
-    = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
-static const char *const seccomp_actions[]
-    = { "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-        "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-        "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY",
-        NULL };
-static const char *const seccomp_archs[]
-    = { "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",
-        "SCMP_ARCH_ARM",         "SCMP_ARCH_AARCH64",  "SCMP_ARCH_LOONGARCH64",
-        "SCMP_ARCH_M68K",        "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",
-        "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64",
-        "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",
-        "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",
-        "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",     "SCMP_ARCH_PARISC",
-        "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64",  NULL };
-static const char *const seccomp_flags[]
-    = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
-static const char *const seccomp_ops[]
-    = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
-        "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
 static const char *const device_types[] = { "c", "b", "u", "p", NULL };
 static const char *const device_cgroup_types[] = { "a", "c", "b", NULL };
 
@@ -224,9 +190,12 @@ check_ifname (struct json_ctx *ctx, const char *s, const struct json_type *t)
 #define ENUM_TYPE(var, tbl, name)                                                         \
   static const struct json_type var = { .size = sizeof (char *), .parse = json_parse_string, \
                                         .free = json_free_string, .values = tbl, .what = name }
-#define ENUMV_TYPE(var, tbl, name)                                                        \
+#define NAME_TYPE(var, tbl, name)                                                         \
+  static const struct json_type var = { .size = sizeof (char *), .parse = json_parse_string, \
+                                        .free = json_free_string, .names = tbl, .what = name }
+#define NAMEV_TYPE(var, tbl, name)                                                        \
   static const struct json_type var = { .size = sizeof (char **), .parse = json_parse_strv, \
-                                        .free = json_free_strv, .values = tbl, .what = name }
+                                        .free = json_free_strv, .names = tbl, .what = name }
 #define STR_TYPE(var, fn)                                                                 \
   static const struct json_type var = { .size = sizeof (char *), .parse = json_parse_string, \
                                         .free = json_free_string, .str_check = fn }
@@ -234,40 +203,39 @@ check_ifname (struct json_ctx *ctx, const char *s, const struct json_type *t)
   static const struct json_type var = { .size = sizeof (char **), .parse = json_parse_strv, \
                                         .free = json_free_strv, .str_check = fn }
 
-ENUM_TYPE (t_sched_policy, sched_policies, "scheduler policy");
-ENUMV_TYPE (t_sched_flags, sched_flags, "scheduler flag");
-ENUM_TYPE (t_ioprio_class, ioprio_classes, "io priority class");
-ENUM_TYPE (t_personality_domain, personality_domains, "personality domain");
+NAME_TYPE (t_sched_policy, oci_sched_policies, "scheduler policy");
+NAMEV_TYPE (t_sched_flags, oci_sched_flags, "scheduler flag");
+NAME_TYPE (t_ioprio_class, oci_ioprio_classes, "io priority class");
+NAME_TYPE (t_personality_domain, oci_personality_domains, "personality domain");
 
 /* memoryPolicy's words are runc's ("invalid memory policy mode"), which its
  * callers and tests look for. */
 static int
-check_in_table (struct json_ctx *ctx, const char *s, const char *const *tbl, const char *what)
+check_in_table (struct json_ctx *ctx, const char *s, const struct oci_name *tbl, const char *what)
 {
-  for (; *tbl; tbl++)
-    if (strcmp (*tbl, s) == 0)
-      return 0;
+  if (oci_name_find (tbl, s))
+    return 0;
   return json_error (ctx, "invalid memory policy %s \"%s\"", what, s);
 }
 
 static int
 check_mpol_mode (struct json_ctx *ctx, const char *s, const struct json_type *t)
 {
-  return check_in_table (ctx, s, mpol_modes, "mode");
+  return check_in_table (ctx, s, oci_mpol_modes, "mode");
 }
 
 static int
 check_mpol_flag (struct json_ctx *ctx, const char *s, const struct json_type *t)
 {
-  return check_in_table (ctx, s, mpol_flags, "flag");
+  return check_in_table (ctx, s, oci_mpol_flags, "flag");
 }
 
 STR_TYPE (t_mpol_mode, check_mpol_mode);
 STRV_TYPE (t_mpol_flags, check_mpol_flag);
-ENUM_TYPE (t_seccomp_action, seccomp_actions, "seccomp action");
-ENUMV_TYPE (t_seccomp_archs, seccomp_archs, "seccomp architecture");
-ENUMV_TYPE (t_seccomp_flags, seccomp_flags, "seccomp flag");
-ENUM_TYPE (t_seccomp_op, seccomp_ops, "seccomp operator");
+NAME_TYPE (t_seccomp_action, oci_seccomp_actions, "seccomp action");
+NAMEV_TYPE (t_seccomp_archs, oci_seccomp_archs, "seccomp architecture");
+NAMEV_TYPE (t_seccomp_flags, oci_seccomp_flags, "seccomp flag");
+NAME_TYPE (t_seccomp_op, oci_seccomp_operators, "seccomp operator");
 ENUM_TYPE (t_device_type, device_types, "device type");
 ENUM_TYPE (t_device_cgroup_type, device_cgroup_types, "device type");
 STRV_TYPE (t_caps, check_capability);

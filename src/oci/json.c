@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "oci/names.h"
+
 static void *
 xcalloc (size_t n, size_t size)
 {
@@ -247,11 +249,13 @@ json_get (yajl_val v, const char *key)
 static int
 check_string_value (struct json_ctx *ctx, const char *s, const struct json_type *t)
 {
-  if (t->values)
+  if (t->values || t->names)
     {
-      for (const char *const *p = t->values; *p; p++)
+      for (const char *const *p = t->values; p && *p; p++)
         if (strcmp (*p, s) == 0)
           return 0;
+      if (t->names && oci_name_find (t->names, s))
+        return 0;
       return json_error (ctx, "unknown %s \"%s\"", t->what ? t->what : "value", s);
     }
   if (t->str_check)

@@ -33,6 +33,7 @@ struct json_ctx
 
 struct json_type;
 struct json_field;
+struct oci_name;
 
 typedef int (*json_parse_fn) (struct json_ctx *ctx, yajl_val v, void *dest,
                               const struct json_type *t);
@@ -52,6 +53,7 @@ struct json_type
   uint64_t max;
   /* strings and string vectors */
   const char *const *values; /* allowed values, NULL-terminated */
+  const struct oci_name *names; /* allowed values, a table of oci/names.h */
   const char *what; /* "namespace": used in `unknown namespace "x"` */
   json_str_check_fn str_check;
 };

@@ -1,0 +1,112 @@
+/* The name tables of names.h. */
+#define _GNU_SOURCE
+#include "oci/names.h"
+
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/personality.h>
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+#ifndef SECCOMP_RET_LOG
+#define SECCOMP_RET_LOG 0x7ffc0000U
+#endif
+
+/* ---- seccomp ---- */
+
+/* runc's SCMP_ACT_KILL is KILL_THREAD. */
+const struct oci_name oci_seccomp_actions[] = {
+  { "SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW },
+  { "SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO },
+  { "SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD },
+  { "SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS },
+  { "SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD },
+  { "SCMP_ACT_LOG", SECCOMP_RET_LOG },
+  { "SCMP_ACT_NOTIFY", SECCOMP_RET_USER_NOTIF },
+  { "SCMP_ACT_TRACE", SECCOMP_RET_TRACE },
+  { "SCMP_ACT_TRAP", SECCOMP_RET_TRAP },
+  { NULL, 0 },
+};
+
+/* libseccomp's enum scmp_compare (SCMP_CMP_NE = 1 ...). */
+const struct oci_name oci_seccomp_operators[] = {
+  { "SCMP_CMP_EQ", 4 }, { "SCMP_CMP_GE", 5 }, { "SCMP_CMP_GT", 6 },        { "SCMP_CMP_LE", 3 },
+  { "SCMP_CMP_LT", 2 }, { "SCMP_CMP_MASKED_EQ", 7 }, { "SCMP_CMP_NE", 1 }, { NULL, 0 },
+};
+
+/* libseccomp turns the name into its token at run time (linux/seccomp.c): the
+ * library, not its header, knows which of them it supports. */
+const struct oci_name oci_seccomp_archs[] = {
+  { "SCMP_ARCH_AARCH64", 0 },   { "SCMP_ARCH_ARM", 0 },        { "SCMP_ARCH_LOONGARCH64", 0 },
+  { "SCMP_ARCH_M68K", 0 },      { "SCMP_ARCH_MIPS", 0 },       { "SCMP_ARCH_MIPS64", 0 },
+  { "SCMP_ARCH_MIPS64N32", 0 }, { "SCMP_ARCH_MIPSEL", 0 },     { "SCMP_ARCH_MIPSEL64", 0 },
+  { "SCMP_ARCH_MIPSEL64N32", 0 }, { "SCMP_ARCH_PARISC", 0 },   { "SCMP_ARCH_PARISC64", 0 },
+  { "SCMP_ARCH_PPC", 0 },       { "SCMP_ARCH_PPC64", 0 },      { "SCMP_ARCH_PPC64LE", 0 },
+  { "SCMP_ARCH_RISCV64", 0 },   { "SCMP_ARCH_S390", 0 },       { "SCMP_ARCH_S390X", 0 },
+  { "SCMP_ARCH_SH", 0 },        { "SCMP_ARCH_SHEB", 0 },       { "SCMP_ARCH_X32", 0 },
+  { "SCMP_ARCH_X86", 0 },       { "SCMP_ARCH_X86_64", 0 },     { NULL, 0 },
+};
+
+const struct oci_name oci_seccomp_flags[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+  { NULL, 0 },
+};
+
+/* ---- scheduler, ioPriority, memoryPolicy, personality ---- */
+
+/* The numbers of linux/sched.h, linux/ioprio.h and linux/mempolicy.h, written
+ * out: older headers lack the newer names (SCHED_ISO was never in glibc). */
+const struct oci_name oci_sched_policies[] = {
+  { "SCHED_OTHER", 0 }, { "SCHED_FIFO", 1 }, { "SCHED_RR", 2 },      { "SCHED_BATCH", 3 },
+  { "SCHED_ISO", 4 },   { "SCHED_IDLE", 5 }, { "SCHED_DEADLINE", 6 }, { NULL, 0 },
+};
+
+const struct oci_name oci_sched_flags[] = {
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },
+  { "SCHED_FLAG_DL_OVERRUN", 0x04 },     { "SCHED_FLAG_KEEP_POLICY", 0x08 },
+  { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 }, { NULL, 0 },
+};
+
+const struct oci_name oci_ioprio_classes[] = {
+  { "IOPRIO_CLASS_RT", 1 }, { "IOPRIO_CLASS_BE", 2 }, { "IOPRIO_CLASS_IDLE", 3 }, { NULL, 0 },
+};
+
+const struct oci_name oci_mpol_modes[] = {
+  { "MPOL_DEFAULT", 0 },        { "MPOL_PREFERRED", 1 },           { "MPOL_BIND", 2 },
+  { "MPOL_INTERLEAVE", 3 },     { "MPOL_LOCAL", 4 },               { "MPOL_PREFERRED_MANY", 5 },
+  { "MPOL_WEIGHTED_INTERLEAVE", 6 }, { NULL, 0 },
+};
+
+const struct oci_name oci_mpol_flags[] = {
+  { "MPOL_F_STATIC_NODES", 1 << 15 },
+  { "MPOL_F_RELATIVE_NODES", 1 << 14 },
+  { "MPOL_F_NUMA_BALANCING", 1 << 13 },
+  { NULL, 0 },
+};
+
+const struct oci_name oci_personality_domains[] = {
+  { "LINUX", PER_LINUX },
+  { "LINUX32", PER_LINUX32 },
+  { NULL, 0 },
+};
+
+const struct oci_name *
+oci_name_find (const struct oci_name *table, const char *name)
+{
+  for (; table->name; table++)
+    if (strcmp (table->name, name) == 0)
+      return table;
+  return NULL;
+}

@@ -1,0 +1,34 @@
+/* The names config.json uses for kernel constants, one table per kind: the
+ * parser accepts exactly these names, linux/ turns them into the values, and
+ * `husk features` lists them.  A table ends with a NULL name; the seccomp
+ * tables are in the order `husk features` prints them (runc's, sorted).
+ *
+ * The values are the kernel's (uapi) numbers; the seccomp operators, which
+ * the kernel has no numbers for, carry libseccomp's enum scmp_compare (checked
+ * in linux/seccomp.c). */
+#ifndef HUSK_OCI_NAMES_H
+#define HUSK_OCI_NAMES_H
+
+#include <stdint.h>
+
+struct oci_name
+{
+  const char *name;
+  uint64_t value;
+};
+
+extern const struct oci_name oci_seccomp_actions[]; /* SECCOMP_RET_*, errno data 0 */
+extern const struct oci_name oci_seccomp_operators[]; /* enum scmp_compare */
+extern const struct oci_name oci_seccomp_archs[]; /* names only: libseccomp resolves them */
+extern const struct oci_name oci_seccomp_flags[]; /* SECCOMP_FILTER_FLAG_* */
+extern const struct oci_name oci_sched_policies[]; /* SCHED_* */
+extern const struct oci_name oci_sched_flags[]; /* SCHED_FLAG_* */
+extern const struct oci_name oci_ioprio_classes[]; /* IOPRIO_CLASS_* */
+extern const struct oci_name oci_mpol_modes[]; /* MPOL_* */
+extern const struct oci_name oci_mpol_flags[]; /* MPOL_F_* */
+extern const struct oci_name oci_personality_domains[]; /* PER_* */
+
+/* The row of `name` in `table`, or NULL. */
+const struct oci_name *oci_name_find (const struct oci_name *table, const char *name);
+
+#endif
