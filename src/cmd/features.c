@@ -36,18 +36,6 @@ static const char *const hooks[] = {
   "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL,
 };
 
-/* Exactly the option table of src/linux/mounts.c (features.bats compares them). */
-static const char *const mount_options[] = {
-  "defaults", "ro", "rw", "suid", "nosuid", "dev", "nodev", "exec", "noexec", "sync", "async",
-  "dirsync", "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime",
-  "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime", "nolazytime",
-  "silent", "loud", "bind", "rbind", "nosymfollow", "symfollow", "iversion", "noiversion",
-  "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
-  "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime",
-  "rdiratime", "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime",
-  "rnostrictatime", "rnosymfollow", "rsymfollow", "tmpcopyup", "idmap", "ridmap", NULL,
-};
-
 static void
 str (yajl_gen g, const char *s)
 {
@@ -221,7 +209,11 @@ features_json (const char *criu_version, bool criu_ok)
   str (g, "ociVersionMax");
   str (g, HUSK_SPEC_VERSION);
   key_strv (g, "hooks", hooks);
-  key_strv (g, "mountOptions", mount_options);
+  str (g, "mountOptions");
+  yajl_gen_array_open (g);
+  for (const struct oci_mount_option *o = oci_mount_options; o->name; o++)
+    str (g, o->name);
+  yajl_gen_array_close (g);
   gen_linux (g);
   str (g, "annotations");
   yajl_gen_map_open (g);

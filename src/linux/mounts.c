@@ -8,7 +8,8 @@
  * so the destination is re-opened after the mount and checked to be a new mount
  * root.
  *
- * The option words and what they mean follow runc (libcontainer/specconv). */
+ * The option words (oci/names.h) and what they mean follow runc
+ * (libcontainer/specconv). */
 #define _GNU_SOURCE
 #include "linux/rootfs.h"
 
@@ -29,119 +30,27 @@
 
 #include "linux/lsm.h"
 #include "linux/rootfs-internal.h"
+#include "oci/names.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
 
-/* ---- the option table ---- */
-
-enum opt_kind
-{
-  OPT_SET, /* MS_* flag to set */
-  OPT_CLEAR, /* MS_* flag to clear */
-  OPT_PROPAGATION,
-  OPT_REC_SET, /* MOUNT_ATTR_* to set recursively */
-  OPT_REC_CLEAR,
-  OPT_COPYUP,
-  OPT_IDMAP,
-  OPT_RIDMAP,
-};
-
-struct mount_opt
-{
-  const char *name;
-  enum opt_kind kind;
-  unsigned long value;
-};
-
-static const struct mount_opt mount_opts[] = {
-  { "defaults", OPT_SET, 0 },
-  { "ro", OPT_SET, MS_RDONLY },
-  { "rw", OPT_CLEAR, MS_RDONLY },
-  { "suid", OPT_CLEAR, MS_NOSUID },
-  { "nosuid", OPT_SET, MS_NOSUID },
-  { "dev", OPT_CLEAR, MS_NODEV },
-  { "nodev", OPT_SET, MS_NODEV },
-  { "exec", OPT_CLEAR, MS_NOEXEC },
-  { "noexec", OPT_SET, MS_NOEXEC },
-  { "sync", OPT_SET, MS_SYNCHRONOUS },
-  { "async", OPT_CLEAR, MS_SYNCHRONOUS },
-  { "dirsync", OPT_SET, MS_DIRSYNC },
-  { "remount", OPT_SET, MS_REMOUNT },
-  { "mand", OPT_SET, MS_MANDLOCK },
-  { "nomand", OPT_CLEAR, MS_MANDLOCK },
-  { "atime", OPT_CLEAR, MS_NOATIME },
-  { "noatime", OPT_SET, MS_NOATIME },
-  { "diratime", OPT_CLEAR, MS_NODIRATIME },
-  { "nodiratime", OPT_SET, MS_NODIRATIME },
-  { "relatime", OPT_SET, MS_RELATIME },
-  { "norelatime", OPT_CLEAR, MS_RELATIME },
-  { "strictatime", OPT_SET, MS_STRICTATIME },
-  { "nostrictatime", OPT_CLEAR, MS_STRICTATIME },
-  { "lazytime", OPT_SET, MS_LAZYTIME },
-  { "nolazytime", OPT_CLEAR, MS_LAZYTIME },
-  { "silent", OPT_SET, MS_SILENT },
-  { "loud", OPT_CLEAR, MS_SILENT },
-  { "bind", OPT_SET, MS_BIND },
-  { "rbind", OPT_SET, MS_BIND | MS_REC },
-  { "nosymfollow", OPT_SET, MS_NOSYMFOLLOW },
-  { "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
-  { "iversion", OPT_SET, MS_I_VERSION },
-  { "noiversion", OPT_CLEAR, MS_I_VERSION },
-  { "private", OPT_PROPAGATION, MS_PRIVATE },
-  { "rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC },
-  { "shared", OPT_PROPAGATION, MS_SHARED },
-  { "rshared", OPT_PROPAGATION, MS_SHARED | MS_REC },
-  { "slave", OPT_PROPAGATION, MS_SLAVE },
-  { "rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC },
-  { "unbindable", OPT_PROPAGATION, MS_UNBINDABLE },
-  { "runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC },
-  { "rro", OPT_REC_SET, MOUNT_ATTR_RDONLY },
-  { "rrw", OPT_REC_CLEAR, MOUNT_ATTR_RDONLY },
-  { "rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID },
-  { "rsuid", OPT_REC_CLEAR, MOUNT_ATTR_NOSUID },
-  { "rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV },
-  { "rdev", OPT_REC_CLEAR, MOUNT_ATTR_NODEV },
-  { "rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC },
-  { "rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
-  { "rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME },
-  { "rdiratime", OPT_REC_CLEAR, MOUNT_ATTR_NODIRATIME },
-  { "rrelatime", OPT_REC_SET, MOUNT_ATTR_RELATIME },
-  { "rnorelatime", OPT_REC_CLEAR, MOUNT_ATTR_RELATIME },
-  { "rnoatime", OPT_REC_SET, MOUNT_ATTR_NOATIME },
-  { "ratime", OPT_REC_CLEAR, MOUNT_ATTR_NOATIME },
-  { "rstrictatime", OPT_REC_SET, MOUNT_ATTR_STRICTATIME },
-  { "rnostrictatime", OPT_REC_CLEAR, MOUNT_ATTR_STRICTATIME },
-  { "rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW },
-  { "rsymfollow", OPT_REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
-  { "tmpcopyup", OPT_COPYUP, 0 },
-  { "idmap", OPT_IDMAP, 0 },
-  { "ridmap", OPT_RIDMAP, 0 },
-};
-
-static const struct mount_opt *
-find_opt (const char *name)
-{
-  for (size_t i = 0; i < sizeof mount_opts / sizeof mount_opts[0]; i++)
-    if (strcmp (mount_opts[i].name, name) == 0)
-      return &mount_opts[i];
-  return NULL;
-}
+/* ---- the options (oci/names.h) ---- */
 
 int
 husk_propagation_from_name (const char *name, unsigned long *flags)
 {
-  const struct mount_opt *o = find_opt (name);
-  if (o == NULL || o->kind != OPT_PROPAGATION)
+  const struct oci_mount_option *o = oci_mount_option_find (name);
+  if (o == NULL || o->kind != OCI_MOUNT_PROPAGATION)
     return -1;
   *flags = o->value;
   return 0;
 }
 
 static void
-apply_rec_opt (struct husk_mount_opts *o, const struct mount_opt *opt)
+apply_rec_opt (struct husk_mount_opts *o, const struct oci_mount_option *opt)
 {
-  if (opt->kind == OPT_REC_SET)
+  if (opt->kind == OCI_MOUNT_REC_SET)
     {
       o->rec_set |= opt->value;
       o->rec_clr &= ~opt->value;
@@ -183,7 +92,7 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
     abort ();
   for (size_t i = 0; options && options[i]; i++)
     {
-      const struct mount_opt *opt = find_opt (options[i]);
+      const struct oci_mount_option *opt = oci_mount_option_find (options[i]);
 
       if (opt == NULL)
         {
@@ -193,15 +102,15 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
         }
       switch (opt->kind)
         {
-        case OPT_SET:
+        case OCI_MOUNT_SET:
           o->flags |= opt->value;
           o->cleared &= ~opt->value;
           break;
-        case OPT_CLEAR:
+        case OCI_MOUNT_CLEAR:
           o->flags &= ~opt->value;
           o->cleared |= opt->value;
           break;
-        case OPT_PROPAGATION:
+        case OCI_MOUNT_PROPAGATION:
           if (o->n_propagation == HUSK_MAX_PROPAGATION)
             {
               husk_mount_opts_free (o);
@@ -209,17 +118,17 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
             }
           o->propagation[o->n_propagation++] = opt->value;
           break;
-        case OPT_REC_SET:
-        case OPT_REC_CLEAR:
+        case OCI_MOUNT_REC_SET:
+        case OCI_MOUNT_REC_CLEAR:
           apply_rec_opt (o, opt);
           break;
-        case OPT_COPYUP:
+        case OCI_MOUNT_COPYUP:
           o->copyup = true;
           break;
-        case OPT_IDMAP:
+        case OCI_MOUNT_IDMAP:
           o->idmap = true;
           break;
-        case OPT_RIDMAP:
+        case OCI_MOUNT_RIDMAP:
           o->ridmap = true;
           break;
         }

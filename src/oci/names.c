@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
@@ -108,5 +109,82 @@ oci_name_find (const struct oci_name *table, const char *name)
   for (; table->name; table++)
     if (strcmp (table->name, name) == 0)
       return table;
+  return NULL;
+}
+
+/* ---- mount options ---- */
+
+const struct oci_mount_option oci_mount_options[] = {
+  { "defaults", OCI_MOUNT_SET, 0 },
+  { "ro", OCI_MOUNT_SET, MS_RDONLY },
+  { "rw", OCI_MOUNT_CLEAR, MS_RDONLY },
+  { "suid", OCI_MOUNT_CLEAR, MS_NOSUID },
+  { "nosuid", OCI_MOUNT_SET, MS_NOSUID },
+  { "dev", OCI_MOUNT_CLEAR, MS_NODEV },
+  { "nodev", OCI_MOUNT_SET, MS_NODEV },
+  { "exec", OCI_MOUNT_CLEAR, MS_NOEXEC },
+  { "noexec", OCI_MOUNT_SET, MS_NOEXEC },
+  { "sync", OCI_MOUNT_SET, MS_SYNCHRONOUS },
+  { "async", OCI_MOUNT_CLEAR, MS_SYNCHRONOUS },
+  { "dirsync", OCI_MOUNT_SET, MS_DIRSYNC },
+  { "remount", OCI_MOUNT_SET, MS_REMOUNT },
+  { "mand", OCI_MOUNT_SET, MS_MANDLOCK },
+  { "nomand", OCI_MOUNT_CLEAR, MS_MANDLOCK },
+  { "atime", OCI_MOUNT_CLEAR, MS_NOATIME },
+  { "noatime", OCI_MOUNT_SET, MS_NOATIME },
+  { "diratime", OCI_MOUNT_CLEAR, MS_NODIRATIME },
+  { "nodiratime", OCI_MOUNT_SET, MS_NODIRATIME },
+  { "relatime", OCI_MOUNT_SET, MS_RELATIME },
+  { "norelatime", OCI_MOUNT_CLEAR, MS_RELATIME },
+  { "strictatime", OCI_MOUNT_SET, MS_STRICTATIME },
+  { "nostrictatime", OCI_MOUNT_CLEAR, MS_STRICTATIME },
+  { "lazytime", OCI_MOUNT_SET, MS_LAZYTIME },
+  { "nolazytime", OCI_MOUNT_CLEAR, MS_LAZYTIME },
+  { "silent", OCI_MOUNT_SET, MS_SILENT },
+  { "loud", OCI_MOUNT_CLEAR, MS_SILENT },
+  { "bind", OCI_MOUNT_SET, MS_BIND },
+  { "rbind", OCI_MOUNT_SET, MS_BIND | MS_REC },
+  { "nosymfollow", OCI_MOUNT_SET, MS_NOSYMFOLLOW },
+  { "symfollow", OCI_MOUNT_CLEAR, MS_NOSYMFOLLOW },
+  { "iversion", OCI_MOUNT_SET, MS_I_VERSION },
+  { "noiversion", OCI_MOUNT_CLEAR, MS_I_VERSION },
+  { "private", OCI_MOUNT_PROPAGATION, MS_PRIVATE },
+  { "rprivate", OCI_MOUNT_PROPAGATION, MS_PRIVATE | MS_REC },
+  { "shared", OCI_MOUNT_PROPAGATION, MS_SHARED },
+  { "rshared", OCI_MOUNT_PROPAGATION, MS_SHARED | MS_REC },
+  { "slave", OCI_MOUNT_PROPAGATION, MS_SLAVE },
+  { "rslave", OCI_MOUNT_PROPAGATION, MS_SLAVE | MS_REC },
+  { "unbindable", OCI_MOUNT_PROPAGATION, MS_UNBINDABLE },
+  { "runbindable", OCI_MOUNT_PROPAGATION, MS_UNBINDABLE | MS_REC },
+  { "rro", OCI_MOUNT_REC_SET, MOUNT_ATTR_RDONLY },
+  { "rrw", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_RDONLY },
+  { "rnosuid", OCI_MOUNT_REC_SET, MOUNT_ATTR_NOSUID },
+  { "rsuid", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_NOSUID },
+  { "rnodev", OCI_MOUNT_REC_SET, MOUNT_ATTR_NODEV },
+  { "rdev", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_NODEV },
+  { "rnoexec", OCI_MOUNT_REC_SET, MOUNT_ATTR_NOEXEC },
+  { "rexec", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", OCI_MOUNT_REC_SET, MOUNT_ATTR_NODIRATIME },
+  { "rdiratime", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_NODIRATIME },
+  { "rrelatime", OCI_MOUNT_REC_SET, MOUNT_ATTR_RELATIME },
+  { "rnorelatime", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_RELATIME },
+  { "rnoatime", OCI_MOUNT_REC_SET, MOUNT_ATTR_NOATIME },
+  { "ratime", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_NOATIME },
+  { "rstrictatime", OCI_MOUNT_REC_SET, MOUNT_ATTR_STRICTATIME },
+  { "rnostrictatime", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_STRICTATIME },
+  { "rnosymfollow", OCI_MOUNT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rsymfollow", OCI_MOUNT_REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
+  { "tmpcopyup", OCI_MOUNT_COPYUP, 0 },
+  { "idmap", OCI_MOUNT_IDMAP, 0 },
+  { "ridmap", OCI_MOUNT_RIDMAP, 0 },
+  { NULL, 0, 0 },
+};
+
+const struct oci_mount_option *
+oci_mount_option_find (const char *name)
+{
+  for (const struct oci_mount_option *o = oci_mount_options; o->name; o++)
+    if (strcmp (o->name, name) == 0)
+      return o;
   return NULL;
 }

@@ -31,4 +31,30 @@ extern const struct oci_name oci_personality_domains[]; /* PER_* */
 /* The row of `name` in `table`, or NULL. */
 const struct oci_name *oci_name_find (const struct oci_name *table, const char *name);
 
+/* Mount options ("nosuid", "rbind", "rro" ...), as runc's specconv reads them;
+ * a word not in the table is filesystem data ("mode=755"). */
+enum oci_mount_kind
+{
+  OCI_MOUNT_SET, /* MS_* flag to set */
+  OCI_MOUNT_CLEAR, /* MS_* flag to clear */
+  OCI_MOUNT_PROPAGATION, /* MS_SHARED ... (with MS_REC for the r- forms) */
+  OCI_MOUNT_REC_SET, /* MOUNT_ATTR_* to set recursively */
+  OCI_MOUNT_REC_CLEAR, /* MOUNT_ATTR_* to clear recursively */
+  OCI_MOUNT_COPYUP,
+  OCI_MOUNT_IDMAP,
+  OCI_MOUNT_RIDMAP,
+};
+
+struct oci_mount_option
+{
+  const char *name;
+  enum oci_mount_kind kind;
+  unsigned long value;
+};
+
+extern const struct oci_mount_option oci_mount_options[]; /* ends with a NULL name */
+
+/* The row of `name`, or NULL. */
+const struct oci_mount_option *oci_mount_option_find (const char *name);
+
 #endif

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "oci/config.h"
 #include "oci/json.h"
+#include "oci/names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,15 +189,11 @@ validate_time (const struct oci_config *c, struct husk_error **err)
 static int
 validate_propagation (const struct oci_config *c, struct husk_error **err)
 {
-  static const char *const ok[] = { "shared",  "slave",  "private",  "unbindable", "rshared",
-                                    "rslave", "rprivate", "runbindable", NULL };
   const char *p = c->linux_ ? c->linux_->rootfs_propagation : NULL;
+  const struct oci_mount_option *o = p ? oci_mount_option_find (p) : NULL;
 
-  if (p == NULL)
+  if (p == NULL || (o && o->kind == OCI_MOUNT_PROPAGATION))
     return 0;
-  for (const char *const *o = ok; *o; o++)
-    if (strcmp (*o, p) == 0)
-      return 0;
   return husk_error_set (err, 0, "config.json: linux.rootfsPropagation: unknown propagation \"%s\"",
                          p);
 }

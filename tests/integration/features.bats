@@ -22,9 +22,9 @@ feature() {
 	[ "$(feature '.linux.cgroup.systemd')" = true ]
 }
 
-@test "mountOptions is exactly the option table of linux/mounts.c, rro included" {
+@test "mountOptions is exactly the option table of oci/names.c, rro included" {
 	requires husk
-	table=$(sed -n 's/^  { "\([a-z]*\)", OPT_.*/\1/p' "$REPO/src/linux/mounts.c" | sort)
+	table=$(sed -n 's/^  { "\([a-z]*\)", OCI_MOUNT_.*/\1/p' "$REPO/src/oci/names.c" | sort)
 	[ "$(wc -l <<<"$table")" -gt 50 ]
 	[ "$(feature '.mountOptions[]' | sort)" = "$table" ]
 	feature '.mountOptions[]' | grep -qx rro
