@@ -6,26 +6,21 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
 #include "linux/criu.h"
+#include "linux/seccomp.h"
 #include "util/log.h"
 #include "oci/config.h"
 #include "oci/names.h"
-
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 static const char usage[] = "usage: husk features\n"
                             "\n"
@@ -70,39 +65,6 @@ key_names (yajl_gen g, const char *k, const struct oci_name *t)
   yajl_gen_array_close (g);
 }
 
-/* What the kernel knows, probed as libseccomp and runc do: with a NULL filter,
- * EFAULT means the flag was accepted, EINVAL that it is unknown.  Nothing is
- * loaded.  WAIT_KILLABLE_RECV exists only together with a listener. */
-static bool
-kernel_has_flag (unsigned long flag)
-{
-  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
-    flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
-  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
-}
-
-/* Whether a profile may list the architecture here: libseccomp must know it,
- * and add it to a filter of this host (it refuses the other endianness). */
-static bool
-arch_usable (const char *name)
-{
-  char lower[32];
-  scmp_filter_ctx ctx;
-  uint32_t arch;
-  size_t i;
-  int r;
-
-  for (i = 0; name[10 + i] && i < sizeof lower - 1; i++)
-    lower[i] = (char) tolower ((unsigned char) name[10 + i]);
-  lower[i] = '\0';
-  arch = seccomp_arch_resolve_name (lower);
-  if (arch == 0 || (ctx = seccomp_init (SCMP_ACT_ALLOW)) == NULL)
-    return false;
-  r = seccomp_arch_add (ctx, arch);
-  seccomp_release (ctx);
-  return r == 0 || r == -EEXIST;
-}
-
 static void
 gen_seccomp (yajl_gen g)
 {
@@ -115,14 +77,14 @@ gen_seccomp (yajl_gen g)
   str (g, "archs");
   yajl_gen_array_open (g);
   for (const struct oci_name *a = oci_seccomp_archs; a->name; a++)
-    if (arch_usable (a->name))
+    if (husk_seccomp_arch_usable (a->name))
       str (g, a->name);
   yajl_gen_array_close (g);
   key_names (g, "knownFlags", oci_seccomp_flags);
   str (g, "supportedFlags");
   yajl_gen_array_open (g);
   for (const struct oci_name *f = oci_seccomp_flags; f->name; f++)
-    if (kernel_has_flag ((unsigned long) f->value))
+    if (husk_seccomp_flag_supported ((unsigned long) f->value))
       str (g, f->name);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);

@@ -100,10 +100,13 @@ kernel_has_action (uint32_t ret)
              || ret == SECCOMP_RET_ERRNO || ret == SECCOMP_RET_TRACE || ret == SECCOMP_RET_ALLOW);
 }
 
-static bool
-kernel_has_flags (unsigned long flags)
+bool
+husk_seccomp_flag_supported (unsigned long flag)
 {
-  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, NULL) < 0 && errno == EFAULT;
+  /* The kernel takes WAIT_KILLABLE_RECV only together with a listener. */
+  if (flag == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+    flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }
 
 /* `path` is the JSON path of the action, for messages. */
@@ -159,6 +162,20 @@ resolve_arch (const char *name)
   return seccomp_arch_resolve_name (lower);
 }
 
+bool
+husk_seccomp_arch_usable (const char *name)
+{
+  uint32_t arch = resolve_arch (name);
+  scmp_filter_ctx ctx;
+  int r;
+
+  if (arch == 0 || (ctx = seccomp_init (SCMP_ACT_ALLOW)) == NULL)
+    return false;
+  r = seccomp_arch_add (ctx, arch);
+  seccomp_release (ctx);
+  return r == 0 || r == -EEXIST;
+}
+
 static bool
 profile_has_notify (const struct oci_seccomp *s)
 {
@@ -190,9 +207,7 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
         return husk_error_set (err, 0,
                                "config.json: linux.seccomp.flags[%zu]: %s needs a SCMP_ACT_NOTIFY rule",
                                i, s->flags[i]);
-      if (!kernel_has_flags (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-                                 ? f | SECCOMP_FILTER_FLAG_NEW_LISTENER
-                                 : f))
+      if (!husk_seccomp_flag_supported (f))
         return husk_error_set (err, 0,
                                "config.json: linux.seccomp.flags[%zu]: %s is not supported by the kernel",
                                i, s->flags[i]);

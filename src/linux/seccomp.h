@@ -7,6 +7,7 @@
 #ifndef HUSK_LINUX_SECCOMP_H
 #define HUSK_LINUX_SECCOMP_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "oci/config.h"
@@ -25,5 +26,15 @@ int husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_er
  * listener_fd. */
 int husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t pid,
                                 const char *state_json, struct husk_error **err);
+
+/* What `husk features` reports.  Whether the kernel knows the filter flag
+ * (SECCOMP_FILTER_FLAG_*), probed as libseccomp and runc do: with a NULL filter,
+ * EFAULT means the flag was accepted, EINVAL that it is unknown; nothing is
+ * loaded. */
+bool husk_seccomp_flag_supported (unsigned long flag);
+/* Whether a profile may list the architecture ("SCMP_ARCH_X86_64") here:
+ * libseccomp must know it, and add it to a filter of this host (it refuses the
+ * other endianness). */
+bool husk_seccomp_arch_usable (const char *name);
 
 #endif
