@@ -472,7 +472,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
 {
   struct husk_exec_spawn s = {
     .config = x->config, .process = x->config->process, .id = x->o->id,
-    .cgroup_join = x->cgroup_join, .console_fd = x->console_fd,
+    .cgroup = husk_cgjoin_files (x->cgroup_join), .console_fd = x->console_fd,
     .console_proxied = x->pty_peer >= 0,
     .preserve_fds = x->o->preserve_fds,
   };

@@ -253,7 +253,7 @@ restore_options (struct rst_ctx *x, struct husk_error **err)
   x->opts.root = strdup (x->criu_root);
   if (husk_criu_namespaces (x->config, true, &x->opts, x->ns_fds, &x->n_ns, 4, err) < 0
       || husk_criu_restore_mountpoints (x->config, x->rootfs, x->bundle, err) < 0
-      || husk_criu_ext_mounts (x->config, x->cgroup, 0, true, x->bundle, &x->opts, err) < 0
+      || husk_criu_ext_mounts_cg (x->config, x->cgroup, 0, true, x->bundle, &x->opts, err) < 0
       || inherit_stdio (x, err) < 0)
     return -1;
   cgroup_roots (x);
@@ -309,8 +309,8 @@ static int
 run_criu (struct rst_ctx *x, const sigset_t *mask, struct husk_error **err)
 {
   struct husk_criu_call call = {
-    .criu = x->o->c.criu, .cgroup = x->cgroup, .stdio = { 0, 1, 2 }, .extra_fds = x->ns_fds,
-    .extra_len = x->n_ns, .sigmask = mask, .notify = on_notify, .data = x,
+    .criu = x->o->c.criu, .cgroup = husk_cgjoin_cgroup (x->cgroup), .stdio = { 0, 1, 2 },
+    .extra_fds = x->ns_fds, .extra_len = x->n_ns, .sigmask = mask, .notify = on_notify, .data = x,
     .log_path = x->log_path,
   };
   struct husk_criu_req req = { .type = HUSK_CRIU_RESTORE, .opts = &x->opts };
