@@ -22,6 +22,12 @@ void husk_remove_state_dir (const char *dir);
 void husk_kill_and_reap (pid_t pid);
 /* Wait until a pid (not necessarily our child) is gone; reaps it if it is ours. */
 int husk_wait_pid_gone (pid_t pid, int timeout_ms);
+/* --pid-file: pid into path (NULL: nothing) through a temp file and a rename
+ * that follow no symlink (container/handoff.c). */
+int husk_write_pid_file (const char *path, pid_t pid, struct husk_error **err);
+/* --console-socket: a connected socket to path (a fd, or -1 with *err set),
+ * for the pty master. */
+int husk_console_socket_connect (const char *path, struct husk_error **err);
 /* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
  * path NULL: -1 with no error), then send it a pidfd of pid with the payload
  * kind ("standard", "setns").  Send is a no-op for sock < 0. */
