@@ -620,6 +620,50 @@ husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
   return 0;
 }
 
+int
+husk_cgroup_join_files (char *const *files, struct husk_error **err)
+{
+  /* We are a fresh fork, one thread; `tasks` would leave any other behind. */
+  bool single = husk_single_threaded ();
+
+  for (; files && *files; files++)
+    {
+      struct husk_error *e = NULL, *e2 = NULL;
+      const char *slash = strrchr (*files, '/');
+      cleanup_free char *dir = strndup (*files, (size_t) (slash - *files));
+      cleanup_free char *file = NULL;
+      int r;
+
+      if (dir == NULL)
+        abort ();
+      if (asprintf (&file, "%s/%s", dir,
+                    husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single)) < 0)
+        abort ();
+      if (husk_write_file (file, "0", 1, &e) == 0)
+        continue;
+      /* Rootless, a scope of the user's systemd --user: the kernel lets us
+       * move only within the delegated subtree we come from; the managers
+       * move us instead (cgroup/systemd.h). */
+      if (e->errnum == EACCES || e->errnum == EPERM)
+        {
+          r = cg_sd_attach_self (dir, &e2);
+          if (r > 0)
+            {
+              husk_error_release (&e);
+              continue;
+            }
+          if (r < 0)
+            {
+              husk_error_release (&e);
+              e = e2;
+            }
+        }
+      husk_error_propagate (err, &e);
+      return husk_error_wrap (err, "join the container's cgroup");
+    }
+  return 0;
+}
+
 const char *
 husk_cgroup_self_file (bool v1, bool single_thread)
 {

@@ -81,6 +81,11 @@ struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
  * see above, and to the cgroup2 directory's cgroup.procs); with systemd, start
  * the scope with the caller in it first. */
 int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
+/* The same for a process of a running container (exec): files are each
+ * hierarchy's v1 `tasks` or cgroup2 cgroup.procs (NULL-terminated), written
+ * "0" (cgroup.procs for `tasks` when not single-threaded); where a rootless
+ * caller may not move itself, the systemd managers move it (systemd.h). */
+int husk_cgroup_join_files (char *const *files, struct husk_error **err);
 /* Apply linux.resources of a new container, and its device rules: the config's
  * exactly, then runc's default devices (less those linux.devices lists, which
  * the config's rules alone govern).  linux.devices adds no rule of its own. */

@@ -263,7 +263,7 @@ dump (struct dump_ctx *x, struct husk_error **err)
     return -1;
   /* A pre-dump saves memory only: no mounts, no files. */
   if (!o->pre_dump
-      && (husk_criu_ext_mounts (x->cfg, x->cg, x->st->pid, false, NULL, &x->opts, err) < 0
+      && (husk_criu_ext_mounts_cg (x->cfg, x->cg, x->st->pid, false, NULL, &x->opts, err) < 0
           || write_descriptors (image, x->images_fd, x->st->pid, err) < 0))
     return -1;
   call.log_path = x->log_path;

@@ -16,7 +16,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -256,9 +255,6 @@ make_state_dir (struct create_ctx *x, struct husk_error **err)
 static int
 connect_console (struct create_ctx *x, struct husk_error **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd;
-
   if (!x->config->process->terminal)
     return 0;
   if (x->o->console_fd >= 0)
@@ -269,20 +265,8 @@ connect_console (struct create_ctx *x, struct husk_error **err)
   if (x->o->console_socket == NULL)
     return husk_error_set (err, 0,
                            "cannot allocate tty if husk will detach without setting console socket");
-  if (strlen (x->o->console_socket) >= sizeof addr.sun_path)
-    return husk_error_set (err, ENAMETOOLONG, "console socket `%s`", x->o->console_socket);
-  strcpy (addr.sun_path, x->o->console_socket);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return husk_error_set (err, errno, "socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return husk_error_set (err, e, "connect to console socket `%s`", x->o->console_socket);
-    }
-  x->console_fd = fd;
-  return 0;
+  x->console_fd = husk_console_socket_connect (x->o->console_socket, err);
+  return x->console_fd < 0 ? -1 : 0;
 }
 
 /* The state as the hooks see it (status "creating"). */
@@ -409,7 +393,9 @@ spawn (struct create_ctx *x, struct husk_error **err)
   int sv[2];
   struct husk_spawn s = {
     .config = x->config, .id = x->o->id, .bundle = x->bundle, .rootfs = x->rootfs,
-    .cgroup = x->cgroup, .fifo_fd = x->fifo_fd, .console_fd = x->console_fd,
+    .cgroup = husk_cgjoin_cgroup (x->cgroup),
+    .clone_into_cgroup = husk_cgjoin_clone_dir (x->cgroup), .fifo_fd = x->fifo_fd,
+    .console_fd = x->console_fd,
     .console_proxied = x->o->console_fd >= 0,
     .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot, .idmap_fds = x->idmap_fds,
     .no_new_keyring = x->o->no_new_keyring,
@@ -473,16 +459,10 @@ save_state (struct create_ctx *x, struct husk_error **err)
     .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
     .annotations_len = x->config->annotations_len,
   };
-  char buf[32];
 
   if (husk_state_write (x->dir, &st, err) < 0)
     return -1;
-  if (x->pid == 0 || x->o->pid_file == NULL)
-    return 0;
-  snprintf (buf, sizeof buf, "%d", (int) x->pid);
-  if (husk_write_file_atomic (x->o->pid_file, buf, strlen (buf), 0644, err) < 0)
-    return husk_error_wrap (err, "write pid file");
-  return 0;
+  return x->pid == 0 ? 0 : husk_write_pid_file (x->o->pid_file, x->pid, err);
 }
 
 int

@@ -17,7 +17,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -340,7 +339,6 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
 static int
 connect_console (struct exec_ctx *x, struct husk_error **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
   const char *path = x->o->console_socket;
   int sv[2];
 
@@ -370,15 +368,8 @@ connect_console (struct exec_ctx *x, struct husk_error **err)
         }
       return 0;
     }
-  if (strlen (path) >= sizeof addr.sun_path)
-    return husk_error_set (err, ENAMETOOLONG, "console socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  x->console_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (x->console_fd < 0)
-    return husk_error_set (err, errno, "socket");
-  if (connect (x->console_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return husk_error_set (err, errno, "connect to console socket `%s`", path);
-  return 0;
+  x->console_fd = husk_console_socket_connect (path, err);
+  return x->console_fd < 0 ? -1 : 0;
 }
 
 /* --ns: keep only the namespaces named; the others stay the caller's, as with
@@ -472,7 +463,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
 {
   struct husk_exec_spawn s = {
     .config = x->config, .process = x->config->process, .id = x->o->id,
-    .cgroup_join = x->cgroup_join, .console_fd = x->console_fd,
+    .cgroup = husk_cgjoin_files (x->cgroup_join), .console_fd = x->console_fd,
     .console_proxied = x->pty_peer >= 0,
     .preserve_fds = x->o->preserve_fds,
   };
@@ -512,19 +503,6 @@ spawn (struct exec_ctx *x, struct husk_error **err)
    * namespace); nothing else is ours to reap. */
   prctl (PR_SET_CHILD_SUBREAPER, 0);
   return wait_exec (x, err);
-}
-
-static int
-write_pid_file (struct exec_ctx *x, struct husk_error **err)
-{
-  char buf[32];
-
-  if (x->o->pid_file == NULL)
-    return 0;
-  snprintf (buf, sizeof buf, "%d", (int) x->pid);
-  if (husk_write_file_atomic (x->o->pid_file, buf, strlen (buf), 0644, err) < 0)
-    return husk_error_wrap (err, "write pid file");
-  return 0;
 }
 
 /* --pidfd-socket, once the process runs (see create.c). */
@@ -585,7 +563,7 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
       char name[256];
       master = husk_recv_fd (x.pty_peer, name, sizeof name, NULL, MSG_DONTWAIT);
     }
-  if (write_pid_file (&x, err) < 0 || send_pidfd (&x, err) < 0)
+  if (husk_write_pid_file (x.o->pid_file, x.pid, err) < 0 || send_pidfd (&x, err) < 0)
     {
       husk_kill_and_reap (x.pid);
       goto out;

@@ -1,9 +1,16 @@
 #ifndef HUSK_CONTAINER_INTERNAL_H
 #define HUSK_CONTAINER_INTERNAL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
+#include "linux/cgjoin.h"
 #include "util/error.h"
+
+struct husk_cgroup;
+struct husk_criu_opts;
+struct oci_config;
 
 /* Open a state directory and take its exclusive lock (flock): one command at a
  * time per container.  Returns the locked fd. */
@@ -15,10 +22,27 @@ void husk_remove_state_dir (const char *dir);
 void husk_kill_and_reap (pid_t pid);
 /* Wait until a pid (not necessarily our child) is gone; reaps it if it is ours. */
 int husk_wait_pid_gone (pid_t pid, int timeout_ms);
+/* --pid-file: pid into path (NULL: nothing) through a temp file and a rename
+ * that follow no symlink (container/handoff.c). */
+int husk_write_pid_file (const char *path, pid_t pid, struct husk_error **err);
+/* --console-socket: a connected socket to path (a fd, or -1 with *err set),
+ * for the pty master. */
+int husk_console_socket_connect (const char *path, struct husk_error **err);
 /* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
  * path NULL: -1 with no error), then send it a pidfd of pid with the payload
  * kind ("standard", "setns").  Send is a no-op for sock < 0. */
 int husk_pidfd_socket_connect (const char *path, struct husk_error **err);
 int husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err);
+
+/* The container's cgroup for linux/ (container/cgjoin.c).  To join: cg (fn
+ * NULL when cg is NULL: none), or exec's files (husk_cgroup_join_files).  The
+ * cgroup2 directory stage 1 is cloned into on a pure v2 host, else NULL.
+ * husk_criu_ext_mounts with the v1 hierarchies of cg (may be NULL). */
+struct husk_cgjoin husk_cgjoin_cgroup (const struct husk_cgroup *cg);
+struct husk_cgjoin husk_cgjoin_files (char *const *files);
+const char *husk_cgjoin_clone_dir (const struct husk_cgroup *cg);
+int husk_criu_ext_mounts_cg (const struct oci_config *c, const struct husk_cgroup *cg,
+                             pid_t pid, bool restore, const char *bundle, struct husk_criu_opts *o,
+                             struct husk_error **err);
 
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "container/internal.h"
@@ -20,24 +19,9 @@
 int
 husk_pidfd_socket_connect (const char *path, struct husk_error **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd;
-
   if (path == NULL)
     return -1;
-  if (strlen (path) >= sizeof addr.sun_path)
-    return husk_error_set (err, ENAMETOOLONG, "pidfd socket `%s`", path);
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return husk_error_set (err, errno, "socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    {
-      int e = errno;
-      close (fd);
-      return husk_error_set (err, e, "connect to pidfd socket `%s`", path);
-    }
-  return fd;
+  return husk_unix_connect (path, "pidfd socket", err);
 }
 
 int

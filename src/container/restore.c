@@ -22,7 +22,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
@@ -95,16 +94,10 @@ save_state (struct rst_ctx *x, struct husk_error **err)
     .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
     .annotations_len = x->config->annotations_len,
   };
-  char buf[32];
 
   if (husk_state_write (x->dir, &st, err) < 0)
     return -1;
-  if (x->pid == 0 || x->o->pid_file == NULL)
-    return 0;
-  snprintf (buf, sizeof buf, "%d", (int) x->pid);
-  if (husk_write_file_atomic (x->o->pid_file, buf, strlen (buf), 0644, err) < 0)
-    return husk_error_wrap (err, "write pid file");
-  return 0;
+  return x->pid == 0 ? 0 : husk_write_pid_file (x->o->pid_file, x->pid, err);
 }
 
 /* mkdir <root>/<id> (the claim of the id), its lock, the config's copy. */
@@ -218,20 +211,10 @@ unbind_root (struct rst_ctx *x)
 static int
 connect_console (struct rst_ctx *x, struct husk_error **err)
 {
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  const char *s = x->o->console_socket;
-
-  if (s == NULL)
+  if (x->o->console_socket == NULL)
     return 0;
-  if (strlen (s) >= sizeof addr.sun_path)
-    return husk_error_set (err, ENAMETOOLONG, "console socket `%s`", s);
-  strcpy (addr.sun_path, s);
-  x->console_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (x->console_fd < 0)
-    return husk_error_set (err, errno, "socket");
-  if (connect (x->console_fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return husk_error_set (err, errno, "connect to console socket `%s`", s);
-  return 0;
+  x->console_fd = husk_console_socket_connect (x->o->console_socket, err);
+  return x->console_fd < 0 ? -1 : 0;
 }
 
 static int
@@ -253,7 +236,7 @@ restore_options (struct rst_ctx *x, struct husk_error **err)
   x->opts.root = strdup (x->criu_root);
   if (husk_criu_namespaces (x->config, true, &x->opts, x->ns_fds, &x->n_ns, 4, err) < 0
       || husk_criu_restore_mountpoints (x->config, x->rootfs, x->bundle, err) < 0
-      || husk_criu_ext_mounts (x->config, x->cgroup, 0, true, x->bundle, &x->opts, err) < 0
+      || husk_criu_ext_mounts_cg (x->config, x->cgroup, 0, true, x->bundle, &x->opts, err) < 0
       || inherit_stdio (x, err) < 0)
     return -1;
   cgroup_roots (x);
@@ -309,8 +292,8 @@ static int
 run_criu (struct rst_ctx *x, const sigset_t *mask, struct husk_error **err)
 {
   struct husk_criu_call call = {
-    .criu = x->o->c.criu, .cgroup = x->cgroup, .stdio = { 0, 1, 2 }, .extra_fds = x->ns_fds,
-    .extra_len = x->n_ns, .sigmask = mask, .notify = on_notify, .data = x,
+    .criu = x->o->c.criu, .cgroup = husk_cgjoin_cgroup (x->cgroup), .stdio = { 0, 1, 2 },
+    .extra_fds = x->ns_fds, .extra_len = x->n_ns, .sigmask = mask, .notify = on_notify, .data = x,
     .log_path = x->log_path,
   };
   struct husk_criu_req req = { .type = HUSK_CRIU_RESTORE, .opts = &x->opts };

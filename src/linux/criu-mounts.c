@@ -41,20 +41,17 @@ has_ns (const struct oci_config *c, enum oci_ns_type t)
 /* A "cgroup" mount on cgroup v1 without a cgroup namespace binds each host
  * hierarchy (linux/mounts.c): <dest>/<hierarchy's directory name>. */
 static void
-cgroup_v1_binds (const struct oci_mount *m, const struct husk_cgroup *cg, bool restore,
-                 struct husk_criu_opts *o)
+cgroup_v1_binds (const struct oci_mount *m, const struct husk_criu_cgroup_v1 *v1, size_t n_v1,
+                 bool restore, struct husk_criu_opts *o)
 {
-  for (size_t i = 0; cg && cg->dirs[i]; i++)
+  for (size_t i = 0; i < n_v1; i++)
     {
       cleanup_free char *key = NULL, *dest = husk_path_clean (m->destination);
-      const char *base;
+      const char *base = strrchr (v1[i].mountpoint, '/');
 
-      if (cg->dirs[i] == cg->unified_dir || cg->mountpoints[i] == NULL)
-        continue;
-      base = strrchr (cg->mountpoints[i], '/');
       if (asprintf (&key, "%s/%s", strcmp (dest, "/") == 0 ? "" : dest, base ? base + 1 : "") < 0)
         abort ();
-      husk_criu_kv_add (&o->ext_mnt, &o->ext_mnt_len, key, restore ? cg->dirs[i] : key);
+      husk_criu_kv_add (&o->ext_mnt, &o->ext_mnt_len, key, restore ? v1[i].dir : key);
     }
 }
 
@@ -87,9 +84,9 @@ masked_files (const struct oci_config *c, pid_t pid, bool restore, struct husk_c
 }
 
 int
-husk_criu_ext_mounts (const struct oci_config *c, const struct husk_cgroup *cg, pid_t pid,
-                      bool restore, const char *bundle, struct husk_criu_opts *o,
-                      struct husk_error **err)
+husk_criu_ext_mounts (const struct oci_config *c, const struct husk_criu_cgroup_v1 *v1,
+                      size_t n_v1, pid_t pid, bool restore, const char *bundle,
+                      struct husk_criu_opts *o, struct husk_error **err)
 {
   /* Bound from the host when husk cannot mknod them (user namespaces). */
   static const char *default_devices[] = { "/dev/null", "/dev/zero", "/dev/full",
@@ -105,8 +102,8 @@ husk_criu_ext_mounts (const struct oci_config *c, const struct husk_cgroup *cg, 
         continue;
       if (m->type && strcmp (m->type, "cgroup") == 0)
         {
-          if (!cgroupns && cg && cg->layout != HUSK_CGROUP_V2)
-            cgroup_v1_binds (m, cg, restore, o);
+          if (!cgroupns)
+            cgroup_v1_binds (m, v1, n_v1, restore, o);
           continue;
         }
       if (!husk_mount_is_bind (m))

@@ -12,18 +12,24 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cgroup/cgroup.h"
 #include "linux/criu-rpc.h"
 #include "oci/config.h"
 #include "util/error.h"
 
+/* A cgroup v1 hierarchy of the container's cgroup: the host's mount point of
+ * the hierarchy, and the container's directory in it. */
+struct husk_criu_cgroup_v1
+{
+  const char *mountpoint, *dir;
+};
+
 /* ext_mnt for the config's external mounts.  Dump: key = val = destination;
  * masked files: val /dev/null, found through /proc/<pid>/root.  Restore: val =
- * the source (relative ones under bundle); cg: the container's cgroup (the v1
- * hierarchies a "cgroup" mount binds without a cgroup namespace). */
-int husk_criu_ext_mounts (const struct oci_config *c, const struct husk_cgroup *cg, pid_t pid,
-                          bool restore, const char *bundle, struct husk_criu_opts *o,
-                          struct husk_error **err);
+ * the source (relative ones under bundle); v1: the container's v1 hierarchies,
+ * n_v1 of them (those a "cgroup" mount binds without a cgroup namespace). */
+int husk_criu_ext_mounts (const struct oci_config *c, const struct husk_criu_cgroup_v1 *v1,
+                          size_t n_v1, pid_t pid, bool restore, const char *bundle,
+                          struct husk_criu_opts *o, struct husk_error **err);
 
 /* Restore: the destinations of the config's mounts must exist in the rootfs
  * (CRIU mounts on them): create them, never following a link out of it, as

@@ -9,7 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 
-#include "cgroup/cgroup.h"
+#include "linux/cgjoin.h"
 #include "linux/criu-rpc.h"
 #include "util/error.h"
 
@@ -25,7 +25,7 @@ typedef int (*husk_criu_notify_fn) (const struct husk_criu_resp *resp, int fd, v
 struct husk_criu_call
 {
   const char *criu; /* the global --criu, or NULL: "criu" in PATH */
-  const struct husk_cgroup *cgroup; /* criu joins it before it starts (restore), or NULL */
+  struct husk_cgjoin cgroup; /* criu joins it before it starts (restore); fn NULL: none */
   int stdio[3]; /* criu's stdin, stdout, stderr; -1: /dev/null */
   const int *extra_fds; /* become criu's fds 4, 5, ... (inherit_fd) */
   size_t extra_len;

@@ -20,8 +20,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cgroup/cgroup.h"
-#include "cgroup/systemd.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -106,54 +104,6 @@ fail:
     if (fds[t] >= 0)
       close (fds[t]);
   return -1;
-}
-
-/* Still in the host's mount namespace, so the paths are the host's.  Joining by
- * ourselves moves only us (no RCU wait for another task), and a cgroup namespace
- * joined below then shows the container's cgroup as its root.  files: v1 `tasks`
- * (moves only the calling thread, cgroup/cgroup.h) or v2 cgroup.procs. */
-static int
-join_cgroups (char *const *files, struct husk_error **err)
-{
-  /* We are a fresh fork, one thread; `tasks` would leave any other behind. */
-  bool single = husk_single_threaded ();
-
-  for (; files && *files; files++)
-    {
-      struct husk_error *e = NULL, *e2 = NULL;
-      const char *slash = strrchr (*files, '/');
-      cleanup_free char *dir = strndup (*files, (size_t) (slash - *files));
-      cleanup_free char *file = NULL;
-      int r;
-
-      if (dir == NULL)
-        abort ();
-      if (asprintf (&file, "%s/%s", dir,
-                    husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single)) < 0)
-        abort ();
-      if (husk_write_file (file, "0", 1, &e) == 0)
-        continue;
-      /* Rootless, a scope of the user's systemd --user: the kernel lets us
-       * move only within the delegated subtree we come from; the managers
-       * move us instead (cgroup/systemd.h). */
-      if (e->errnum == EACCES || e->errnum == EPERM)
-        {
-          r = cg_sd_attach_self (dir, &e2);
-          if (r > 0)
-            {
-              husk_error_release (&e);
-              continue;
-            }
-          if (r < 0)
-            {
-              husk_error_release (&e);
-              e = e2;
-            }
-        }
-      husk_error_propagate (err, &e);
-      return husk_error_wrap (err, "join the container's cgroup");
-    }
-  return 0;
 }
 
 /* Three passes, as the init's (linux/namespaces.c): what the host's privileges
@@ -365,7 +315,10 @@ joiner (const struct husk_exec_spawn *s)
   if (husk_exec_affinity_initial (s->process, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   husk_sched_debug_affinity ("nsexec");
-  if (join_cgroups (s->cgroup_join, &err) < 0 || join_namespaces (s, &err) < 0)
+  /* Still in the host's mount namespace, so the cgroup's paths are the host's.
+   * Joining by ourselves moves only us (no RCU wait for another task), and a
+   * cgroup namespace joined below then shows the container's cgroup as its root. */
+  if (husk_cgjoin_run (&s->cgroup, &err) < 0 || join_namespaces (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* A container in our mount namespace (none of its own) lives in a chroot:
    * enter the init's root, after the setns calls (a chroot'ed task may not

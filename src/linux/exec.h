@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "linux/cgjoin.h"
 #include "oci/config.h"
 #include "util/error.h"
 
@@ -35,8 +36,7 @@ struct husk_exec_spawn
   const char *id;
   int ns_fds[OCI_NS_COUNT]; /* the init's namespaces to join; -1: shared with us */
   int root_fd; /* the init's root, chroot'ed into when its mount namespace is ours; else -1 */
-  char **cgroup_join; /* v1 tasks or v2 cgroup.procs files to write "0" into,
-                         NULL-terminated (cgroup/cgroup.h) */
+  struct husk_cgjoin cgroup; /* the joiner joins it (linux/cgjoin.h) */
   int sync_fd; /* the children's end */
   int console_fd; /* where the pty master goes (terminal), or -1 */
   bool console_proxied; /* console_fd is husk's own: see husk_console_setup */

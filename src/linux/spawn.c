@@ -153,7 +153,7 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error
   /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
    * another task), every later process is our descendant, and a new cgroup
    * namespace created below is rooted at the container's cgroup. */
-  if (s->cgroup && !in_cgroup && husk_cgroup_enter_self (s->cgroup, err) < 0)
+  if (!in_cgroup && husk_cgjoin_run (&s->cgroup, err) < 0)
     return -1;
   /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
   husk_sched_reset_affinity ();
@@ -241,15 +241,15 @@ struct clone3_args
  * idea of the thread id stays the parent's in this child, which only raise()
  * would notice; stage 1 forks the init with fork(), which sets it right.) */
 static pid_t
-clone_into_cgroup (const struct husk_cgroup *cg)
+clone_into_cgroup (const char *dir)
 {
   struct clone3_args a = { .flags = HUSK_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
   int fd;
   long r;
 
-  if (cg == NULL || cg->layout != HUSK_CGROUP_V2 || cg->unified_dir == NULL)
+  if (dir == NULL)
     return errno = EOPNOTSUPP, -1;
-  fd = open (cg->unified_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return -1;
   a.cgroup = (uint64_t) fd;
@@ -268,7 +268,7 @@ clone_into_cgroup (const struct husk_cgroup *cg)
 pid_t
 husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err)
 {
-  pid_t pid = clone_into_cgroup (s->cgroup);
+  pid_t pid = clone_into_cgroup (s->clone_into_cgroup);
   bool in_cgroup = pid >= 0;
 
   /* ENOSYS/E2BIG: an older kernel; others (EOPNOTSUPP, EBUSY for a cgroup with

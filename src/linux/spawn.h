@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "cgroup/cgroup.h"
+#include "linux/cgjoin.h"
 #include "oci/config.h"
 #include "util/error.h"
 
@@ -17,7 +17,10 @@ struct husk_spawn
   const char *id;
   const char *bundle; /* absolute; the init's cwd while it mounts */
   const char *rootfs; /* absolute, symlinks resolved */
-  const struct husk_cgroup *cgroup; /* NULL: no cgroup */
+  struct husk_cgjoin cgroup; /* stage 1 joins it (linux/cgjoin.h) */
+  /* Pure cgroup v2: the container's cgroup2 directory, which clone3 forks
+   * stage 1 straight into (then cgroup is not run); else NULL. */
+  const char *clone_into_cgroup;
   int sync_fd; /* the children's end of the sync socketpair */
   int fifo_fd; /* O_PATH fd of exec.fifo */
   int console_fd; /* connected --console-socket, or -1 */

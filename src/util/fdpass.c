@@ -4,7 +4,29 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+int
+husk_unix_connect (const char *path, const char *what, struct husk_error **err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd;
+
+  if (strlen (path) >= sizeof addr.sun_path)
+    return husk_error_set (err, ENAMETOOLONG, "%s `%s`", what, path);
+  strcpy (addr.sun_path, path);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return husk_error_set (err, errno, "socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return husk_error_set (err, e, "connect to %s `%s`", what, path);
+    }
+  return fd;
+}
 
 int
 husk_send_fd (int sock, int fd, const void *data, size_t len, const char *what,

@@ -8,6 +8,9 @@
 
 #include "util/error.h"
 
+/* Connect a stream socket (close-on-exec) to the unix socket at path; `what`
+ * names it in errors ("connect to console socket `PATH`: ..."). */
+int husk_unix_connect (const char *path, const char *what, struct husk_error **err);
 /* Send data (len bytes, at least 1) with fd attached.  `what` names the message
  * in errors ("send pty master to the console socket: ..."). */
 int husk_send_fd (int sock, int fd, const void *data, size_t len, const char *what,
