@@ -5,6 +5,8 @@
 
 #include "util/error.h"
 
+struct husk_cgroup;
+
 /* Open a state directory and take its exclusive lock (flock): one command at a
  * time per container.  Returns the locked fd. */
 int husk_lock_dir (const char *dir, struct husk_error **err);
@@ -20,5 +22,9 @@ int husk_wait_pid_gone (pid_t pid, int timeout_ms);
  * kind ("standard", "setns").  Send is a no-op for sock < 0. */
 int husk_pidfd_socket_connect (const char *path, struct husk_error **err);
 int husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err);
+
+/* One line of `events` (events.c): {"type":TYPE,"id":ID}, with the statistics of
+ * cg as "data" when cg is not NULL.  Malloc'd. */
+char *husk_event_json (const char *type, const char *id, const struct husk_cgroup *cg);
 
 #endif
