@@ -6,21 +6,27 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
 #include "linux/criu.h"
 #include "linux/seccomp.h"
+#include "oci/jsongen.h"
 #include "util/log.h"
 #include "oci/config.h"
 #include "oci/names.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 static const char usage[] = "usage: husk features\n"
                             "\n"
@@ -31,71 +37,48 @@ static const char *const hooks[] = {
   "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL,
 };
 
-static void
-str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-key_bool (yajl_gen g, const char *k, bool v)
-{
-  str (g, k);
-  yajl_gen_bool (g, v);
-}
-
-static void
-key_strv (yajl_gen g, const char *k, const char *const *v)
-{
-  str (g, k);
-  yajl_gen_array_open (g);
-  for (; *v; v++)
-    str (g, *v);
-  yajl_gen_array_close (g);
-}
-
 /* The names of a table of oci/names.h. */
 static void
-key_names (yajl_gen g, const char *k, const struct oci_name *t)
+kv_names (struct json_gen *g, const char *k, const struct oci_name *t)
 {
-  str (g, k);
-  yajl_gen_array_open (g);
+  json_gen_key (g, k);
+  json_gen_array_open (g);
   for (; t->name; t++)
-    str (g, t->name);
-  yajl_gen_array_close (g);
+    json_gen_str (g, t->name);
+  json_gen_array_close (g);
 }
 
 static void
-gen_seccomp (yajl_gen g)
+gen_seccomp (struct json_gen *g)
 {
-  str (g, "seccomp");
-  yajl_gen_map_open (g);
-  key_bool (g, "enabled", true);
-  key_names (g, "actions", oci_seccomp_actions);
-  key_names (g, "operators", oci_seccomp_operators);
+  json_gen_key (g, "seccomp");
+  json_gen_map_open (g);
+  json_gen_kv_bool (g, "enabled", true);
+  kv_names (g, "actions", oci_seccomp_actions);
+  kv_names (g, "operators", oci_seccomp_operators);
   /* Only the architectures usable on this host. */
-  str (g, "archs");
-  yajl_gen_array_open (g);
+  json_gen_key (g, "archs");
+  json_gen_array_open (g);
   for (const struct oci_name *a = oci_seccomp_archs; a->name; a++)
     if (husk_seccomp_arch_usable (a->name))
-      str (g, a->name);
-  yajl_gen_array_close (g);
-  key_names (g, "knownFlags", oci_seccomp_flags);
-  str (g, "supportedFlags");
-  yajl_gen_array_open (g);
+      json_gen_str (g, a->name);
+  json_gen_array_close (g);
+  kv_names (g, "knownFlags", oci_seccomp_flags);
+  json_gen_key (g, "supportedFlags");
+  json_gen_array_open (g);
   for (const struct oci_name *f = oci_seccomp_flags; f->name; f++)
     if (husk_seccomp_flag_supported ((unsigned long) f->value))
-      str (g, f->name);
-  yajl_gen_array_close (g);
-  yajl_gen_map_close (g);
+      json_gen_str (g, f->name);
+  json_gen_array_close (g);
+  json_gen_map_close (g);
 }
 
 /* Every capability libcap names ("CAP_CHOWN" ...), which the parser accepts. */
 static void
-gen_capabilities (yajl_gen g)
+gen_capabilities (struct json_gen *g)
 {
-  str (g, "capabilities");
-  yajl_gen_array_open (g);
+  json_gen_key (g, "capabilities");
+  json_gen_array_open (g);
   for (cap_value_t v = 0; v < 64; v++)
     {
       char *name = cap_to_name (v);
@@ -106,97 +89,82 @@ gen_capabilities (yajl_gen g)
         {
           for (char *c = name; *c; c++)
             *c = (char) toupper ((unsigned char) *c);
-          str (g, name);
+          json_gen_str (g, name);
         }
       cap_free (name);
     }
-  yajl_gen_array_close (g);
+  json_gen_array_close (g);
 }
 
 static void
-gen_object (yajl_gen g, const char *k, const char *inner, bool v)
+gen_object (struct json_gen *g, const char *k, const char *inner, bool v)
 {
-  str (g, k);
-  yajl_gen_map_open (g);
-  key_bool (g, inner, v);
-  yajl_gen_map_close (g);
+  json_gen_key (g, k);
+  json_gen_map_open (g);
+  json_gen_kv_bool (g, inner, v);
+  json_gen_map_close (g);
 }
 
 static void
-gen_linux (yajl_gen g)
+gen_linux (struct json_gen *g)
 {
-  str (g, "linux");
-  yajl_gen_map_open (g);
-  str (g, "namespaces");
-  yajl_gen_array_open (g);
+  json_gen_key (g, "linux");
+  json_gen_map_open (g);
+  json_gen_key (g, "namespaces");
+  json_gen_array_open (g);
   for (int t = 0; t < OCI_NS_COUNT; t++)
-    str (g, oci_ns_type_name ((enum oci_ns_type) t));
-  yajl_gen_array_close (g);
+    json_gen_str (g, oci_ns_type_name ((enum oci_ns_type) t));
+  json_gen_array_close (g);
   gen_capabilities (g);
-  str (g, "cgroup");
-  yajl_gen_map_open (g);
-  key_bool (g, "v1", true);
-  key_bool (g, "v2", true);
-  key_bool (g, "systemd", true);
-  key_bool (g, "systemdUser", true);
-  key_bool (g, "rdma", true);
-  yajl_gen_map_close (g);
+  json_gen_key (g, "cgroup");
+  json_gen_map_open (g);
+  json_gen_kv_bool (g, "v1", true);
+  json_gen_kv_bool (g, "v2", true);
+  json_gen_kv_bool (g, "systemd", true);
+  json_gen_kv_bool (g, "systemdUser", true);
+  json_gen_kv_bool (g, "rdma", true);
+  json_gen_map_close (g);
   gen_seccomp (g);
   /* Whether husk applies the labels, whatever this host's LSM (features-linux.md). */
   gen_object (g, "apparmor", "enabled", true);
   gen_object (g, "selinux", "enabled", true);
   gen_object (g, "intelRdt", "enabled", false);
-  str (g, "mountExtensions");
-  yajl_gen_map_open (g);
+  json_gen_key (g, "mountExtensions");
+  json_gen_map_open (g);
   gen_object (g, "idmap", "enabled", true);
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
+  json_gen_map_close (g);
+  json_gen_map_close (g);
 }
 
 static char *
 features_json (const char *criu_version, bool criu_ok)
 {
   const struct scmp_version *v = seccomp_version ();
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
+  struct json_gen *g = json_gen_new ("    ");
   char version[64];
-  size_t len;
-  char *out;
 
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "    ");
-  yajl_gen_map_open (g);
-  str (g, "ociVersionMin");
-  str (g, "1.0.0");
-  str (g, "ociVersionMax");
-  str (g, HUSK_SPEC_VERSION);
-  key_strv (g, "hooks", hooks);
-  str (g, "mountOptions");
-  yajl_gen_array_open (g);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "ociVersionMin", "1.0.0");
+  json_gen_kv_str (g, "ociVersionMax", HUSK_SPEC_VERSION);
+  json_gen_kv_strv (g, "hooks", hooks);
+  json_gen_key (g, "mountOptions");
+  json_gen_array_open (g);
   for (const struct oci_mount_option *o = oci_mount_options; o->name; o++)
-    str (g, o->name);
-  yajl_gen_array_close (g);
+    json_gen_str (g, o->name);
+  json_gen_array_close (g);
   gen_linux (g);
-  str (g, "annotations");
-  yajl_gen_map_open (g);
+  json_gen_key (g, "annotations");
+  json_gen_map_open (g);
   snprintf (version, sizeof version, "%u.%u.%u", v->major, v->minor, v->micro);
-  str (g, "io.github.seccomp.libseccomp.version");
-  str (g, version);
+  json_gen_kv_str (g, "io.github.seccomp.libseccomp.version", version);
   /* runc's key: checkpoint and restore work here (criu found, new enough,
    * and its own check passes on this kernel). */
-  str (g, "org.opencontainers.runc.checkpoint.enabled");
-  str (g, criu_ok ? "true" : "false");
+  json_gen_kv_str (g, "org.opencontainers.runc.checkpoint.enabled", criu_ok ? "true" : "false");
   if (criu_version)
-    {
-      str (g, "run.husk.criu.version");
-      str (g, criu_version);
-    }
-  yajl_gen_map_close (g);
-  yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = strndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return out;
+    json_gen_kv_str (g, "run.husk.criu.version", criu_version);
+  json_gen_map_close (g);
+  json_gen_map_close (g);
+  return json_gen_finish (g, NULL);
 }
 
 int

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
 #include "container/container.h"
 #include "container/state.h"
 #include "linux/namespaces.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -142,39 +142,29 @@ print_ns_table (struct row *rows, size_t n)
 }
 
 static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  yajl_gen_string (g, (const unsigned char *) k, strlen (k));
-  yajl_gen_string (g, (const unsigned char *) v, strlen (v));
-}
-
-static void
 print_json (struct row *rows, size_t n)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
+  struct json_gen *g = json_gen_new (NULL);
+  cleanup_free char *out = NULL;
 
-  yajl_gen_array_open (g);
+  json_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
     {
       const struct husk_state *st = rows[i].st;
-      yajl_gen_map_open (g);
-      gen_kv (g, "ociVersion", HUSK_SPEC_VERSION);
-      gen_kv (g, "id", st->id);
-      yajl_gen_string (g, (const unsigned char *) "pid", 3);
-      yajl_gen_integer (g, rows[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
-      gen_kv (g, "status", husk_status_name (rows[i].status));
-      gen_kv (g, "bundle", or_default (st->bundle, ""));
-      gen_kv (g, "rootfs", or_default (st->rootfs, ""));
-      gen_kv (g, "created", or_default (st->created, ZERO_TIME));
-      gen_kv (g, "owner", rows[i].owner);
-      yajl_gen_map_close (g);
+      json_gen_map_open (g);
+      json_gen_kv_str (g, "ociVersion", HUSK_SPEC_VERSION);
+      json_gen_kv_str (g, "id", st->id);
+      json_gen_kv_int (g, "pid", rows[i].status == HUSK_STATUS_STOPPED ? 0 : st->pid);
+      json_gen_kv_str (g, "status", husk_status_name (rows[i].status));
+      json_gen_kv_str (g, "bundle", or_default (st->bundle, ""));
+      json_gen_kv_str (g, "rootfs", or_default (st->rootfs, ""));
+      json_gen_kv_str (g, "created", or_default (st->created, ZERO_TIME));
+      json_gen_kv_str (g, "owner", rows[i].owner);
+      json_gen_map_close (g);
     }
-  yajl_gen_array_close (g);
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    printf ("%.*s\n", (int) len, buf);
-  yajl_gen_free (g);
+  json_gen_array_close (g);
+  out = json_gen_finish (g, NULL);
+  printf ("%s\n", out);
 }
 
 int

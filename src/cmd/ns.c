@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
 #include "container/container.h"
 #include "linux/namespaces.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 
 static const char usage[] =
@@ -149,36 +149,17 @@ print_table (const struct husk_ns_report *r)
 }
 
 static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
-
-static void
-gen_kv (yajl_gen g, const char *k, const char *v)
-{
-  gen_str (g, k);
-  if (v)
-    gen_str (g, v);
-  else
-    yajl_gen_null (g);
-}
-
-static void
 print_json (const struct husk_ns_report *r)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
+  struct json_gen *g = json_gen_new ("    ");
+  cleanup_free char *out = NULL;
 
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_map_open (g);
-  gen_kv (g, "id", r->id);
-  gen_str (g, "pid");
-  yajl_gen_integer (g, r->pid);
-  gen_kv (g, "status", husk_status_name (r->status));
-  gen_str (g, "namespaces");
-  yajl_gen_array_open (g);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "id", r->id);
+  json_gen_kv_int (g, "pid", r->pid);
+  json_gen_kv_str (g, "status", husk_status_name (r->status));
+  json_gen_key (g, "namespaces");
+  json_gen_array_open (g);
   for (int i = 0; i < OCI_NS_COUNT; i++)
     {
       enum oci_ns_type t = husk_ns_report_type (i);
@@ -191,33 +172,27 @@ print_json (const struct husk_ns_report *r)
       if (asprintf (&nsenter, "nsenter -t %d %s", (int) r->pid, nsenter_flag (t)) < 0
           || asprintf (&hexec, "husk exec --ns %s %s", name, r->id) < 0)
         abort ();
-      yajl_gen_map_open (g);
-      gen_kv (g, "type", oci_ns_type_name (t));
-      gen_kv (g, "name", name);
-      gen_str (g, "inode");
-      yajl_gen_integer (g, (long long) e->ino);
-      gen_str (g, "device");
-      yajl_gen_integer (g, (long long) e->dev);
-      gen_kv (g, "state", e->host ? "host" : e->shared_with ? "shared" : "new");
-      gen_str (g, "sharedWith");
-      yajl_gen_array_open (g);
-      for (size_t k = 0; e->shared_with && e->shared_with[k]; k++)
-        gen_str (g, e->shared_with[k]);
-      yajl_gen_array_close (g);
-      gen_kv (g, "made", e->made);
-      gen_kv (g, "nsenter", nsenter);
-      gen_kv (g, "huskExec", hexec);
-      yajl_gen_map_close (g);
+      json_gen_map_open (g);
+      json_gen_kv_str (g, "type", oci_ns_type_name (t));
+      json_gen_kv_str (g, "name", name);
+      json_gen_kv_int (g, "inode", (long long) e->ino);
+      json_gen_kv_int (g, "device", (long long) e->dev);
+      json_gen_kv_str (g, "state", e->host ? "host" : e->shared_with ? "shared" : "new");
+      json_gen_key (g, "sharedWith");
+      json_gen_strv (g, (const char *const *) e->shared_with);
+      json_gen_kv_str (g, "made", e->made);
+      json_gen_kv_str (g, "nsenter", nsenter);
+      json_gen_kv_str (g, "huskExec", hexec);
+      json_gen_map_close (g);
     }
-  yajl_gen_array_close (g);
-  gen_kv (g, "uidMap", r->uid_map);
-  gen_kv (g, "gidMap", r->gid_map);
-  gen_kv (g, "timeOffsets", r->time_offsets);
-  gen_kv (g, "cgroup", r->cgroup_root);
-  yajl_gen_map_close (g);
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    printf ("%.*s", (int) len, buf);
-  yajl_gen_free (g);
+  json_gen_array_close (g);
+  json_gen_kv_str (g, "uidMap", r->uid_map);
+  json_gen_kv_str (g, "gidMap", r->gid_map);
+  json_gen_kv_str (g, "timeOffsets", r->time_offsets);
+  json_gen_kv_str (g, "cgroup", r->cgroup_root);
+  json_gen_map_close (g);
+  out = json_gen_finish (g, NULL);
+  fputs (out, stdout);
 }
 
 /* DOT: a node per container and one for the host, a node per namespace that a

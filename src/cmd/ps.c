@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -138,6 +139,21 @@ print_table (char **args, size_t nargs, const pid_t *pids, size_t n, struct husk
   return 0;
 }
 
+/* The pids as one JSON array ([1,2,3]), as runc prints them. */
+static void
+print_json (const pid_t *pids, size_t n)
+{
+  struct json_gen *g = json_gen_new (NULL);
+  cleanup_free char *out = NULL;
+
+  json_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    json_gen_int (g, pids[i]);
+  json_gen_array_close (g);
+  out = json_gen_finish (g, NULL);
+  printf ("%s\n", out);
+}
+
 int
 husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct husk_error **err)
 {
@@ -173,10 +189,7 @@ husk_cmd_ps (const struct husk_globals *g, int argc, char **argv, struct husk_er
     {
       if (nargs)
         return husk_error_set (err, 0, "ps: ps options do not go with --format json");
-      putchar ('[');
-      for (size_t i = 0; i < n; i++)
-        printf ("%s%d", i ? "," : "", (int) pids[i]);
-      printf ("]\n");
+      print_json (pids, n);
       return 0;
     }
   return print_table (argv + optind, nargs, pids, n, err);

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cmd/cmd.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 
 #ifndef HUSK_SPEC_VERSION
@@ -84,93 +84,56 @@ static const char spec_usage[]
       "  -h, --help        show this help\n";
 
 static void
-gen_str (yajl_gen g, const char *s)
+gen_process (struct json_gen *g)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  json_gen_key (g, "process");
+  json_gen_map_open (g);
+  json_gen_kv_bool (g, "terminal", true);
+  json_gen_key (g, "user");
+  json_gen_map_open (g);
+  json_gen_kv_int (g, "uid", 0);
+  json_gen_kv_int (g, "gid", 0);
+  json_gen_map_close (g);
+  json_gen_kv_strv (g, "args", spec_args);
+  json_gen_kv_strv (g, "env", spec_env);
+  json_gen_kv_str (g, "cwd", "/");
+  json_gen_key (g, "capabilities");
+  json_gen_map_open (g);
+  json_gen_kv_strv (g, "bounding", spec_caps);
+  json_gen_kv_strv (g, "effective", spec_caps);
+  json_gen_kv_strv (g, "permitted", spec_caps);
+  json_gen_map_close (g);
+  json_gen_key (g, "rlimits");
+  json_gen_array_open (g);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "type", "RLIMIT_NOFILE");
+  json_gen_kv_int (g, "hard", 1024);
+  json_gen_kv_int (g, "soft", 1024);
+  json_gen_map_close (g);
+  json_gen_array_close (g);
+  json_gen_kv_bool (g, "noNewPrivileges", true);
+  json_gen_map_close (g);
 }
 
 static void
-gen_key_str (yajl_gen g, const char *key, const char *value)
-{
-  gen_str (g, key);
-  gen_str (g, value);
-}
-
-static void
-gen_key_int (yajl_gen g, const char *key, long long value)
-{
-  gen_str (g, key);
-  yajl_gen_integer (g, value);
-}
-
-static void
-gen_key_bool (yajl_gen g, const char *key, bool value)
-{
-  gen_str (g, key);
-  yajl_gen_bool (g, value);
-}
-
-static void
-gen_key_strv (yajl_gen g, const char *key, const char *const *v)
-{
-  gen_str (g, key);
-  yajl_gen_array_open (g);
-  for (; *v; v++)
-    gen_str (g, *v);
-  yajl_gen_array_close (g);
-}
-
-static void
-gen_process (yajl_gen g)
-{
-  gen_str (g, "process");
-  yajl_gen_map_open (g);
-  gen_key_bool (g, "terminal", true);
-  gen_str (g, "user");
-  yajl_gen_map_open (g);
-  gen_key_int (g, "uid", 0);
-  gen_key_int (g, "gid", 0);
-  yajl_gen_map_close (g);
-  gen_key_strv (g, "args", spec_args);
-  gen_key_strv (g, "env", spec_env);
-  gen_key_str (g, "cwd", "/");
-  gen_str (g, "capabilities");
-  yajl_gen_map_open (g);
-  gen_key_strv (g, "bounding", spec_caps);
-  gen_key_strv (g, "effective", spec_caps);
-  gen_key_strv (g, "permitted", spec_caps);
-  yajl_gen_map_close (g);
-  gen_str (g, "rlimits");
-  yajl_gen_array_open (g);
-  yajl_gen_map_open (g);
-  gen_key_str (g, "type", "RLIMIT_NOFILE");
-  gen_key_int (g, "hard", 1024);
-  gen_key_int (g, "soft", 1024);
-  yajl_gen_map_close (g);
-  yajl_gen_array_close (g);
-  gen_key_bool (g, "noNewPrivileges", true);
-  yajl_gen_map_close (g);
-}
-
-static void
-gen_mount (yajl_gen g, const struct spec_mount *m, bool rootless)
+gen_mount (struct json_gen *g, const struct spec_mount *m, bool rootless)
 {
   const char *const *o;
 
-  yajl_gen_map_open (g);
-  gen_key_str (g, "destination", m->destination);
-  gen_key_str (g, "type", m->type);
-  gen_key_str (g, "source", m->source);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "destination", m->destination);
+  json_gen_kv_str (g, "type", m->type);
+  json_gen_kv_str (g, "source", m->source);
   if (m->options)
     {
-      gen_str (g, "options");
-      yajl_gen_array_open (g);
+      json_gen_key (g, "options");
+      json_gen_array_open (g);
       for (o = m->options; *o; o++)
         if (!rootless || (strncmp (*o, "uid=", 4) != 0 && strncmp (*o, "gid=", 4) != 0))
-          gen_str (g, *o);
-      yajl_gen_array_close (g);
+          json_gen_str (g, *o);
+      json_gen_array_close (g);
     }
-  yajl_gen_map_close (g);
+  json_gen_map_close (g);
 }
 
 static bool cgroup2_unified (void);
@@ -198,13 +161,13 @@ cgroup_delegated (void)
 }
 
 static void
-gen_mounts (yajl_gen g, bool rootless)
+gen_mounts (struct json_gen *g, bool rootless)
 {
   size_t i;
   bool delegated = rootless && cgroup_delegated ();
 
-  gen_str (g, "mounts");
-  yajl_gen_array_open (g);
+  json_gen_key (g, "mounts");
+  json_gen_array_open (g);
   for (i = 0; i < sizeof spec_mounts / sizeof spec_mounts[0]; i++)
     {
       const struct spec_mount *m = &spec_mounts[i];
@@ -214,20 +177,20 @@ gen_mounts (yajl_gen g, bool rootless)
         continue;
       gen_mount (g, m, rootless);
     }
-  yajl_gen_array_close (g);
+  json_gen_array_close (g);
 }
 
 static void
-gen_id_mapping (yajl_gen g, const char *key, unsigned host_id)
+gen_id_mapping (struct json_gen *g, const char *key, unsigned host_id)
 {
-  gen_str (g, key);
-  yajl_gen_array_open (g);
-  yajl_gen_map_open (g);
-  gen_key_int (g, "containerID", 0);
-  gen_key_int (g, "hostID", host_id);
-  gen_key_int (g, "size", 1);
-  yajl_gen_map_close (g);
-  yajl_gen_array_close (g);
+  json_gen_key (g, key);
+  json_gen_array_open (g);
+  json_gen_map_open (g);
+  json_gen_kv_int (g, "containerID", 0);
+  json_gen_kv_int (g, "hostID", host_id);
+  json_gen_kv_int (g, "size", 1);
+  json_gen_map_close (g);
+  json_gen_array_close (g);
 }
 
 static bool
@@ -239,7 +202,7 @@ cgroup2_unified (void)
 }
 
 static void
-gen_namespaces (yajl_gen g, bool rootless)
+gen_namespaces (struct json_gen *g, bool rootless)
 {
   const char *types[8];
   size_t n = 0, i;
@@ -255,22 +218,22 @@ gen_namespaces (yajl_gen g, bool rootless)
   if (rootless)
     types[n++] = "user";
 
-  gen_str (g, "namespaces");
-  yajl_gen_array_open (g);
+  json_gen_key (g, "namespaces");
+  json_gen_array_open (g);
   for (i = 0; i < n; i++)
     {
-      yajl_gen_map_open (g);
-      gen_key_str (g, "type", types[i]);
-      yajl_gen_map_close (g);
+      json_gen_map_open (g);
+      json_gen_kv_str (g, "type", types[i]);
+      json_gen_map_close (g);
     }
-  yajl_gen_array_close (g);
+  json_gen_array_close (g);
 }
 
 static void
-gen_linux (yajl_gen g, bool rootless)
+gen_linux (struct json_gen *g, bool rootless)
 {
-  gen_str (g, "linux");
-  yajl_gen_map_open (g);
+  json_gen_key (g, "linux");
+  json_gen_map_open (g);
   if (rootless)
     {
       gen_id_mapping (g, "uidMappings", (unsigned) geteuid ());
@@ -279,42 +242,42 @@ gen_linux (yajl_gen g, bool rootless)
   else
     {
       /* Rootless containers get no cgroup settings at all. */
-      gen_str (g, "resources");
-      yajl_gen_map_open (g);
-      gen_str (g, "devices");
-      yajl_gen_array_open (g);
-      yajl_gen_map_open (g);
-      gen_key_bool (g, "allow", false);
-      gen_key_str (g, "access", "rwm");
-      yajl_gen_map_close (g);
-      yajl_gen_array_close (g);
-      yajl_gen_map_close (g);
+      json_gen_key (g, "resources");
+      json_gen_map_open (g);
+      json_gen_key (g, "devices");
+      json_gen_array_open (g);
+      json_gen_map_open (g);
+      json_gen_kv_bool (g, "allow", false);
+      json_gen_kv_str (g, "access", "rwm");
+      json_gen_map_close (g);
+      json_gen_array_close (g);
+      json_gen_map_close (g);
     }
   gen_namespaces (g, rootless);
-  gen_key_strv (g, "maskedPaths", spec_masked);
-  gen_key_strv (g, "readonlyPaths", spec_readonly);
-  yajl_gen_map_close (g);
+  json_gen_kv_strv (g, "maskedPaths", spec_masked);
+  json_gen_kv_strv (g, "readonlyPaths", spec_readonly);
+  json_gen_map_close (g);
 }
 
 static void
-gen_spec (yajl_gen g, bool rootless)
+gen_spec (struct json_gen *g, bool rootless)
 {
-  yajl_gen_map_open (g);
-  gen_key_str (g, "ociVersion", HUSK_SPEC_VERSION);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "ociVersion", HUSK_SPEC_VERSION);
   gen_process (g);
-  gen_str (g, "root");
-  yajl_gen_map_open (g);
-  gen_key_str (g, "path", "rootfs");
-  gen_key_bool (g, "readonly", true);
-  yajl_gen_map_close (g);
-  gen_key_str (g, "hostname", "husk");
+  json_gen_key (g, "root");
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "path", "rootfs");
+  json_gen_kv_bool (g, "readonly", true);
+  json_gen_map_close (g);
+  json_gen_kv_str (g, "hostname", "husk");
   gen_mounts (g, rootless);
   gen_linux (g, rootless);
-  yajl_gen_map_close (g);
+  json_gen_map_close (g);
 }
 
 static int
-write_all (int fd, const unsigned char *buf, size_t len)
+write_all (int fd, const char *buf, size_t len)
 {
   while (len > 0)
     {
@@ -330,7 +293,7 @@ write_all (int fd, const unsigned char *buf, size_t len)
 }
 
 static int
-write_spec (const char *bundle, const unsigned char *buf, size_t len, struct husk_error **err)
+write_spec (const char *bundle, const char *buf, size_t len, struct husk_error **err)
 {
   cleanup_close int dirfd = -1;
   cleanup_close int fd = -1;
@@ -344,7 +307,7 @@ write_spec (const char *bundle, const unsigned char *buf, size_t len, struct hus
     return husk_error_set (err, 0, "File " SPEC_FILE " exists. Remove it first");
   if (fd < 0)
     return husk_error_set (err, errno, "create `%s/" SPEC_FILE "`", bundle);
-  /* yajl's beautified output already ends with a newline. */
+  /* The beautified output already ends with a newline. */
   if (write_all (fd, buf, len) < 0 || close (steal_fd (fd)) < 0)
     {
       int saved = errno;
@@ -365,10 +328,10 @@ husk_cmd_spec (int argc, char **argv, struct husk_error **err)
   };
   const char *bundle = ".";
   bool rootless = false;
-  const unsigned char *buf;
+  cleanup_free char *json = NULL;
+  struct json_gen *g;
   size_t len;
-  yajl_gen g;
-  int c, ret;
+  int c;
 
   optind = 0; /* reset GNU getopt: main() may have parsed its own options */
   opterr = 0;
@@ -394,16 +357,8 @@ husk_cmd_spec (int argc, char **argv, struct husk_error **err)
   if (optind < argc)
     return husk_error_set (err, 0, "\"spec\" requires exactly 0 argument(s)");
 
-  g = yajl_gen_alloc (NULL);
-  if (g == NULL)
-    return husk_error_set (err, ENOMEM, "yajl_gen_alloc");
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "\t");
+  g = json_gen_new ("\t");
   gen_spec (g, rootless);
-  if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
-    ret = husk_error_set (err, 0, "generate " SPEC_FILE);
-  else
-    ret = write_spec (bundle, buf, len, err);
-  yajl_gen_free (g);
-  return ret;
+  json = json_gen_finish (g, &len);
+  return write_spec (bundle, json, len, err);
 }

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cgroup/cgroup.h"
 #include "container/container.h"
@@ -20,6 +19,7 @@
 #include "linux/criu-mounts.h"
 #include "linux/criu.h"
 #include "oci/config.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -84,12 +84,12 @@ husk_criu_common_opts (const struct husk_criu_common *c, bool restore, struct hu
 static int
 write_descriptors (const char *image, int images_fd, pid_t pid, struct husk_error **err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
+  struct json_gen *g = json_gen_new (NULL);
+  cleanup_free char *path = NULL, *json = NULL;
   size_t len;
-  int r;
 
-  yajl_gen_array_open (g);
+  (void) images_fd;
+  json_gen_array_open (g);
   for (int i = 0; i < 3; i++)
     {
       char link[64], target[PATH_MAX];
@@ -97,19 +97,13 @@ write_descriptors (const char *image, int images_fd, pid_t pid, struct husk_erro
       snprintf (link, sizeof link, "/proc/%d/fd/%d", (int) pid, i);
       n = readlink (link, target, sizeof target - 1);
       target[n < 0 ? 0 : n] = '\0';
-      yajl_gen_string (g, (const unsigned char *) target, strlen (target));
+      json_gen_str (g, target);
     }
-  yajl_gen_array_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  {
-    cleanup_free char *path = NULL;
-    (void) images_fd;
-    if (asprintf (&path, "%s/" DESCRIPTORS, image) < 0)
-      abort ();
-    r = husk_write_file_atomic (path, (const char *) buf, len, 0600, err);
-  }
-  yajl_gen_free (g);
-  return r;
+  json_gen_array_close (g);
+  json = json_gen_finish (g, &len);
+  if (asprintf (&path, "%s/" DESCRIPTORS, image) < 0)
+    abort ();
+  return husk_write_file_atomic (path, json, len, 0600, err);
 }
 
 static int

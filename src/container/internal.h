@@ -44,5 +44,8 @@ const char *husk_cgjoin_clone_dir (const struct husk_cgroup *cg);
 int husk_criu_ext_mounts_cg (const struct oci_config *c, const struct husk_cgroup *cg,
                              pid_t pid, bool restore, const char *bundle, struct husk_criu_opts *o,
                              struct husk_error **err);
+/* One line of `events` (events.c): {"type":TYPE,"id":ID}, with the statistics of
+ * cg as "data" when cg is not NULL.  Malloc'd. */
+char *husk_event_json (const char *type, const char *id, const struct husk_cgroup *cg);
 
 #endif

@@ -11,10 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "cgroup/cgroup.h"
-#include "cgroup/stats.h"
 #include "container/internal.h"
 #include "oci/config.h"
 #include "util/cleanup.h"
@@ -171,28 +169,9 @@ husk_container_pids (const char *root, const char *id, pid_t **pids, size_t *n,
 static int
 emit (const char *type, const char *id, const struct husk_cgroup *cg, husk_event_fn fn, void *data)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  int r = -1;
+  cleanup_free char *json = husk_event_json (type, id, cg);
 
-  if (g == NULL)
-    return -1;
-  yajl_gen_map_open (g);
-  yajl_gen_string (g, (const unsigned char *) "type", 4);
-  yajl_gen_string (g, (const unsigned char *) type, strlen (type));
-  yajl_gen_string (g, (const unsigned char *) "id", 2);
-  yajl_gen_string (g, (const unsigned char *) id, strlen (id));
-  if (cg)
-    {
-      yajl_gen_string (g, (const unsigned char *) "data", 4);
-      husk_cgroup_stats (cg, g);
-    }
-  yajl_gen_map_close (g);
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    r = fn ((const char *) buf, data);
-  yajl_gen_free (g);
-  return r;
+  return fn (json, data);
 }
 
 static int64_t

@@ -9,81 +9,52 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "cgroup/cgroup.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
-static void
-gen_str (yajl_gen g, const char *s)
+static const char *
+or_empty (const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  return s ? s : "";
 }
 
 static void
-gen_kv_str (yajl_gen g, const char *k, const char *v)
+gen_annotations (struct json_gen *g, const struct husk_state *st)
 {
-  gen_str (g, k);
-  gen_str (g, v ? v : "");
-}
-
-static char *
-gen_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  char *out = NULL;
-
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    out = strndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return out;
-}
-
-static void
-gen_annotations (yajl_gen g, const struct husk_state *st)
-{
-  gen_str (g, "annotations");
-  yajl_gen_map_open (g);
+  json_gen_key (g, "annotations");
+  json_gen_map_open (g);
   for (size_t i = 0; i < st->annotations_len; i++)
-    gen_kv_str (g, st->annotations[i].key, st->annotations[i].value);
-  yajl_gen_map_close (g);
+    json_gen_kv_str (g, st->annotations[i].key, or_empty (st->annotations[i].value));
+  json_gen_map_close (g);
 }
 
 int
 husk_state_write (const char *dir, const struct husk_state *st, struct husk_error **err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  struct json_gen *g = json_gen_new (NULL);
   cleanup_free char *path = NULL, *json = NULL;
+  size_t len;
 
-  if (g == NULL)
-    return husk_error_set (err, ENOMEM, "write state");
-  yajl_gen_map_open (g);
-  gen_kv_str (g, "id", st->id);
-  gen_str (g, "pid");
-  yajl_gen_integer (g, st->pid);
-  gen_str (g, "start_time");
-  yajl_gen_integer (g, (long long) st->start_time);
-  gen_kv_str (g, "bundle", st->bundle);
-  gen_kv_str (g, "rootfs", st->rootfs);
-  gen_kv_str (g, "created", st->created);
-  gen_str (g, "owner");
-  yajl_gen_integer (g, st->owner);
-  gen_str (g, "cgroup_dirs");
-  yajl_gen_array_open (g);
-  for (size_t i = 0; st->cgroup_dirs && st->cgroup_dirs[i]; i++)
-    gen_str (g, st->cgroup_dirs[i]);
-  yajl_gen_array_close (g);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "id", or_empty (st->id));
+  json_gen_kv_int (g, "pid", st->pid);
+  json_gen_kv_int (g, "start_time", (long long) st->start_time);
+  json_gen_kv_str (g, "bundle", or_empty (st->bundle));
+  json_gen_kv_str (g, "rootfs", or_empty (st->rootfs));
+  json_gen_kv_str (g, "created", or_empty (st->created));
+  json_gen_kv_int (g, "owner", st->owner);
+  json_gen_key (g, "cgroup_dirs");
+  json_gen_strv (g, (const char *const *) st->cgroup_dirs);
   gen_annotations (g, st);
-  yajl_gen_map_close (g);
-  json = gen_finish (g);
-  if (json == NULL)
-    return husk_error_set (err, ENOMEM, "write state");
+  json_gen_map_close (g);
+  json = json_gen_finish (g, &len);
   if (asprintf (&path, "%s/state.json", dir) < 0)
     abort ();
-  return husk_write_file_atomic (path, json, strlen (json), 0600, err);
+  return husk_write_file_atomic (path, json, len, 0600, err);
 }
 
 static const char *
@@ -260,29 +231,24 @@ husk_status_name (enum husk_status s)
 char *
 husk_state_oci_json (const struct husk_state *st, enum husk_status status)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
+  struct json_gen *g = json_gen_new ("  ");
   char owner[32] = "";
 
-  if (g == NULL)
-    return NULL;
-  yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "  ");
-  yajl_gen_map_open (g);
-  gen_kv_str (g, "ociVersion", HUSK_SPEC_VERSION);
-  gen_kv_str (g, "id", st->id);
-  gen_str (g, "pid");
-  yajl_gen_integer (g, status == HUSK_STATUS_STOPPED ? 0 : st->pid);
-  gen_kv_str (g, "status", husk_status_name (status));
-  gen_kv_str (g, "bundle", st->bundle);
-  gen_kv_str (g, "rootfs", st->rootfs);
-  gen_kv_str (g, "created", st->created);
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "ociVersion", HUSK_SPEC_VERSION);
+  json_gen_kv_str (g, "id", or_empty (st->id));
+  json_gen_kv_int (g, "pid", status == HUSK_STATUS_STOPPED ? 0 : st->pid);
+  json_gen_kv_str (g, "status", husk_status_name (status));
+  json_gen_kv_str (g, "bundle", or_empty (st->bundle));
+  json_gen_kv_str (g, "rootfs", or_empty (st->rootfs));
+  json_gen_kv_str (g, "created", or_empty (st->created));
   if (st->owner != 0)
     snprintf (owner, sizeof owner, "%u", (unsigned) st->owner);
-  gen_kv_str (g, "owner", owner);
+  json_gen_kv_str (g, "owner", owner);
   if (st->annotations_len)
     gen_annotations (g, st);
-  yajl_gen_map_close (g);
-  return gen_finish (g);
+  json_gen_map_close (g);
+  return json_gen_finish (g, NULL);
 }
 
 char *

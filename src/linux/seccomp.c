@@ -35,10 +35,10 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
 #include "linux/sync.h"
 #include "oci/names.h"
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fs.h"
@@ -621,33 +621,24 @@ compact_json (const char *json)
 static char *
 process_state_json (const struct oci_seccomp *s, pid_t pid, const char *state_json)
 {
-  cleanup_free char *state = compact_json (state_json);
-  static const char *const keys[] = { "ociVersion", "fds", "seccompFd", "pid", "metadata" };
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  const char *md = s->listener_metadata ? s->listener_metadata : "";
-  size_t len;
+  cleanup_free char *state = compact_json (state_json), *json = NULL;
+  struct json_gen *g = json_gen_new (NULL);
   char *out = NULL;
+  size_t len;
 
-  if (g == NULL)
+  json_gen_map_open (g);
+  json_gen_kv_str (g, "ociVersion", HUSK_SPEC_VERSION);
+  json_gen_key (g, "fds");
+  json_gen_array_open (g);
+  json_gen_str (g, "seccompFd");
+  json_gen_array_close (g);
+  json_gen_kv_int (g, "pid", pid);
+  json_gen_kv_str (g, "metadata", s->listener_metadata ? s->listener_metadata : "");
+  json_gen_map_close (g);
+  json = json_gen_finish (g, &len);
+  /* json ends with the closing brace: reopen the object for "state". */
+  if (len < 2 || asprintf (&out, "%.*s,\"state\":%s}", (int) len - 1, json, state) < 0)
     abort ();
-  yajl_gen_map_open (g);
-  yajl_gen_string (g, (const unsigned char *) keys[0], strlen (keys[0]));
-  yajl_gen_string (g, (const unsigned char *) HUSK_SPEC_VERSION, strlen (HUSK_SPEC_VERSION));
-  yajl_gen_string (g, (const unsigned char *) keys[1], strlen (keys[1]));
-  yajl_gen_array_open (g);
-  yajl_gen_string (g, (const unsigned char *) keys[2], strlen (keys[2]));
-  yajl_gen_array_close (g);
-  yajl_gen_string (g, (const unsigned char *) keys[3], strlen (keys[3]));
-  yajl_gen_integer (g, pid);
-  yajl_gen_string (g, (const unsigned char *) keys[4], strlen (keys[4]));
-  yajl_gen_string (g, (const unsigned char *) md, strlen (md));
-  yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  /* buf ends with the closing brace: reopen the object for "state". */
-  if (len < 2 || asprintf (&out, "%.*s,\"state\":%s}", (int) len - 1, buf, state) < 0)
-    abort ();
-  yajl_gen_free (g);
   return out;
 }
 

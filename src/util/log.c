@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
+#include "oci/jsongen.h"
 #include "util/cleanup.h"
 
 static int log_fd = -1;
@@ -115,23 +115,18 @@ format_line (const char *level, const char *msg)
   rfc3339_now (now, sizeof now);
   if (log_format == HUSK_LOG_JSON)
     {
-      const unsigned char *buf;
-      size_t len;
-      yajl_gen g = yajl_gen_alloc (NULL);
-      if (g == NULL)
-        return NULL;
-      yajl_gen_map_open (g);
-      yajl_gen_string (g, (const unsigned char *) "level", 5);
-      yajl_gen_string (g, (const unsigned char *) level, strlen (level));
-      yajl_gen_string (g, (const unsigned char *) "msg", 3);
-      yajl_gen_string (g, (const unsigned char *) msg, strlen (msg));
-      yajl_gen_string (g, (const unsigned char *) "time", 4);
-      yajl_gen_string (g, (const unsigned char *) now, strlen (now));
-      yajl_gen_map_close (g);
-      if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok
-          && asprintf (&line, "%.*s\n", (int) len, buf) < 0)
+      struct json_gen *g = json_gen_new (NULL);
+      char *json;
+
+      json_gen_map_open (g);
+      json_gen_kv_str (g, "level", level);
+      json_gen_kv_str (g, "msg", msg);
+      json_gen_kv_str (g, "time", now);
+      json_gen_map_close (g);
+      json = json_gen_finish (g, NULL);
+      if (asprintf (&line, "%s\n", json) < 0)
         line = NULL;
-      yajl_gen_free (g);
+      free (json);
       return line;
     }
   f = open_memstream (&line, &size);
