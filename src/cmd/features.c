@@ -19,7 +19,7 @@
 #include "cmd/cmd.h"
 #include "linux/criu.h"
 #include "linux/seccomp.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/log.h"
 #include "oci/config.h"
 #include "oci/names.h"

@@ -13,7 +13,7 @@
 #include "container/container.h"
 #include "container/state.h"
 #include "linux/namespaces.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 

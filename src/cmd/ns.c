@@ -11,7 +11,7 @@
 #include "cmd/cmd.h"
 #include "container/container.h"
 #include "linux/namespaces.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 
 static const char usage[] =

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 
 #ifndef HUSK_SPEC_VERSION

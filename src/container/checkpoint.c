@@ -19,7 +19,7 @@
 #include "linux/criu-mounts.h"
 #include "linux/criu.h"
 #include "oci/config.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"

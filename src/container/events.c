@@ -6,7 +6,7 @@
 
 #include "cgroup/stats.h"
 #include "container/internal.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 
 /* runc prints these lists' numbers as signed 64-bit. */
 static void

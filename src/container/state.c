@@ -12,7 +12,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cgroup/cgroup.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 

@@ -38,7 +38,7 @@
 
 #include "linux/sync.h"
 #include "oci/names.h"
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fs.h"

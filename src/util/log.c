@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "util/cleanup.h"
 
 static int log_fd = -1;

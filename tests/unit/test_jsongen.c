@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 #include "tap.h"
 
 static void

@@ -11,8 +11,8 @@
  *   char *text = json_gen_finish (g, NULL);   ->  {"id":"..."}
  *
  * Out of memory aborts (a generator has nothing useful to report). */
-#ifndef HUSK_OCI_JSONGEN_H
-#define HUSK_OCI_JSONGEN_H
+#ifndef HUSK_UTIL_JSONGEN_H
+#define HUSK_UTIL_JSONGEN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* JSON output over yajl_gen (jsongen.h). */
 #define _GNU_SOURCE
-#include "oci/jsongen.h"
+#include "util/jsongen.h"
 
 #include <inttypes.h>
 #include <stdio.h>
