@@ -12,7 +12,8 @@ nothing_left() {
 		echo "state left: $(ls -A "$ROOT")" >&2
 		return 1
 	fi
-	d=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null)
+	# (find exits 1 when a directory vanishes under it: another cgroup going away)
+	d=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID" 2>/dev/null || true)
 	if [ -n "$d" ]; then
 		echo "cgroup left: $d" >&2
 		return 1

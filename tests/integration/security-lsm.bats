@@ -20,7 +20,7 @@ apparmor_enabled() {
 	[[ "$output" == *process.apparmorProfile* ]]
 	[[ "$output" == *husk-test-profile* ]]
 	[ ! -e "$ROOT/$CID" ]
-	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "$CID" 2>/dev/null)" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 4 -name "$CID" 2>/dev/null || true)" ]
 	# The init is a fork of husk create, whose command line names the container.
 	[ -z "$(pgrep -f -- "$CID")" ]
 	run husk start "$CID"
