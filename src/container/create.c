@@ -136,7 +136,9 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
     abort ();
   if (husk_read_file (cfg_path, &x->config_data, &x->config_len, err) < 0)
     return husk_error_wrap (err, "load %s", x->o->config ? x->o->config : "config.json");
-  x->config = oci_config_parse (x->config_data, x->config_len, err);
+  /* Errors name the document as given: "other.json: process.cwd: ...". */
+  x->config = oci_config_parse_named (x->o->config ? x->o->config : "config.json", x->config_data,
+                                      x->config_len, err);
   if (x->config == NULL)
     return -1;
   if (x->o->rootless)

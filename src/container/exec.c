@@ -183,9 +183,10 @@ load_process (struct exec_ctx *x, struct husk_error **err)
     {
       if (husk_read_file (x->o->process_file, &data, &len, err) < 0)
         return -1;
-      p = oci_process_parse (data, len, err);
+      /* Its errors name the file: "F: cwd: ...". */
+      p = oci_process_parse (x->o->process_file, data, len, err);
       if (p == NULL)
-        return husk_error_wrap (err, "%s", x->o->process_file);
+        return -1;
       oci_process_free (x->config->process);
       x->config->process = p;
       return 0;

@@ -54,24 +54,23 @@ has_info (const char *root, const char *what)
   return stat (p, &st) == 0;
 }
 
-/* runc's intelrdtCheck, with the reason spelled out. */
+/* runc's intelrdtCheck, with the reason spelled out.  o: where linux was read. */
 static int
-check (const struct oci_intel_rdt *r, const char *root, struct husk_error **err)
+check (const struct oci_origin *o, const struct oci_intel_rdt *r, const char *root,
+       struct husk_error **err)
 {
   const char *clos = r->clos_id;
 
   if (root == NULL)
-    return husk_error_set (err, 0,
-                           "config.json: linux.intelRdt: intelRdt is specified in config, but Intel RDT is "
-                           "not enabled (no resctrl filesystem is mounted at " DEFAULT_RESCTRL ")");
+    return oci_error (err, 0, o,
+                      "intelRdt: intelRdt is specified in config, but Intel RDT is "
+                      "not enabled (no resctrl filesystem is mounted at " DEFAULT_RESCTRL ")");
   if (clos && (strcmp (clos, ".") == 0 || strcmp (clos, "..") == 0 || strchr (clos, '/')))
-    return husk_error_set (err, 0, "config.json: linux.intelRdt.closID: invalid closID \"%s\"", clos);
+    return oci_error (err, 0, o, "intelRdt.closID: invalid closID \"%s\"", clos);
   if (r->l3_cache_schema && r->l3_cache_schema[0] && !has_info (root, "L3"))
-    return husk_error_set (err, 0,
-                           "config.json: linux.intelRdt.l3CacheSchema: Intel RDT/CAT is not enabled");
+    return oci_error (err, 0, o, "intelRdt.l3CacheSchema: Intel RDT/CAT is not enabled");
   if (r->mem_bw_schema && r->mem_bw_schema[0] && !has_info (root, "MB"))
-    return husk_error_set (err, 0,
-                           "config.json: linux.intelRdt.memBwSchema: Intel RDT/MBA is not enabled");
+    return oci_error (err, 0, o, "intelRdt.memBwSchema: Intel RDT/MBA is not enabled");
   return 0;
 }
 
@@ -149,7 +148,7 @@ husk_intelrdt_apply (const struct oci_config *c, const char *id, pid_t pid, stru
   if (r == NULL)
     return 0;
   root = resctrl_root ();
-  if (check (r, root, err) < 0)
+  if (check (&c->linux_->origin, r, root, err) < 0)
     return -1;
   if (asprintf (&dir, "%s/%s", root, r->clos_id && r->clos_id[0] ? r->clos_id : id) < 0)
     abort ();

@@ -141,23 +141,24 @@ husk_bitmask_free (struct husk_bitmask *m)
 
 /* ---- scheduler ---- */
 
+/* o: where the process was read (config.json's process, or exec's --process file). */
 static int
-check_scheduler (const struct oci_scheduler *s, struct husk_error **err)
+check_scheduler (const struct oci_scheduler *s, const struct oci_origin *o, struct husk_error **err)
 {
   bool nice_policy = strcmp (s->policy, "SCHED_OTHER") == 0 || strcmp (s->policy, "SCHED_BATCH") == 0;
   bool rt = strcmp (s->policy, "SCHED_FIFO") == 0 || strcmp (s->policy, "SCHED_RR") == 0;
 
   if (nice_policy && (s->nice < -20 || s->nice > 19))
-    return husk_error_set (err, 0,
-                           "config.json: process.scheduler.nice: invalid nice %lld when the policy is %s (-20..19)",
-                           (long long) s->nice, s->policy);
+    return oci_error (err, 0, o,
+                      "scheduler.nice: invalid nice %lld when the policy is %s (-20..19)",
+                      (long long) s->nice, s->policy);
   if (s->priority != 0 && !rt)
-    return husk_error_set (err, 0,
-                           "config.json: process.scheduler.priority: can only be specified for SCHED_FIFO or SCHED_RR, not %s",
-                           s->policy);
+    return oci_error (err, 0, o,
+                      "scheduler.priority: can only be specified for SCHED_FIFO or SCHED_RR, not %s",
+                      s->policy);
   if (strcmp (s->policy, "SCHED_DEADLINE") != 0 && (s->runtime || s->deadline || s->period))
-    return husk_error_set (err, 0,
-                           "config.json: process.scheduler: runtime/deadline/period can only be specified for SCHED_DEADLINE");
+    return oci_error (err, 0, o,
+                      "scheduler: runtime/deadline/period can only be specified for SCHED_DEADLINE");
   return 0;
 }
 
@@ -171,15 +172,15 @@ apply_scheduler (const struct oci_config *c, struct husk_error **err)
 
   if (s == NULL)
     return 0;
-  if (check_scheduler (s, err) < 0)
+  if (check_scheduler (s, &c->process->origin, err) < 0)
     return -1;
   if (lookup (oci_sched_policies, s->policy, &v) < 0)
-    return husk_error_set (err, 0, "config.json: process.scheduler.policy: unknown \"%s\"", s->policy);
+    return oci_error (err, 0, &c->process->origin, "scheduler.policy: unknown \"%s\"", s->policy);
   attr.sched_policy = (uint32_t) v;
   for (char **f = s->flags; f && *f; f++)
     {
       if (lookup (oci_sched_flags, *f, &v) < 0)
-        return husk_error_set (err, 0, "config.json: process.scheduler.flags: unknown \"%s\"", *f);
+        return oci_error (err, 0, &c->process->origin, "scheduler.flags: unknown \"%s\"", *f);
       attr.sched_flags |= v;
     }
   attr.sched_nice = (int32_t) s->nice;
@@ -221,11 +222,10 @@ apply_io_priority (const struct oci_process *p, struct husk_error **err)
   if (io == NULL)
     return 0;
   if (io->priority < 0 || io->priority > 7)
-    return husk_error_set (err, 0, "config.json: process.ioPriority.priority: invalid priority %d (0..7)",
-                           io->priority);
+    return oci_error (err, 0, &p->origin, "ioPriority.priority: invalid priority %d (0..7)",
+                      io->priority);
   if (lookup (oci_ioprio_classes, io->klass, &klass) < 0)
-    return husk_error_set (err, 0, "config.json: process.ioPriority.class: invalid class \"%s\"",
-                           io->klass);
+    return oci_error (err, 0, &p->origin, "ioPriority.class: invalid class \"%s\"", io->klass);
   /* runc sets it for its process group; the init is alone in its group after
    * setsid(), so the process itself is the same thing, said plainly. */
   if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
@@ -279,30 +279,28 @@ apply_memory_policy (const struct oci_linux *l, struct husk_error **err)
   if (mp == NULL)
     return 0;
   if (lookup (oci_mpol_modes, mp->mode, &mode) < 0)
-    return husk_error_set (err, 0, "config.json: linux.memoryPolicy.mode: invalid mode \"%s\"", mp->mode);
+    return oci_error (err, 0, &l->origin, "memoryPolicy.mode: invalid mode \"%s\"", mp->mode);
   for (char **f = mp->flags; f && *f; f++)
     {
       if (lookup (oci_mpol_flags, *f, &flag) < 0)
-        return husk_error_set (err, 0, "config.json: linux.memoryPolicy.flags: invalid flag \"%s\"", *f);
+        return oci_error (err, 0, &l->origin, "memoryPolicy.flags: invalid flag \"%s\"", *f);
       flags |= flag;
     }
   if (husk_bitmask_parse (mp->nodes ? mp->nodes : "", &nodes, err) < 0)
-    return husk_error_wrap (err,
-                            "config.json: linux.memoryPolicy.nodes: invalid memory policy nodes "
-                            "\"%s\"",
-                            mp->nodes);
+    return oci_error_wrap (err, &l->origin, "memoryPolicy.nodes: invalid memory policy nodes \"%s\"",
+                           mp->nodes);
   /* runc's validator, in its words: DEFAULT and LOCAL take no nodes, PREFERRED
    * any number, the others at least one. */
   if ((mode == 0 || mode == 4) && nodes.nbits)
-    r = husk_error_set (err, 0,
-                        "config.json: linux.memoryPolicy.nodes: memory policy mode requires 0 "
-                        "nodes but got %zu (%s takes no nodes)",
-                        bitmask_count (&nodes), mp->mode);
+    r = oci_error (err, 0, &l->origin,
+                   "memoryPolicy.nodes: memory policy mode requires 0 "
+                   "nodes but got %zu (%s takes no nodes)",
+                   bitmask_count (&nodes), mp->mode);
   else if (mode != 0 && mode != 1 && mode != 4 && nodes.nbits == 0)
-    r = husk_error_set (err, 0,
-                        "config.json: linux.memoryPolicy.nodes: memory policy mode requires at "
-                        "least one node but got 0 (%s needs at least one node)",
-                        mp->mode);
+    r = oci_error (err, 0, &l->origin,
+                   "memoryPolicy.nodes: memory policy mode requires at "
+                   "least one node but got 0 (%s needs at least one node)",
+                   mp->mode);
   /* maxnode: the kernel reads one bit fewer than it is told (get_nodes()). */
   else if ((r = syscall (SYS_set_mempolicy, (int) (mode | flags), nodes.bits,
                          nodes.bytes ? nodes.bytes * CHAR_BIT + 1 : 0))
@@ -315,15 +313,15 @@ apply_memory_policy (const struct oci_linux *l, struct husk_error **err)
 
 /* ---- CPU affinity ---- */
 
+/* o: where the process was read (config.json's process, or exec's --process file). */
 static int
-parse_affinity (const char *list, const char *field, struct husk_bitmask *m, struct husk_error **err)
+parse_affinity (const struct oci_origin *o, const char *list, const char *field,
+                struct husk_bitmask *m, struct husk_error **err)
 {
   if (husk_bitmask_parse (list, m, err) < 0)
-    return husk_error_wrap (err, "config.json: process.execCPUAffinity.%s: invalid cpu list \"%s\"",
-                            field, list);
+    return oci_error_wrap (err, o, "execCPUAffinity.%s: invalid cpu list \"%s\"", field, list);
   if (m->nbits == 0)
-    return husk_error_set (err, 0, "config.json: process.execCPUAffinity.%s: no cpus in \"%s\"", field,
-                           list);
+    return oci_error (err, 0, o, "execCPUAffinity.%s: no cpus in \"%s\"", field, list);
   return 0;
 }
 
@@ -337,13 +335,13 @@ check_exec_affinity (const struct oci_process *p, struct husk_error **err)
     return 0;
   if (a->initial && a->initial[0])
     {
-      if (parse_affinity (a->initial, "initial", &m, err) < 0)
+      if (parse_affinity (&p->origin, a->initial, "initial", &m, err) < 0)
         return -1;
       husk_bitmask_free (&m);
     }
   if (a->final && a->final[0])
     {
-      if (parse_affinity (a->final, "final", &m, err) < 0)
+      if (parse_affinity (&p->origin, a->final, "final", &m, err) < 0)
         return -1;
       husk_bitmask_free (&m);
     }
@@ -351,14 +349,15 @@ check_exec_affinity (const struct oci_process *p, struct husk_error **err)
 }
 
 static int
-set_affinity (pid_t pid, const char *list, const char *field, struct husk_error **err)
+set_affinity (pid_t pid, const struct oci_origin *o, const char *list, const char *field,
+              struct husk_error **err)
 {
   struct husk_bitmask m;
   int r = 0;
 
   if (list == NULL || list[0] == '\0')
     return 0;
-  if (parse_affinity (list, field, &m, err) < 0)
+  if (parse_affinity (o, list, field, &m, err) < 0)
     return -1;
   if (sched_setaffinity (pid, m.bytes, (cpu_set_t *) m.bits) < 0)
     r = husk_error_set (err, errno, "set %s cpu affinity \"%s\"", field, list);
@@ -397,7 +396,8 @@ affinity_set (const char *list)
 int
 husk_exec_affinity_initial (const struct oci_process *p, struct husk_error **err)
 {
-  if (p->exec_cpu_affinity && set_affinity (0, p->exec_cpu_affinity->initial, "initial", err) < 0)
+  if (p->exec_cpu_affinity
+      && set_affinity (0, &p->origin, p->exec_cpu_affinity->initial, "initial", err) < 0)
     return -1;
   debug_affinity ();
   return 0;
@@ -416,7 +416,7 @@ husk_exec_affinity_final (const struct oci_process *p, pid_t pid, struct husk_er
       husk_sched_reset_affinity_of (pid);
       return 0;
     }
-  return set_affinity (pid, a->final, "final", err);
+  return set_affinity (pid, &p->origin, a->final, "final", err);
 }
 
 void

@@ -109,10 +109,10 @@ husk_seccomp_flag_supported (unsigned long flag)
   return syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL) < 0 && errno == EFAULT;
 }
 
-/* `path` is the JSON path of the action, for messages. */
+/* `path` is the JSON path of the action below the profile (origin o), for messages. */
 static int
-resolve_action (const char *path, const char *name, bool has_errno, unsigned errno_ret,
-                uint32_t *out, struct husk_error **err)
+resolve_action (const struct oci_origin *o, const char *path, const char *name, bool has_errno,
+                unsigned errno_ret, uint32_t *out, struct husk_error **err)
 {
   const struct scmp_version *v = seccomp_version ();
 
@@ -122,21 +122,20 @@ resolve_action (const char *path, const char *name, bool has_errno, unsigned err
       if (strcmp (a->name, name) != 0)
         continue;
       if (seccomp_api_get () < action_api (ret))
-        return husk_error_set (err, 0,
-                               "config.json: %s: %s needs libseccomp API level %u, libseccomp "
-                               "%u.%u.%u on this kernel has %u",
-                               path, name, action_api (ret), v->major, v->minor, v->micro,
-                               seccomp_api_get ());
+        return oci_error (err, 0, o,
+                          "%s: %s needs libseccomp API level %u, libseccomp "
+                          "%u.%u.%u on this kernel has %u",
+                          path, name, action_api (ret), v->major, v->minor, v->micro,
+                          seccomp_api_get ());
       if (!kernel_has_action (ret))
-        return husk_error_set (err, 0, "config.json: %s: %s is not supported by the kernel",
-                               path, name);
+        return oci_error (err, 0, o, "%s: %s is not supported by the kernel", path, name);
       *out = ret;
       if (ret == SECCOMP_RET_ERRNO || ret == SECCOMP_RET_TRACE)
         {
           /* The errno travels in the 16 data bits of the filter's return value. */
           if (has_errno && errno_ret > 0xffff)
-            return husk_error_set (err, 0, "config.json: %s: errnoRet %u does not fit 16 bits",
-                                   path, errno_ret);
+            return oci_error (err, 0, o, "%s: errnoRet %u does not fit 16 bits", path,
+                              errno_ret);
           *out |= has_errno ? errno_ret : EPERM;
         }
       else if (has_errno)
@@ -144,7 +143,7 @@ resolve_action (const char *path, const char *name, bool has_errno, unsigned err
       return 0;
     }
   /* The parser accepts only the names of the table. */
-  return husk_error_set (err, EINVAL, "config.json: %s: unknown seccomp action `%s`", path, name);
+  return oci_error (err, EINVAL, o, "%s: unknown seccomp action `%s`", path, name);
 }
 
 /* "SCMP_ARCH_X86_64" -> libseccomp's token, or 0. */
@@ -200,17 +199,14 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
       const struct oci_name *n = oci_name_find (oci_seccomp_flags, s->flags[i]);
       unsigned long f = n ? (unsigned long) n->value : 0;
       if (f == 0)
-        return husk_error_set (err, EINVAL, "config.json: linux.seccomp.flags[%zu]: unknown flag `%s`",
-                               i, s->flags[i]);
+        return oci_error (err, EINVAL, &s->origin, "flags[%zu]: unknown flag `%s`", i, s->flags[i]);
       /* The kernel takes this flag only together with a listener. */
       if (f == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !notify)
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.flags[%zu]: %s needs a SCMP_ACT_NOTIFY rule",
-                               i, s->flags[i]);
+        return oci_error (err, 0, &s->origin, "flags[%zu]: %s needs a SCMP_ACT_NOTIFY rule", i,
+                          s->flags[i]);
       if (!husk_seccomp_flag_supported (f))
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.flags[%zu]: %s is not supported by the kernel",
-                               i, s->flags[i]);
+        return oci_error (err, 0, &s->origin, "flags[%zu]: %s is not supported by the kernel", i,
+                          s->flags[i]);
       /* runc accepts TSYNC and leaves it out: the process loading the filter
        * has one thread, there is nothing to synchronize. */
       if (f != SECCOMP_FILTER_FLAG_TSYNC)
@@ -222,8 +218,8 @@ resolve_flags (const struct oci_seccomp *s, bool notify, unsigned long *out,
 
 /* The conditions of one rule; *separate when two test the same argument. */
 static int
-resolve_args (const struct oci_seccomp_syscall *sc, size_t i, struct scmp_arg_cmp *cmps,
-              bool *separate, struct husk_error **err)
+resolve_args (const struct oci_origin *origin, const struct oci_seccomp_syscall *sc, size_t i,
+              struct scmp_arg_cmp *cmps, bool *separate, struct husk_error **err)
 {
   unsigned seen = 0;
 
@@ -234,14 +230,11 @@ resolve_args (const struct oci_seccomp_syscall *sc, size_t i, struct scmp_arg_cm
       const struct oci_name *o = oci_name_find (oci_seccomp_operators, a->op);
 
       if (a->index > 5)
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.syscalls[%zu].args[%zu].index: %u is not "
-                               "an argument index (0 to 5)",
-                               i, k, a->index);
+        return oci_error (err, 0, origin,
+                          "syscalls[%zu].args[%zu].index: %u is not an argument index (0 to 5)", i,
+                          k, a->index);
       if (o == NULL)
-        return husk_error_set (err, EINVAL,
-                               "config.json: linux.seccomp.syscalls[%zu].args[%zu].op: unknown `%s`",
-                               i, k, a->op);
+        return oci_error (err, EINVAL, origin, "syscalls[%zu].args[%zu].op: unknown `%s`", i, k, a->op);
       cmps[k] = (struct scmp_arg_cmp){ .arg = a->index, .op = (enum scmp_compare) o->value,
                                        .datum_a = a->value, .datum_b = a->value_two };
       if (seen & (1U << a->index))
@@ -253,9 +246,10 @@ resolve_args (const struct oci_seccomp_syscall *sc, size_t i, struct scmp_arg_cm
 
 /* `log_unknown`: say which names are skipped (once, not once per arch). */
 static int
-add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, size_t i,
-                   uint32_t def, bool log_unknown, struct husk_error **err)
+add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp *s, size_t i, uint32_t def,
+                   bool log_unknown, struct husk_error **err)
 {
+  const struct oci_seccomp_syscall *sc = &s->syscalls[i];
   char path[64];
   uint32_t act;
   bool separate;
@@ -263,9 +257,9 @@ add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, si
 
   if (cmps == NULL)
     abort ();
-  snprintf (path, sizeof path, "linux.seccomp.syscalls[%zu].action", i);
-  if (resolve_action (path, sc->action, sc->has_errno_ret, sc->errno_ret, &act, err) < 0
-      || resolve_args (sc, i, cmps, &separate, err) < 0)
+  snprintf (path, sizeof path, "syscalls[%zu].action", i);
+  if (resolve_action (&s->origin, path, sc->action, sc->has_errno_ret, sc->errno_ret, &act, err) < 0
+      || resolve_args (&s->origin, sc, i, cmps, &separate, err) < 0)
     return -1;
   if (act == def)
     return 0; /* redundant, and libseccomp refuses it */
@@ -285,18 +279,16 @@ add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc, si
        * may be reachable: notifying either would wait for an agent that has no
        * fd yet (runc refuses `write` for the same reason, with this message). */
       if (act == SCMP_ACT_NOTIFY && (strcmp (name, "sendmsg") == 0 || strcmp (name, "write") == 0))
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot be "
-                               "used for the %s syscall",
-                               i, name);
+        return oci_error (err, 0, &s->origin,
+                          "syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for the %s syscall", i,
+                          name);
       if (sc->args_len == 0 || !separate)
         rc = seccomp_rule_add_array (ctx, act, nr, (unsigned) sc->args_len, cmps);
       else
         for (size_t k = 0; k < sc->args_len && rc == 0; k++)
           rc = seccomp_rule_add_array (ctx, act, nr, 1, &cmps[k]);
       if (rc < 0)
-        return husk_error_set (err, -rc, "config.json: linux.seccomp.syscalls[%zu]: add a rule for `%s`",
-                               i, name);
+        return oci_error (err, -rc, &s->origin, "syscalls[%zu]: add a rule for `%s`", i, name);
     }
   return 0;
 }
@@ -411,14 +403,13 @@ resolve_architectures (const struct oci_seccomp *s, uint32_t *archs, size_t *n,
       bool dup = false;
 
       if (a == 0)
-        return husk_error_set (err, 0,
-                               "config.json: linux.seccomp.architectures[%zu]: %s is not known to "
-                               "libseccomp %u.%u.%u",
-                               i, s->architectures[i], v->major, v->minor, v->micro);
+        return oci_error (err, 0, &s->origin,
+                          "architectures[%zu]: %s is not known to libseccomp %u.%u.%u", i,
+                          s->architectures[i], v->major, v->minor, v->micro);
       for (size_t j = 0; j < *n; j++)
         dup |= archs[j] == a;
       if (!dup && *n == MAX_ARCHS)
-        return husk_error_set (err, E2BIG, "config.json: linux.seccomp.architectures: too many");
+        return oci_error (err, E2BIG, &s->origin, "architectures: too many");
       if (!dup)
         archs[(*n)++] = a;
     }
@@ -454,7 +445,7 @@ build_arch_filter (const struct oci_seccomp *s, uint32_t def, uint32_t arch,
   if (s->syscalls_len > 32 && seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
     husk_debug ("seccomp: binary tree optimization not available");
   for (size_t i = 0; i < s->syscalls_len; i++)
-    if (add_syscall_rules (ctx, &s->syscalls[i], i, def, arch == seccomp_arch_native (), err) < 0)
+    if (add_syscall_rules (ctx, s, i, def, arch == seccomp_arch_native (), err) < 0)
       goto fail;
   return ctx;
 fail:
@@ -561,8 +552,8 @@ husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error 
   notify = profile_has_notify (s);
   if (resolve_flags (s, notify, &flags, err) < 0)
     return -1;
-  if (resolve_action ("linux.seccomp.defaultAction", s->default_action,
-                      s->has_default_errno_ret, s->default_errno_ret, &def, err)
+  if (resolve_action (&s->origin, "defaultAction", s->default_action, s->has_default_errno_ret,
+                      s->default_errno_ret, &def, err)
           < 0
       || resolve_architectures (s, archs, &n, err) < 0)
     return -1;

@@ -297,6 +297,11 @@ static const struct json_type t_kv = { .size = sizeof (struct oci_kv), .parse = 
 
 #define OBJECT_TYPE(var, st, tbl, chk)                                                    \
   static const struct json_type var = { .size = sizeof (st), .fields = tbl, .check = chk }
+/* The same for a struct with a `struct oci_origin origin` the parser fills. */
+#define ORIGIN_TYPE(var, st, tbl, chk)                                                    \
+  static const struct json_type var = { .size = sizeof (st), .fields = tbl, .check = chk, \
+                                        .has_origin = true,                              \
+                                        .origin_offset = offsetof (st, origin) }
 
 /* A uid or gid: 4294967295 is (uid_t) -1, which setresuid() and setgroups()
  * read as "leave unchanged" or refuse: a process meant to run as nobody in
@@ -436,7 +441,8 @@ static const struct json_field process_fields[] = {
 };
 /* Not static: oci/process.c parses exec's standalone process.json with it. */
 const struct json_type t_process
-    = { .size = sizeof (struct oci_process), .fields = process_fields, .check = check_process };
+    = { .size = sizeof (struct oci_process), .fields = process_fields, .check = check_process,
+        .has_origin = true, .origin_offset = offsetof (struct oci_process, origin) };
 
 /* --- root, mounts, hooks --------------------------------------------------- */
 
@@ -631,7 +637,9 @@ static const struct json_field resources_fields[] = {
   JSON_MAP_OF ("unified", t_kv, struct oci_resources, unified, unified_len),
   JSON_END,
 };
-OBJECT_TYPE (t_resources, struct oci_resources, resources_fields, NULL);
+/* Not static: oci/resources.c parses update's standalone resources with it. */
+const struct json_type t_resources
+    = { .size = sizeof (struct oci_resources), .fields = resources_fields };
 
 /* --- linux.seccomp -------------------------------------------------------- */
 
@@ -676,7 +684,7 @@ static const struct json_field seccomp_fields[] = {
                  false),
   JSON_END,
 };
-OBJECT_TYPE (t_seccomp, struct oci_seccomp, seccomp_fields, NULL);
+ORIGIN_TYPE (t_seccomp, struct oci_seccomp, seccomp_fields, NULL);
 
 /* --- the rest of linux ---------------------------------------------------- */
 
@@ -841,7 +849,7 @@ static const struct json_field linux_fields[] = {
   JSON_OBJECT ("memoryPolicy", t_memory_policy, struct oci_linux, memory_policy, false),
   JSON_END,
 };
-OBJECT_TYPE (t_linux, struct oci_linux, linux_fields, check_linux);
+ORIGIN_TYPE (t_linux, struct oci_linux, linux_fields, check_linux);
 
 /* --- the document --------------------------------------------------------- */
 
@@ -857,25 +865,25 @@ static const struct json_field config_fields[] = {
   JSON_OBJECT ("linux", t_linux, struct oci_config, linux_, false),
   JSON_END,
 };
-OBJECT_TYPE (t_config, struct oci_config, config_fields, NULL);
+ORIGIN_TYPE (t_config, struct oci_config, config_fields, NULL);
 
 int
-oci_json_parse_document (const char *data, size_t len, const struct json_type *t, void *dest,
-                         struct husk_error **err)
+oci_json_parse_document (const char *document, const char *data, size_t len,
+                         const struct json_type *t, void *dest, struct husk_error **err)
 {
-  struct json_ctx ctx = { .err = err };
+  struct json_ctx ctx = { .err = err, .document = document };
   yajl_val tree;
   int r;
 
   if (data == NULL)
     data = "", len = 0;
-  tree = json_tree_parse (data, len, err);
+  tree = json_tree_parse (document, data, len, err);
   if (tree == NULL)
     return -1;
   if (!YAJL_IS_OBJECT (tree))
     {
-      husk_error_set (err, 0, "config.json: expected an object at the top level, got %s",
-                      json_type_name (tree));
+      husk_error_set (err, 0, "%s: expected an object at the top level, got %s",
+                      document ? document : "config.json", json_type_name (tree));
       json_tree_free (tree);
       return -1;
     }
@@ -886,18 +894,25 @@ oci_json_parse_document (const char *data, size_t len, const struct json_type *t
 }
 
 struct oci_config *
-oci_config_parse (const char *data, size_t len, struct husk_error **err)
+oci_config_parse_named (const char *document, const char *data, size_t len,
+                        struct husk_error **err)
 {
   struct oci_config *c = calloc (1, sizeof *c);
 
   if (c == NULL)
     abort ();
-  if (oci_json_parse_document (data, len, &t_config, c, err) < 0)
+  if (oci_json_parse_document (document, data, len, &t_config, c, err) < 0)
     {
       oci_config_free (c);
       return NULL;
     }
   return c;
+}
+
+struct oci_config *
+oci_config_parse (const char *data, size_t len, struct husk_error **err)
+{
+  return oci_config_parse_named ("config.json", data, len, err);
 }
 
 static char *

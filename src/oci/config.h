@@ -18,6 +18,16 @@
 
 #include "util/error.h"
 
+/* Where a parsed object was read: the document ("config.json", exec's --process
+ * file, create's --config file) and the object's JSON path in it ("process";
+ * "" for the document itself).  The parser fills it for the objects whose
+ * fields the apply layer reports on; oci_error() formats it. */
+struct oci_origin
+{
+  char *document; /* NULL: "config.json" */
+  char *path; /* NULL: "" */
+};
+
 struct oci_kv
 {
   char *key;
@@ -102,6 +112,7 @@ struct oci_process
   struct oci_scheduler *scheduler;
   struct oci_io_priority *io_priority;
   struct oci_exec_cpu_affinity *exec_cpu_affinity;
+  struct oci_origin origin;
 };
 
 struct oci_root
@@ -313,6 +324,7 @@ struct oci_seccomp
   char *listener_metadata;
   struct oci_seccomp_syscall *syscalls;
   size_t syscalls_len;
+  struct oci_origin origin;
 };
 
 struct oci_time_offset
@@ -376,6 +388,7 @@ struct oci_linux
   struct oci_net_device *net_devices;
   size_t net_devices_len;
   struct oci_memory_policy *memory_policy;
+  struct oci_origin origin;
 };
 
 struct oci_config
@@ -391,17 +404,33 @@ struct oci_config
   struct oci_kv *annotations;
   size_t annotations_len;
   struct oci_linux *linux_;
+  struct oci_origin origin;
 };
 
 /* Parse a config document held in memory.  On error, the message has the form
  * "config.json: <json path>: <what was expected>" (or "config.json: <yajl parse error>"). */
 struct oci_config *oci_config_parse (const char *data, size_t len, struct husk_error **err);
+/* The same for a document of another name (create --config FILE): FILE in
+ * place of config.json, in the parser's messages and in every origin. */
+struct oci_config *oci_config_parse_named (const char *document, const char *data, size_t len,
+                                           struct husk_error **err);
 /* Read and parse <bundle>/config.json. */
 struct oci_config *oci_config_load (const char *path, struct husk_error **err);
 /* Cross-field rules (e.g. sysctl net.* needs a new network ns; duplicated
  * namespaces; user mappings without a user ns).  Messages as above. */
 int oci_config_validate (const struct oci_config *c, struct husk_error **err);
 void oci_config_free (struct oci_config *c);
+
+/* The one way to name a field in a message: "<document>: <path>.<fmt...>",
+ * where fmt starts with the field's JSON path below o ("scheduler.policy: unknown
+ * \"%s\"" under a process read from config.json gives "config.json:
+ * process.scheduler.policy: unknown ...", from exec's --process F gives "F:
+ * scheduler.policy: ...").  Both return -1. */
+int oci_error (struct husk_error **err, int errnum, const struct oci_origin *o, const char *fmt,
+               ...) __attribute__ ((format (printf, 4, 5)));
+/* The same as context for the error already in *err (husk_error_wrap). */
+int oci_error_wrap (struct husk_error **err, const struct oci_origin *o, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 /* Helpers shared by linux/ and cmd/. */
 const char *oci_ns_type_name (enum oci_ns_type t); /* "pid", "network", ... */

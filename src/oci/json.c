@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "oci/names.h"
+#include "oci/config.h"
 
 static void *
 xcalloc (size_t n, size_t size)
@@ -30,6 +31,12 @@ xstrdup (const char *s)
 }
 
 /* --- the JSON path ------------------------------------------------------- */
+
+static const char *
+json_document (const struct json_ctx *ctx)
+{
+  return ctx->document ? ctx->document : "config.json";
+}
 
 static void
 path_append (struct json_ctx *ctx, const char *s, size_t n)
@@ -173,9 +180,9 @@ verror (struct json_ctx *ctx, const char *fmt, va_list ap)
     if ((unsigned char) *p < 0x20)
       *p = '?';
   if (*path)
-    husk_error_set (ctx->err, 0, "config.json: %s: %s", path, msg);
+    husk_error_set (ctx->err, 0, "%s: %s: %s", json_document (ctx), path, msg);
   else
-    husk_error_set (ctx->err, 0, "config.json: %s", msg);
+    husk_error_set (ctx->err, 0, "%s: %s", json_document (ctx), msg);
   free (msg);
   free (path);
   return -1;
@@ -473,11 +480,23 @@ parse_object (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_ty
   return 0;
 }
 
+/* Where this object is: kept in it for the messages of later stages. */
+static void
+record_origin (struct json_ctx *ctx, void *dest, const struct json_type *t)
+{
+  struct oci_origin *o = (struct oci_origin *) ((char *) dest + t->origin_offset);
+
+  o->document = xstrdup (json_document (ctx));
+  o->path = xstrdup (ctx->path ? ctx->path : "");
+}
+
 int
 json_parse (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
 {
   int r;
 
+  if (t->has_origin)
+    record_origin (ctx, dest, t);
   if (t->fields)
     r = parse_object (ctx, v, dest, t);
   else
@@ -614,6 +633,13 @@ json_free (void *dest, const struct json_type *t)
 {
   if (t->fields)
     free_fields (dest, t->fields);
+  if (t->has_origin)
+    {
+      struct oci_origin *o = (struct oci_origin *) ((char *) dest + t->origin_offset);
+      free (o->document);
+      free (o->path);
+      *o = (struct oci_origin){ NULL, NULL };
+    }
   if (t->free)
     t->free (dest);
 }

@@ -4,9 +4,13 @@
  * `struct json_field` rows: JSON key, how the value is stored (inline, behind a
  * pointer, as an array or as a map), the type of the value and where it goes.
  * json_parse() walks a document against the tables and keeps the JSON path of
- * the value being read ("process.rlimits[2].hard"), so every error names it:
+ * the value being read ("process.rlimits[2].hard"), so every error names it
+ * together with the document:
  *
  *   config.json: process.user.uid: expected a non-negative integer, got string
+ *
+ * An object type with an origin gets the document and its own JSON path stored
+ * in it (struct oci_origin), so that later stages name its fields the same way.
  *
  * Unknown keys are ignored and null counts as absent.  Storage is allocated as it
  * is parsed, so json_free() releases a half-filled struct after a failure.
@@ -26,6 +30,7 @@
 struct json_ctx
 {
   struct husk_error **err;
+  const char *document; /* the name errors start with; NULL: "config.json" */
   char *path; /* "process.rlimits[2]"; grows as needed */
   size_t len, cap;
   const char *map_key; /* key of the map entry being parsed */
@@ -47,6 +52,8 @@ struct json_type
   void (*free) (void *dest); /* releases what parse stored; may be NULL */
   const struct json_field *fields; /* object: its keys; NULL-name terminated */
   json_check_fn check; /* runs after a successful parse; may be NULL */
+  bool has_origin; /* objects: a struct oci_origin at origin_offset is filled */
+  size_t origin_offset;
   size_t key_offset; /* map entries: where the key (char *) goes */
   /* numbers */
   int64_t min;
@@ -113,7 +120,7 @@ int json_check_abspath (struct json_ctx *ctx, const char *s, const struct json_t
 size_t json_push_key (struct json_ctx *ctx, const char *key);
 size_t json_push_index (struct json_ctx *ctx, size_t i);
 void json_pop (struct json_ctx *ctx, size_t saved);
-/* "config.json: <path>: <message>".  Returns -1. */
+/* "<document>: <path>: <message>".  Returns -1. */
 int json_error (struct json_ctx *ctx, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* The same for the member `key` of the current object. */
 int json_error_at (struct json_ctx *ctx, const char *key, const char *fmt, ...)
@@ -127,8 +134,10 @@ void json_ctx_release (struct json_ctx *ctx);
 
 /* The tree of a JSON text (jsontree.c): comments refused, every key and string
  * checked (no NUL, strict UTF-8, paired surrogate escapes) with its JSON path in
- * the error, nesting limited.  Free with json_tree_free(), not yajl_tree_free(). */
-yajl_val json_tree_parse (const char *data, size_t len, struct husk_error **err);
+ * the error, nesting limited.  Errors start with document (NULL: "config.json").
+ * Free with json_tree_free(), not yajl_tree_free(). */
+yajl_val json_tree_parse (const char *document, const char *data, size_t len,
+                          struct husk_error **err);
 void json_tree_free (yajl_val v);
 
 /* A copy of s of at most about max bytes: a longer s keeps its start and end
@@ -140,8 +149,8 @@ void json_elide_error (struct husk_error **err);
 
 /* Parse a whole document (a JSON object) into dest with table t: the checks of
  * config.c (no NUL byte, a nesting limit, one-line yajl errors).  Errors read
- * "config.json: ..."; a caller parsing another document renames the prefix. */
-int oci_json_parse_document (const char *data, size_t len, const struct json_type *t, void *dest,
-                             struct husk_error **err);
+ * "<document>: ..." (NULL: "config.json"), and so do the origins it fills. */
+int oci_json_parse_document (const char *document, const char *data, size_t len,
+                             const struct json_type *t, void *dest, struct husk_error **err);
 
 #endif

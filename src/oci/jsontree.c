@@ -31,6 +31,7 @@
 
 /* Deeper than anything a config needs; also bounds the recursion of tree_free. */
 #define MAX_DEPTH 256
+#define DOCUMENT(d) ((d) ? (d) : "config.json")
 
 struct frame
 {
@@ -45,6 +46,7 @@ struct builder
   size_t depth, cap;
   yajl_val root;
   struct husk_error **err;
+  const char *document; /* for messages; NULL: "config.json" */
   bool failed; /* *err holds our own error */
   size_t n_strings; /* keys and strings seen, in text order */
   size_t bad_escape; /* ordinal of the first string with a bad \u escape, or SIZE_MAX */
@@ -224,7 +226,7 @@ fail (struct builder *b, bool for_key, const char *fmt, ...) __attribute__ ((for
 static int
 fail (struct builder *b, bool for_key, const char *fmt, ...)
 {
-  struct json_ctx ctx = { .err = b->err };
+  struct json_ctx ctx = { .err = b->err, .document = b->document };
   cleanup_free char *msg = NULL;
   va_list ap;
 
@@ -362,8 +364,8 @@ push_container (struct builder *b, yajl_type type)
   if (b->depth == MAX_DEPTH)
     {
       free (v);
-      husk_error_set (b->err, 0, "config.json: parse error: nested deeper than %d levels",
-                      MAX_DEPTH);
+      husk_error_set (b->err, 0, "%s: parse error: nested deeper than %d levels",
+                      DOCUMENT (b->document), MAX_DEPTH);
       b->failed = true;
       return 0;
     }
@@ -432,14 +434,15 @@ static const yajl_callbacks callbacks = {
 
 /* yajl's message is several lines (an excerpt and an arrow): keep the first. */
 static void
-yajl_failure (yajl_handle h, const char *data, size_t len, struct husk_error **err)
+yajl_failure (yajl_handle h, const char *document, const char *data, size_t len,
+              struct husk_error **err)
 {
   unsigned char *text = yajl_get_error (h, 1, (const unsigned char *) data, len);
   char *msg = (char *) text, *nl;
 
   if (msg == NULL)
     {
-      husk_error_set (err, 0, "config.json: parse error: invalid document");
+      husk_error_set (err, 0, "%s: parse error: invalid document", DOCUMENT (document));
       return;
     }
   if ((nl = strchr (msg, '\n')))
@@ -448,19 +451,21 @@ yajl_failure (yajl_handle h, const char *data, size_t len, struct husk_error **e
     msg += 13;
   for (size_t n = strlen (msg); n && (msg[n - 1] == ' ' || msg[n - 1] == '.'); n--)
     msg[n - 1] = '\0';
-  husk_error_set (err, 0, "config.json: parse error: %s", *msg ? msg : "invalid document");
+  husk_error_set (err, 0, "%s: parse error: %s", DOCUMENT (document),
+                  *msg ? msg : "invalid document");
   yajl_free_error (h, text);
 }
 
 yajl_val
-json_tree_parse (const char *data, size_t len, struct husk_error **err)
+json_tree_parse (const char *document, const char *data, size_t len, struct husk_error **err)
 {
-  struct builder b = { .err = err };
+  struct builder b = { .err = err, .document = document };
   yajl_handle h;
   yajl_status st;
 
   if (memchr (data, '\0', len))
-    return husk_error_set (err, 0, "config.json: parse error: the document contains a NUL byte"),
+    return husk_error_set (err, 0, "%s: parse error: the document contains a NUL byte",
+                           DOCUMENT (document)),
            NULL;
   scan_escapes (data, len, &b);
   h = yajl_alloc (&callbacks, NULL, &b);
@@ -472,7 +477,7 @@ json_tree_parse (const char *data, size_t len, struct husk_error **err)
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
   if (st != yajl_status_ok && !b.failed)
-    yajl_failure (h, data, len, err);
+    yajl_failure (h, document, data, len, err);
   yajl_free (h);
   if (st == yajl_status_ok && b.depth == 0 && b.root)
     {
@@ -490,6 +495,6 @@ json_tree_parse (const char *data, size_t len, struct husk_error **err)
   json_tree_free (b.root); /* complete, but followed by trailing garbage */
   free (b.stack);
   if (st == yajl_status_ok)
-    husk_error_set (err, 0, "config.json: parse error: premature EOF");
+    husk_error_set (err, 0, "%s: parse error: premature EOF", DOCUMENT (document));
   return NULL;
 }

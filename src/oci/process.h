@@ -9,8 +9,10 @@
 #include "oci/config.h"
 #include "util/error.h"
 
-/* Errors read "process.json: <json path>: <what was expected>". */
-struct oci_process *oci_process_parse (const char *data, size_t len, struct husk_error **err);
+/* Errors read "<document>: <json path>: <what was expected>", and the process
+ * keeps document as its origin (oci_error() names its fields in it). */
+struct oci_process *oci_process_parse (const char *document, const char *data, size_t len,
+                                       struct husk_error **err);
 void oci_process_free (struct oci_process *p);
 
 #endif

@@ -47,9 +47,9 @@ static int
 validate_root (const struct oci_config *c, struct husk_error **err)
 {
   if (c->root == NULL)
-    return husk_error_set (err, 0, "config.json: root: required");
+    return oci_error (err, 0, &c->origin, "root: required");
   if (c->root->path == NULL || c->root->path[0] == '\0')
-    return husk_error_set (err, 0, "config.json: root.path: required");
+    return oci_error (err, 0, &c->origin, "root.path: required");
   return 0;
 }
 
@@ -61,12 +61,12 @@ validate_namespaces (const struct oci_config *c, struct husk_error **err)
   for (size_t i = 0; l && i < l->namespaces_len; i++)
     {
       if (oci_ns_type_name (l->namespaces[i].type) == NULL)
-        return husk_error_set (err, 0, "config.json: linux.namespaces[%zu].type: unknown namespace",
-                               i);
+        return oci_error (err, 0, &c->origin, "linux.namespaces[%zu].type: unknown namespace",
+                          i);
       for (size_t j = 0; j < i; j++)
         if (l->namespaces[i].type == l->namespaces[j].type)
-          return husk_error_set (err, 0, "config.json: linux.namespaces[%zu]: duplicate namespace \"%s\"",
-                                 i, oci_ns_type_name (l->namespaces[i].type));
+          return oci_error (err, 0, &c->origin, "linux.namespaces[%zu]: duplicate namespace \"%s\"",
+                            i, oci_ns_type_name (l->namespaces[i].type));
     }
   return 0;
 }
@@ -79,17 +79,17 @@ validate_id_mappings (const struct oci_config *c, struct husk_error **err)
   bool has_maps = l && (l->uid_mappings_len || l->gid_mappings_len);
 
   if (has_maps && userns == NULL)
-    return husk_error_set (err, 0, "config.json: linux.%s: requires a user namespace",
-                           l->uid_mappings_len ? "uidMappings" : "gidMappings");
+    return oci_error (err, 0, &c->origin, "linux.%s: requires a user namespace",
+                      l->uid_mappings_len ? "uidMappings" : "gidMappings");
   /* A new user namespace needs maps; a joined one already has them. */
   if (userns && userns->path == NULL)
     {
       if (l->uid_mappings_len == 0)
-        return husk_error_set (err, 0,
-                               "config.json: linux.uidMappings: required for a new user namespace");
+        return oci_error (err, 0, &c->origin,
+                          "linux.uidMappings: required for a new user namespace");
       if (l->gid_mappings_len == 0)
-        return husk_error_set (err, 0,
-                               "config.json: linux.gidMappings: required for a new user namespace");
+        return oci_error (err, 0, &c->origin,
+                          "linux.gidMappings: required for a new user namespace");
     }
   return 0;
 }
@@ -98,9 +98,9 @@ static int
 validate_names (const struct oci_config *c, struct husk_error **err)
 {
   if (c->hostname && c->hostname[0] && !has_ns (c, OCI_NS_UTS))
-    return husk_error_set (err, 0, "config.json: hostname: requires a new uts namespace");
+    return oci_error (err, 0, &c->origin, "hostname: requires a new uts namespace");
   if (c->domainname && c->domainname[0] && !has_ns (c, OCI_NS_UTS))
-    return husk_error_set (err, 0, "config.json: domainname: requires a new uts namespace");
+    return oci_error (err, 0, &c->origin, "domainname: requires a new uts namespace");
   return 0;
 }
 
@@ -131,20 +131,20 @@ validate_sysctl_key (const struct oci_config *c, const char *key, struct husk_er
     if (*p == '/')
       *p = '.';
   if (strcmp (k, "kernel.hostname") == 0 || strcmp (k, "kernel.domainname") == 0)
-    r = husk_error_set (err, 0, "config.json: linux.sysctl: sysctl \"%s\" not allowed, set %s instead",
-                        key, k + 7);
+    r = oci_error (err, 0, &c->origin, "linux.sysctl: sysctl \"%s\" not allowed, set %s instead",
+                   key, k + 7);
   else if (is_ipc_sysctl (k))
     {
       if (!has_ns (c, OCI_NS_IPC))
-        r = husk_error_set (err, 0,
-                            "config.json: linux.sysctl: sysctl \"%s\" not allowed in host ipc namespace",
-                            key);
+        r = oci_error (err, 0, &c->origin,
+                       "linux.sysctl: sysctl \"%s\" not allowed in host ipc namespace",
+                       key);
     }
   else if (strncmp (k, "net.", 4) == 0)
     {
       if (!has_private_netns (c))
-        r = husk_error_set (
-            err, 0, "config.json: linux.sysctl: sysctl \"%s\" not allowed in host network namespace",
+        r = oci_error (
+            err, 0, &c->origin, "linux.sysctl: sysctl \"%s\" not allowed in host network namespace",
             key);
     }
   /* user.* (ucounts) belong to the user namespace; without one they would be the
@@ -152,14 +152,14 @@ validate_sysctl_key (const struct oci_config *c, const char *key, struct husk_er
   else if (strncmp (k, "user.", 5) == 0)
     {
       if (!has_ns (c, OCI_NS_USER))
-        r = husk_error_set (err, 0,
-                            "config.json: linux.sysctl: setting ucounts without a user namespace not allowed: %s",
-                            key);
+        r = oci_error (err, 0, &c->origin,
+                       "linux.sysctl: setting ucounts without a user namespace not allowed: %s",
+                       key);
     }
   else
-    r = husk_error_set (err, 0,
-                        "config.json: linux.sysctl: sysctl \"%s\" is not in a separate kernel namespace",
-                        key);
+    r = oci_error (err, 0, &c->origin,
+                   "linux.sysctl: sysctl \"%s\" is not in a separate kernel namespace",
+                   key);
   free (k);
   return r;
 }
@@ -182,7 +182,7 @@ validate_time (const struct oci_config *c, struct husk_error **err)
 
   if (l && (l->has_time_offsets_boottime || l->has_time_offsets_monotonic)
       && !has_new_ns (c, OCI_NS_TIME))
-    return husk_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
+    return oci_error (err, 0, &c->origin, "linux.timeOffsets: requires a new time namespace");
   return 0;
 }
 
@@ -194,8 +194,8 @@ validate_propagation (const struct oci_config *c, struct husk_error **err)
 
   if (p == NULL || (o && o->kind == OCI_MOUNT_PROPAGATION))
     return 0;
-  return husk_error_set (err, 0, "config.json: linux.rootfsPropagation: unknown propagation \"%s\"",
-                         p);
+  return oci_error (err, 0, &c->origin, "linux.rootfsPropagation: unknown propagation \"%s\"",
+                    p);
 }
 
 static int
@@ -204,8 +204,8 @@ validate_net_devices (const struct oci_config *c, struct husk_error **err)
   const struct oci_linux *l = c->linux_;
 
   if (l && l->net_devices_len && !has_private_netns (c))
-    return husk_error_set (err, 0,
-                           "config.json: linux.netDevices: requires a private network namespace");
+    return oci_error (err, 0, &c->origin,
+                      "linux.netDevices: requires a private network namespace");
   return 0;
 }
 
@@ -216,8 +216,8 @@ validate_rlimits (const struct oci_config *c, struct husk_error **err)
 
   for (size_t i = 0; p && i < p->rlimits_len; i++)
     if (p->rlimits[i].soft > p->rlimits[i].hard)
-      return husk_error_set (err, 0, "config.json: process.rlimits[%zu]: soft limit exceeds hard limit",
-                             i);
+      return oci_error (err, 0, &p->origin, "rlimits[%zu]: soft limit exceeds hard limit",
+                        i);
   return 0;
 }
 
@@ -228,9 +228,9 @@ validate_mounts (const struct oci_config *c, struct husk_error **err)
     {
       const struct oci_mount *m = &c->mounts[i];
       if ((m->uid_mappings_len == 0) != (m->gid_mappings_len == 0))
-        return husk_error_set (err, 0,
-                               "config.json: mounts[%zu]: an idmapped mount needs both uidMappings and gidMappings",
-                               i);
+        return oci_error (err, 0, &c->origin,
+                          "mounts[%zu]: an idmapped mount needs both uidMappings and gidMappings",
+                          i);
     }
   return 0;
 }
@@ -245,17 +245,17 @@ validate_seccomp (const struct oci_config *c, struct husk_error **err)
     return 0;
   if (s->listener_metadata && s->listener_metadata[0]
       && (s->listener_path == NULL || s->listener_path[0] == '\0'))
-    return husk_error_set (err, 0,
-                           "config.json: linux.seccomp.listenerMetadata: requires listenerPath");
+    return oci_error (err, 0, &c->origin,
+                      "linux.seccomp.listenerMetadata: requires listenerPath");
   if (strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0)
-    return husk_error_set (err, 0,
-                           "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    return oci_error (err, 0, &c->origin,
+                      "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
   notify = false;
   for (size_t i = 0; i < s->syscalls_len; i++)
     notify |= strcmp (s->syscalls[i].action, "SCMP_ACT_NOTIFY") == 0;
   if (notify && (s->listener_path == NULL || s->listener_path[0] == '\0'))
-    return husk_error_set (err, 0,
-                           "config.json: linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
+    return oci_error (err, 0, &c->origin,
+                      "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
   return 0;
 }
 
@@ -279,9 +279,9 @@ validate_mount_ns (const struct oci_config *c, struct husk_error **err)
   else if (l && l->readonly_paths && l->readonly_paths[0])
     needs = "linux.readonlyPaths";
   if (needs)
-    return husk_error_set (err, 0,
-                           "config.json: linux.namespaces: a mount namespace is required for %s "
-                           "(without one it could not apply)", needs);
+    return oci_error (err, 0, &c->origin,
+                      "linux.namespaces: a mount namespace is required for %s "
+                      "(without one it could not apply)", needs);
   return 0;
 }
 

@@ -138,7 +138,16 @@ cgroup_dir() {
 	echo '{"args": ["/probe"], "cwd": "rel"}' >"$TESTDIR/bad.json"
 	run husk exec -p "$TESTDIR/bad.json" "$CID"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"process.json: cwd"* ]]
+	[[ "$output" == *"$TESTDIR/bad.json: cwd: expected an absolute path"* ]]
+}
+
+@test "exec --process FILE: an error about one of its fields names FILE, not config.json" {
+	start_ctr
+	echo '{"args": ["/probe"], "cwd": "/", "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 9}}' >"$TESTDIR/io.json"
+	run husk exec --process "$TESTDIR/io.json" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$TESTDIR/io.json: ioPriority.priority: invalid priority 9 (0..7)"* ]]
+	[[ "$output" != *config.json* ]]
 }
 
 @test "exec --detach --pid-file returns while the process runs in the container" {

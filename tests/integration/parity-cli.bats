@@ -254,6 +254,17 @@ pids_max() {
 	[ "$output" = from-absolute ]
 }
 
+@test "create --config FILE: an error about one of its fields names FILE" {
+	jq '.process.cwd = "rel"' "$BUNDLE/config.json" >"$BUNDLE/other.json"
+	run husk create --bundle "$BUNDLE" --config other.json "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'other.json: process.cwd: expected an absolute path, got "rel"'* ]]
+	jq '.hostname = "h" | .linux.namespaces |= map(select(.type != "uts"))' "$BUNDLE/config.json" >"$BUNDLE/other.json"
+	run husk create --bundle "$BUNDLE" --config other.json "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"other.json: hostname: requires a new uts namespace"* ]]
+}
+
 @test "list: a missing --root is an error (a missing default root lists nothing)" {
 	run "$HUSK" --root "$TESTDIR/no-such-root" list
 	[ "$status" -ne 0 ]
