@@ -534,6 +534,11 @@ husk_cgroup_check_unused (const struct husk_cgroup *cg, struct husk_error **err)
   pid_t *pids = NULL;
   size_t n = 0;
 
+  /* The systemd driver: starting the scope refuses a unit of that name that
+   * is already there, with a clearer message (systemd.c); a new scope's
+   * cgroup is fresh. */
+  if (cg->unit)
+    return 0;
   /* An error here is a cgroup that does not exist yet: nothing in it. */
   if (husk_cgroup_pids (cg, &pids, &n, NULL) == 0)
     free (pids);
