@@ -9,6 +9,7 @@
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* cpuset before cpu: on v1 a cpu.rt_runtime_us change can depend on the cpus. */
 static const struct cg_controller *const controllers[] = {
@@ -122,10 +123,7 @@ device_rules (const struct oci_resources *r, const struct oci_config *c, size_t 
 {
   size_t nr = r->devices_len, k = 0, from = 0;
   size_t total = nr + sizeof default_devices / sizeof default_devices[0];
-  struct oci_device_cgroup *out = calloc (total, sizeof *out);
-
-  if (out == NULL)
-    abort ();
+  struct oci_device_cgroup *out = xcalloc (total, sizeof *out);
   for (size_t i = 0; i < nr; i++)
     {
       out[k++] = r->devices[i];

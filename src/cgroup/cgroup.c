@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 static int remove_tree (const char *dir, int depth);
 
@@ -64,19 +65,17 @@ read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
       bool v2 = strcmp (fstype, "cgroup2") == 0;
       if (!v2 && strcmp (fstype, "cgroup") != 0)
         continue;
-      struct hierarchy *nh = realloc (h, (n + 1) * sizeof *h);
-      if (nh == NULL)
-        abort ();
+      struct hierarchy *nh = xrealloc (h, (n + 1) * sizeof *h);
       h = nh;
-      h[n].mountpoint = strdup (mnt);
-      h[n].root = strdup (root);
+      h[n].mountpoint = xstrdup (mnt);
+      h[n].root = xstrdup (root);
       h[n].v2 = v2;
       if (v2)
-        h[n].controllers = strdup ("");
+        h[n].controllers = xstrdup ("");
       else
         {
           /* Keep only controller names from the super options. */
-          cleanup_free char *ctrls = calloc (1, strlen (super) + 1);
+          cleanup_free char *ctrls = xcalloc (1, strlen (super) + 1);
           char *save = NULL;
           for (char *t = strtok_r (super, ",", &save); t; t = strtok_r (NULL, ",", &save))
             {
@@ -128,7 +127,7 @@ own_cgroup (const struct hierarchy *h)
   size_t cap = 0;
 
   if (f == NULL)
-    return strdup ("/");
+    return xstrdup ("/");
   while (getline (&line, &cap, f) > 0)
     {
       char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
@@ -139,9 +138,9 @@ own_cgroup (const struct hierarchy *h)
       path[strcspn (path, "\n")] = '\0';
       const char *ctrls = c1 + 1;
       if (h->v2 ? strcmp (ctrls, "") == 0 : strcmp (ctrls, h->controllers) == 0)
-        return strdup (path);
+        return xstrdup (path);
     }
-  return strdup ("/");
+  return xstrdup ("/");
 }
 
 /* p resolved lexically as an absolute path: empty and "." components go, ".."
@@ -149,7 +148,7 @@ own_cgroup (const struct hierarchy *h)
 static char *
 clean_path (const char *p)
 {
-  char *out = malloc (strlen (p) + 2);
+  char *out = xmalloc (strlen (p) + 2);
   size_t n = 0;
 
   if (out == NULL)
@@ -197,8 +196,7 @@ hierarchy_dir (const struct hierarchy *h, const char *cgpath)
     rel = cgpath + rl;
   if (rel[0] == '\0' || strcmp (rel, "/") == 0)
     return NULL;
-  if (asprintf (&dir, "%s%s", h->mountpoint, rel) < 0)
-    abort ();
+  xasprintf (&dir, "%s%s", h->mountpoint, rel);
   return dir;
 }
 
@@ -218,17 +216,15 @@ container_cgpath (const struct oci_config *c, const struct hierarchy *h, const c
 
   if (p == NULL || *p == '\0')
     {
-      if (asprintf (&out, "/husk/%s", id) < 0)
-        abort ();
+      xasprintf (&out, "/husk/%s", id);
       return out;
     }
   if (*p == '/')
-    joined = strdup (p);
+    joined = xstrdup (p);
   else
     {
       cleanup_free char *own = own_cgroup (h), *rel = NULL, *crel = NULL;
-      if (asprintf (&rel, "/%s", p) < 0)
-        abort ();
+      xasprintf (&rel, "/%s", p);
       crel = clean_path (rel);
       if (crel == NULL || strcmp (crel, "/") == 0)
         {
@@ -236,8 +232,7 @@ container_cgpath (const struct oci_config *c, const struct hierarchy *h, const c
                           "the caller's cgroup", p);
           return NULL;
         }
-      if (asprintf (&joined, "%s%s", strcmp (own, "/") == 0 ? "" : own, crel) < 0)
-        abort ();
+      xasprintf (&joined, "%s%s", strcmp (own, "/") == 0 ? "" : own, crel);
     }
   out = clean_path (joined);
   if (out == NULL)
@@ -259,7 +254,7 @@ cpuset_init (const char *mountpoint, const char *dir, struct husk_error **err)
 {
   static const char *files[] = { "cpuset.cpus", "cpuset.mems" };
   size_t ml = strlen (mountpoint);
-  cleanup_free char *path = strdup (dir);
+  cleanup_free char *path = xstrdup (dir);
 
   for (char *s = path + ml; s && *s;)
     {
@@ -271,8 +266,8 @@ cpuset_init (const char *mountpoint, const char *dir, struct husk_error **err)
           cleanup_free char *mine = NULL, *parent = NULL, *val = NULL;
           char *slash = strrchr (path, '/');
           size_t len;
-          if (asprintf (&mine, "%s/%s", path, files[i]) < 0
-              || asprintf (&parent, "%.*s/%s", (int) (slash - path), path, files[i]) < 0)
+          if (xasprintf (&mine, "%s/%s", path, files[i]) < 0
+              || xasprintf (&parent, "%.*s/%s", (int) (slash - path), path, files[i]) < 0)
             abort ();
           if (husk_read_file (mine, &val, &len, NULL) == 0 && len > 1)
             continue;
@@ -338,7 +333,7 @@ static void
 enable_v2_controllers (const char *mountpoint, const char *dir)
 {
   size_t ml = strlen (mountpoint);
-  cleanup_free char *path = strdup (dir);
+  cleanup_free char *path = xstrdup (dir);
   char *last = strrchr (path, '/');
 
   if (path == NULL || last == NULL || (size_t) (last - path) < ml)
@@ -371,11 +366,11 @@ enable_v2_controllers (const char *mountpoint, const char *dir)
 static struct husk_cgroup *
 cgroup_alloc (size_t n)
 {
-  struct husk_cgroup *cg = calloc (1, sizeof *cg);
+  struct husk_cgroup *cg = xcalloc (1, sizeof *cg);
 
-  if (cg == NULL || (cg->dirs = calloc (n + 1, sizeof (char *))) == NULL
-      || (cg->controllers = calloc (n + 1, sizeof (char *))) == NULL
-      || (cg->mountpoints = calloc (n + 1, sizeof (char *))) == NULL)
+  if (cg == NULL || (cg->dirs = xcalloc (n + 1, sizeof (char *))) == NULL
+      || (cg->controllers = xcalloc (n + 1, sizeof (char *))) == NULL
+      || (cg->mountpoints = xcalloc (n + 1, sizeof (char *))) == NULL)
     abort ();
   return cg;
 }
@@ -385,8 +380,8 @@ static void
 cgroup_set (struct husk_cgroup *cg, size_t i, char *dir, const struct hierarchy *h)
 {
   cg->dirs[i] = dir;
-  cg->controllers[i] = strdup (h->controllers);
-  cg->mountpoints[i] = strdup (h->mountpoint);
+  cg->controllers[i] = xstrdup (h->controllers);
+  cg->mountpoints[i] = xstrdup (h->mountpoint);
   if (h->v2)
     cg->unified_dir = dir;
   else if (has_token (h->controllers, "freezer"))
@@ -415,9 +410,8 @@ plan_systemd (const struct oci_config *c, const char *id, bool user, const struc
       || (expanded = cg_sd_expand_slice (slice, err)) == NULL
       || (user && cg_sd_user_manager_cgroup (&manager, err) < 0))
     return NULL;
-  if (asprintf (&cgpath, "%s%s/%s", manager ? manager : "",
-                strcmp (expanded, "/") == 0 ? "" : expanded, unit) < 0)
-    abort ();
+  xasprintf (&cgpath, "%s%s/%s", manager ? manager : "",
+                strcmp (expanded, "/") == 0 ? "" : expanded, unit);
   /* update and delete know the unit, and its manager, by this shape alone. */
   check = cg_sd_unit_of_path (cgpath, &in_user);
   if (check == NULL || strcmp (check, unit) != 0 || in_user != user)
@@ -587,7 +581,7 @@ husk_cgroup_from_dirs (char *const *dirs)
             best = &h[j];
         }
       if (best && clean_dir_below (dirs[i], best->mountpoint))
-        cgroup_set (cg, k++, strdup (dirs[i]), best);
+        cgroup_set (cg, k++, xstrdup (dirs[i]), best);
     }
   hierarchies_free (h, nh);
   /* The systemd driver's cgroup is known by its shape (systemd.h). */
@@ -635,15 +629,14 @@ husk_cgroup_join_files (char *const *files, struct husk_error **err)
     {
       struct husk_error *e = NULL, *e2 = NULL;
       const char *slash = strrchr (*files, '/');
-      cleanup_free char *dir = strndup (*files, (size_t) (slash - *files));
+      cleanup_free char *dir = xstrndup (*files, (size_t) (slash - *files));
       cleanup_free char *file = NULL;
       int r;
 
       if (dir == NULL)
         abort ();
-      if (asprintf (&file, "%s/%s", dir,
-                    husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single)) < 0)
-        abort ();
+      xasprintf (&file, "%s/%s", dir,
+                    husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single));
       if (husk_write_file (file, "0", 1, &e) == 0)
         continue;
       /* Rootless, a scope of the user's systemd --user: the kernel lets us
@@ -689,9 +682,7 @@ pids_append (pid_t **pids, size_t *n, size_t *cap, pid_t pid)
   if (*n == *cap)
     {
       *cap = *cap ? *cap * 2 : 16;
-      pid_t *np = realloc (*pids, *cap * sizeof (pid_t));
-      if (np == NULL)
-        abort ();
+      pid_t *np = xrealloc (*pids, *cap * sizeof (pid_t));
       *pids = np;
     }
   (*pids)[(*n)++] = pid;
@@ -851,7 +842,7 @@ husk_cgroup_free (struct husk_cgroup *cg)
 static bool
 cg_dir_usable (const char *dir, const char *mountpoint)
 {
-  cleanup_free char *p = strdup (dir);
+  cleanup_free char *p = xstrdup (dir);
   size_t ml = strlen (mountpoint);
   char *slash;
 

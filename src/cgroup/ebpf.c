@@ -32,6 +32,7 @@
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 #define MAX_RULE_INSNS 12
 
@@ -101,7 +102,7 @@ rule_block (const struct oci_device_cgroup *d, struct bpf_insn *out, bool *alway
 static struct bpf_insn *
 build_program (const struct oci_device_cgroup *rules, size_t nrules, size_t *len)
 {
-  struct bpf_insn *p = calloc (6 + nrules * MAX_RULE_INSNS + 2, sizeof *p);
+  struct bpf_insn *p = xcalloc (6 + nrules * MAX_RULE_INSNS + 2, sizeof *p);
   size_t n = 0;
   bool always = false;
 

@@ -10,14 +10,14 @@
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
 char *
 cg_path (const char *dir, const char *file)
 {
   char *p = NULL;
 
-  if (asprintf (&p, "%s/%s", dir, file) < 0)
-    abort ();
+  xasprintf (&p, "%s/%s", dir, file);
   return p;
 }
 

@@ -9,6 +9,7 @@
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 static bool
 wanted (const struct oci_resources *r)
@@ -22,8 +23,8 @@ apply_one (const char *dir, const struct oci_hugepage_limit *l, const char *suff
 {
   cleanup_free char *file = NULL, *rsvd = NULL;
 
-  if (asprintf (&file, "hugetlb.%s.%s", l->page_size, suffix) < 0
-      || asprintf (&rsvd, "hugetlb.%s.%s", l->page_size, rsvd_suffix) < 0)
+  if (xasprintf (&file, "hugetlb.%s.%s", l->page_size, suffix) < 0
+      || xasprintf (&rsvd, "hugetlb.%s.%s", l->page_size, rsvd_suffix) < 0)
     abort ();
   if (!cg_exists (dir, file))
     return husk_error_set (err, EINVAL, "hugepageLimits: page size `%s` is not one of this host's",

@@ -9,6 +9,7 @@
 #include "cgroup/internal.h"
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 /* systemd's UNIT_NAME_MAX counts the NUL. */
 #define UNIT_NAME_MAX 256
@@ -51,7 +52,7 @@ cg_sd_expand_slice (const char *slice, struct husk_error **err)
   if (!cg_sd_valid_unit (slice, ".slice"))
     goto invalid;
   if (strcmp (slice, "-.slice") == 0)
-    return strdup ("/");
+    return xstrdup ("/");
   stem = strlen (slice) - strlen (".slice");
   /* Each dash closes one level: "a-b.slice" lives in "a.slice".  An empty
    * component ("-a.slice", "a--b.slice", "a-.slice") names no parent. */
@@ -59,7 +60,7 @@ cg_sd_expand_slice (const char *slice, struct husk_error **err)
     goto invalid;
   /* At most one "/<prefix>.slice" per component: the total is bounded by
    * (components) * (stem + 7), and components <= stem. */
-  path = p = malloc ((stem + 1) * (stem + 8) + 1);
+  path = p = xmalloc ((stem + 1) * (stem + 8) + 1);
   if (path == NULL)
     abort ();
   for (size_t i = 0; i <= stem; i++)
@@ -83,7 +84,7 @@ cg_sd_parse_path (const char *path, const char *id, bool user, char **slice, cha
   if (path && *path)
     {
       char *c1, *c2;
-      copy = strdup (path);
+      copy = xstrdup (path);
       c1 = strchr (copy, ':');
       c2 = c1 ? strchr (c1 + 1, ':') : NULL;
       if (c2 == NULL || strchr (c2 + 1, ':'))
@@ -109,8 +110,7 @@ cg_sd_parse_path (const char *path, const char *id, bool user, char **slice, cha
   expanded = cg_sd_expand_slice (s, err);
   if (expanded == NULL)
     return -1;
-  if (asprintf (unit, "%s-%s.scope", prefix, name) < 0)
-    abort ();
+  xasprintf (unit, "%s-%s.scope", prefix, name);
   if (!cg_sd_valid_unit (*unit, ".scope"))
     {
       husk_error_set (err, 0, "linux.cgroupsPath `%s`: invalid unit name `%s`", path ? path : "",
@@ -119,7 +119,7 @@ cg_sd_parse_path (const char *path, const char *id, bool user, char **slice, cha
       *unit = NULL;
       return -1;
     }
-  *slice = strdup (s);
+  *slice = xstrdup (s);
   return 0;
 }
 
@@ -157,13 +157,13 @@ cg_sd_unit_of_path (const char *cgpath, bool *user)
   if (last == NULL || !cg_sd_valid_unit (last + 1, ".scope"))
     return NULL;
   if (last == cgpath) /* in the root slice */
-    return strdup (last + 1);
-  parent = strndup (cgpath, (size_t) (last - cgpath));
+    return xstrdup (last + 1);
+  parent = xstrndup (cgpath, (size_t) (last - cgpath));
   pslice = strrchr (parent, '/') + 1;
   expanded = cg_sd_expand_slice (pslice, NULL);
   if (expanded == NULL || strcmp (expanded, parent) != 0)
     return NULL;
-  return strdup (last + 1);
+  return xstrdup (last + 1);
 }
 
 static void
@@ -172,9 +172,7 @@ set_bit (uint8_t **bits, size_t *n, unsigned long b)
   if (b / 8 >= *n)
     {
       size_t nn = b / 8 + 1;
-      uint8_t *nb = realloc (*bits, nn);
-      if (nb == NULL)
-        abort ();
+      uint8_t *nb = xrealloc (*bits, nn);
       memset (nb + *n, 0, nn - *n);
       *bits = nb;
       *n = nn;
@@ -227,10 +225,7 @@ bad:
 static struct cg_sd_prop *
 props_push (struct cg_sd_props *p, const char *name, enum cg_sd_type type)
 {
-  struct cg_sd_prop *nv = realloc (p->v, (p->n + 1) * sizeof *nv);
-
-  if (nv == NULL)
-    abort ();
+  struct cg_sd_prop *nv = xrealloc (p->v, (p->n + 1) * sizeof *nv);
   p->v = nv;
   nv[p->n] = (struct cg_sd_prop){ .name = name, .type = type };
   return &nv[p->n++];

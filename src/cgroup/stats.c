@@ -12,6 +12,7 @@
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 /* Room for element n of v: the capacity is n rounded up to a power of two, so
  * it grows when n is one.  Aborts when out of memory. */
@@ -165,9 +166,7 @@ mem_raw (struct husk_stats_memory *m, const char *dir)
     if (sscanf (t, "%127s %llu", name, &n) == 2)
       {
         m->raw = grow (m->raw, m->raw_len, sizeof *m->raw);
-        m->raw[m->raw_len].key = strdup (name);
-        if (m->raw[m->raw_len].key == NULL)
-          abort ();
+        m->raw[m->raw_len].key = xstrdup (name);
         m->raw[m->raw_len++].value = n;
       }
 }

@@ -13,6 +13,7 @@
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -62,10 +63,7 @@ static char *
 address_escape (const char *path)
 {
   static const char hex[] = "0123456789abcdef";
-  char *out = malloc (strlen (path) * 3 + 1), *o = out;
-
-  if (out == NULL)
-    abort ();
+  char *out = xmalloc (strlen (path) * 3 + 1), *o = out;
   for (const unsigned char *p = (const unsigned char *) path; *p; p++)
     if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
         || strchr ("-_/.\\", *p))
@@ -87,8 +85,7 @@ bus_open_private (const char *path, sd_bus **out)
   sd_bus *b = NULL;
   cleanup_free char *esc = address_escape (path), *addr = NULL;
 
-  if (asprintf (&addr, "unix:path=%s", esc) < 0)
-    abort ();
+  xasprintf (&addr, "unix:path=%s", esc);
   if (sd_bus_new (&b) < 0)
     return -1;
   if (sd_bus_set_address (b, addr) >= 0 && sd_bus_start (b) >= 0)
@@ -111,10 +108,10 @@ user_bus_open (sd_bus **out, bool *direct, struct husk_error **err)
   int r;
 
   if (xdg && *xdg)
-    dir = strdup (xdg);
-  else if (asprintf (&dir, "/run/user/%u", (unsigned) geteuid ()) < 0)
+    dir = xstrdup (xdg);
+  else if (xasprintf (&dir, "/run/user/%u", (unsigned) geteuid ()) < 0)
     dir = NULL;
-  if (dir == NULL || asprintf (&priv, "%s/systemd/private", dir) < 0)
+  if (dir == NULL || xasprintf (&priv, "%s/systemd/private", dir) < 0)
     abort ();
   if (bus_open_private (priv, out) == 0)
     {
@@ -192,7 +189,7 @@ on_job_removed (sd_bus_message *m, void *userdata, sd_bus_error *e)
   if (sd_bus_message_read (m, "uoss", &id, &path, &unit, &result) < 0)
     return 0;
   if (w->path && strcmp (path, w->path) == 0 && w->result == NULL)
-    w->result = strdup (result);
+    w->result = xstrdup (result);
   return 0;
 }
 
@@ -336,9 +333,7 @@ cg_sd_attach_self (const char *dir, struct husk_error **err)
   while (l > 0 && unit == NULL)
     {
       free (prefix);
-      prefix = strndup (dir, l);
-      if (prefix == NULL)
-        abort ();
+      prefix = xstrndup (dir, l);
       unit = cg_sd_unit_of_path (prefix, &user);
       if (unit && !user)
         return 0;
@@ -396,10 +391,9 @@ start_props (const struct husk_cgroup *cg, pid_t pid, struct cg_sd_props *p)
 
   cg_sd_props_add (p, "Description", CG_SD_STR, 0);
   x = &p->v[p->n - 1];
-  if (asprintf (&x->s, "husk container %s", cg->unit) < 0)
-    abort ();
+  xasprintf (&x->s, "husk container %s", cg->unit);
   cg_sd_props_add (p, "Slice", CG_SD_STR, 0);
-  p->v[p->n - 1].s = strdup (cg->slice);
+  p->v[p->n - 1].s = xstrdup (cg->slice);
   /* The scope's cgroup is ours below it (sub-cgroups, controllers, the
    * device program): systemd keeps out. */
   cg_sd_props_add (p, "Delegate", CG_SD_BOOL, 1);
@@ -430,7 +424,7 @@ start_once (sd_bus *bus, const struct husk_cgroup *cg, const struct cg_sd_props 
     return r;
   if ((r = sd_bus_message_read (reply, "o", &job)) < 0)
     return r;
-  w->path = strdup (job);
+  w->path = xstrdup (job);
   return 0;
 }
 
@@ -554,7 +548,7 @@ cg_sd_stop (const struct husk_cgroup *cg, struct husk_error **err)
     }
   else if (sd_bus_message_read (reply, "o", &job) >= 0)
     {
-      w.path = strdup (job);
+      w.path = xstrdup (job);
       if (job_wait (bus, &w, cg->unit, err) < 0)
         ret = -1;
       else if (strcmp (w.result, "done") != 0)

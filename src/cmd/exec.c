@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "util/xalloc.h"
 
 static const char usage[] =
     "usage: husk exec [options] <container-id> <command> [args...]\n"
@@ -94,9 +95,7 @@ struct exec_args
 static void
 push (char ***v, size_t *n, char *s)
 {
-  *v = realloc (*v, (*n + 2) * sizeof (char *));
-  if (*v == NULL)
-    abort ();
+  *v = xrealloc (*v, (*n + 2) * sizeof (char *));
   (*v)[(*n)++] = s;
   (*v)[*n] = NULL;
 }
@@ -111,9 +110,7 @@ push_gid (struct husk_exec_opts *o, const char *s, struct husk_error **err)
   v = strtoll (s, &end, 10);
   if (*s == '\0' || *end || errno || v < 0 || v > 0xfffffffeLL)
     return husk_error_set (err, 0, "additional-gids must be a positive number: %s", s);
-  o->additional_gids = realloc (o->additional_gids, (o->additional_gids_len + 1) * sizeof (gid_t));
-  if (o->additional_gids == NULL)
-    abort ();
+  o->additional_gids = xrealloc (o->additional_gids, (o->additional_gids_len + 1) * sizeof (gid_t));
   o->additional_gids[o->additional_gids_len++] = (gid_t) v;
   return 0;
 }

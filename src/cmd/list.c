@@ -16,6 +16,7 @@
 #include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 static const char usage[] =
     "usage: husk list [--format table|json] [-q] [--ns]\n"
@@ -206,9 +207,7 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
     return -1;
   while (ids[n])
     n++;
-  rows = calloc (n + 1, sizeof *rows);
-  if (rows == NULL)
-    abort ();
+  rows = xcalloc (n + 1, sizeof *rows);
   for (size_t i = 0; i < n; i++)
     {
       struct husk_error *e = NULL;

@@ -13,6 +13,7 @@
 #include "linux/namespaces.h"
 #include "util/jsongen.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 static const char usage[] =
     "usage: husk ns [--format table|json] <container-id>\n"
@@ -57,10 +58,10 @@ state_text (const struct husk_ns_entry *e)
   FILE *f;
 
   if (!e->present)
-    return strdup ("-");
+    return xstrdup ("-");
   /* Every container that inherits one of the host's has it too: no news. */
   if (e->host)
-    return strdup ("host");
+    return xstrdup ("host");
   f = open_memstream (&s, &len);
   if (f == NULL)
     abort ();
@@ -169,8 +170,8 @@ print_json (const struct husk_ns_report *r)
 
       if (!e->present)
         continue;
-      if (asprintf (&nsenter, "nsenter -t %d %s", (int) r->pid, nsenter_flag (t)) < 0
-          || asprintf (&hexec, "husk exec --ns %s %s", name, r->id) < 0)
+      if (xasprintf (&nsenter, "nsenter -t %d %s", (int) r->pid, nsenter_flag (t)) < 0
+          || xasprintf (&hexec, "husk exec --ns %s %s", name, r->id) < 0)
         abort ();
       json_gen_map_open (g);
       json_gen_kv_str (g, "type", oci_ns_type_name (t));
@@ -209,9 +210,7 @@ print_graph (const char *root, struct husk_error **err)
     return -1;
   while (ids[n])
     n++;
-  rs = calloc (n + 1, sizeof *rs);
-  if (rs == NULL)
-    abort ();
+  rs = xcalloc (n + 1, sizeof *rs);
   for (size_t i = 0; i < n; i++)
     if (husk_container_ns (root, ids[i], &rs[k], NULL) == 0)
       k++;

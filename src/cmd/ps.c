@@ -14,6 +14,7 @@
 #include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
 extern char **environ;
 
@@ -36,7 +37,7 @@ static const struct option options[] = {
 static char *
 run_ps (char **args, size_t nargs, struct husk_error **err)
 {
-  char **argv = calloc (nargs + 3, sizeof (char *));
+  char **argv = xcalloc (nargs + 3, sizeof (char *));
   posix_spawn_file_actions_t fa;
   int pfd[2], st, r;
   pid_t pid;
@@ -85,7 +86,7 @@ run_ps (char **args, size_t nargs, struct husk_error **err)
 static int
 pid_column (const char *header)
 {
-  cleanup_free char *h = strdup (header);
+  cleanup_free char *h = xstrdup (header);
   int i = 0;
 
   for (char *s = h, *save = NULL, *t; (t = strtok_r (s, " \t", &save)); s = NULL, i++)
@@ -97,7 +98,7 @@ pid_column (const char *header)
 static bool
 line_pid_in (const char *line, int col, const pid_t *pids, size_t n)
 {
-  cleanup_free char *l = strdup (line);
+  cleanup_free char *l = xstrdup (line);
   int i = 0;
 
   for (char *s = l, *save = NULL, *t; (t = strtok_r (s, " \t", &save)); s = NULL, i++)

@@ -14,6 +14,7 @@
 #include "oci/resources.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
 static const char usage[] =
     "usage: husk update [options] <container-id>\n"
@@ -130,7 +131,7 @@ parse_int (const char *flag, const char *s, int64_t min, int64_t *out, struct hu
 static void *
 ensure (void **p, size_t size)
 {
-  if (*p == NULL && (*p = calloc (1, size)) == NULL)
+  if (*p == NULL && (*p = xcalloc (1, size)) == NULL)
     abort ();
   return *p;
 }
@@ -143,9 +144,7 @@ load_resources (const char *file, struct husk_error **err)
 
   if (file == NULL)
     {
-      struct oci_resources *r = calloc (1, sizeof *r);
-      if (r == NULL)
-        abort ();
+      struct oci_resources *r = xcalloc (1, sizeof *r);
       return r;
     }
   if (strcmp (file, "-") == 0 ? husk_read_fd (STDIN_FILENO, &data, &len, err) < 0
@@ -197,7 +196,7 @@ apply_flag (struct oci_resources *r, int opt, const char *name, const char *v, s
         c = ensure ((void **) &r->cpu, sizeof *r->cpu);
         char **dst = opt == O_CPUSET_CPUS ? &c->cpus : &c->mems;
         free (*dst);
-        *dst = strdup (v);
+        *dst = xstrdup (v);
         break;
       }
     case O_PIDS_LIMIT:

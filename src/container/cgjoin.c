@@ -7,6 +7,7 @@
 #include "cgroup/cgroup.h"
 #include "linux/criu-mounts.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 static int
 enter_self (const void *cg, struct husk_error **err)
@@ -48,9 +49,7 @@ husk_criu_ext_mounts_cg (const struct oci_config *c, const struct husk_cgroup *c
 
   while (cg && cg->dirs[len])
     len++;
-  v1 = calloc (len + 1, sizeof *v1);
-  if (v1 == NULL)
-    abort ();
+  v1 = xcalloc (len + 1, sizeof *v1);
   /* The v1 hierarchies: cgroup2 has none to bind, a pure v2 host none at all. */
   for (size_t i = 0; cg && cg->layout != HUSK_CGROUP_V2 && i < len; i++)
     if (cg->dirs[i] != cg->unified_dir && cg->mountpoints[i] != NULL)

@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* CRIU reads this file (runc's name): the host side of the init's stdio. */
 #define DESCRIPTORS "descriptors.json"
@@ -57,12 +58,11 @@ husk_criu_common_opts (const struct husk_criu_common *c, bool restore, struct hu
       if (*work_fd < 0)
         return -1;
     }
-  if (asprintf (log_path, "%s/%s", c->work_path ? c->work_path : image, log) < 0)
-    abort ();
+  xasprintf (log_path, "%s/%s", c->work_path ? c->work_path : image, log);
   o->images_dir_fd = *images_fd;
   o->work_dir_fd = *work_fd;
   o->log_level = 4;
-  o->log_file = strdup (log);
+  o->log_file = xstrdup (log);
   o->manage_cgroups = true; /* the older spelling of manage_cgroups_mode */
   o->manage_cgroups_mode = c->manage_cgroups_mode;
   o->notify_scripts = true;
@@ -101,8 +101,7 @@ write_descriptors (const char *image, int images_fd, pid_t pid, struct husk_erro
     }
   json_gen_array_close (g);
   json = json_gen_finish (g, &len);
-  if (asprintf (&path, "%s/" DESCRIPTORS, image) < 0)
-    abort ();
+  xasprintf (&path, "%s/" DESCRIPTORS, image);
   return husk_write_file_atomic (path, json, len, 0600, err);
 }
 
@@ -118,7 +117,7 @@ page_server (const char *s, struct husk_criu_opts *o, struct husk_error **err)
   port = strtol (colon + 1, &end, 10);
   if (*end || port <= 0 || port > 65535)
     return husk_error_set (err, 0, "--page-server `%s`: invalid port number", s);
-  o->ps_address = strndup (s, (size_t) (colon - s));
+  o->ps_address = xstrndup (s, (size_t) (colon - s));
   o->ps_port = (int) port;
   return 0;
 }
@@ -155,7 +154,7 @@ dump_options (const struct husk_checkpoint_opts *o, const struct oci_config *cfg
   opts->link_remap = o->link_remap;
   for (size_t i = 0; i < cfg->annotations_len; i++)
     if (strcmp (cfg->annotations[i].key, "org.criu.config") == 0 && cfg->annotations[i].value[0])
-      opts->config_file = strdup (cfg->annotations[i].value);
+      opts->config_file = xstrdup (cfg->annotations[i].value);
   if (o->page_server && page_server (o->page_server, opts, err) < 0)
     return -1;
   if (o->parent_path)
@@ -164,12 +163,11 @@ dump_options (const struct husk_checkpoint_opts *o, const struct oci_config *cfg
       struct stat sb;
       if (o->parent_path[0] == '/')
         return husk_error_set (err, 0, "--parent-path must be relative (to the image directory)");
-      if (asprintf (&p, "%s/%s", image, o->parent_path) < 0)
-        abort ();
+      xasprintf (&p, "%s/%s", image, o->parent_path);
       if (stat (p, &sb) < 0 || !S_ISDIR (sb.st_mode))
         return husk_error_set (err, access (p, F_OK) < 0 ? errno : ENOTDIR,
                                "invalid --parent-path `%s`", p);
-      opts->parent_img = strdup (o->parent_path);
+      opts->parent_img = xstrdup (o->parent_path);
       opts->track_mem = true;
     }
   if (o->status_fd >= 0)
@@ -213,8 +211,7 @@ load (struct dump_ctx *x, struct husk_error **err)
       || status == HUSK_STATUS_CREATING)
     return husk_error_set (err, 0, "container %s cannot be checkpointed in %s state", x->o->id,
                            husk_status_name (status));
-  if (asprintf (&path, "%s/config.json", dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/config.json", dir);
   if (husk_read_file (path, &data, &len, err) < 0)
     return husk_error_wrap (err, "container %s", x->o->id);
   x->cfg = oci_config_parse (data, len, err);
@@ -249,10 +246,10 @@ dump (struct dump_ctx *x, struct husk_error **err)
   if ((o->pre_dump && require_feature (o->c.criu, true, err) < 0)
       || (o->c.lazy_pages && require_feature (o->c.criu, false, err) < 0))
     return -1;
-  x->opts.root = strdup (x->st->rootfs);
+  x->opts.root = xstrdup (x->st->rootfs);
   x->opts.pid = x->st->pid;
   if (x->cg && (x->cg->freezer_dir || x->cg->unified_dir))
-    x->opts.freeze_cgroup = strdup (x->cg->freezer_dir ? x->cg->freezer_dir : x->cg->unified_dir);
+    x->opts.freeze_cgroup = xstrdup (x->cg->freezer_dir ? x->cg->freezer_dir : x->cg->unified_dir);
   if (husk_criu_namespaces (x->cfg, false, &x->opts, NULL, NULL, 0, err) < 0)
     return -1;
   /* A pre-dump saves memory only: no mounts, no files. */

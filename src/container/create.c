@@ -33,6 +33,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct create_ctx
 {
@@ -129,8 +130,8 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
   if (x->bundle == NULL)
     return husk_error_set (err, errno, "bundle `%s`", b);
   if (x->o->config && x->o->config[0] == '/')
-    cfg_path = strdup (x->o->config);
-  else if (asprintf (&cfg_path, "%s/%s", x->bundle, x->o->config ? x->o->config : "config.json") < 0)
+    cfg_path = xstrdup (x->o->config);
+  else if (xasprintf (&cfg_path, "%s/%s", x->bundle, x->o->config ? x->o->config : "config.json") < 0)
     cfg_path = NULL;
   if (cfg_path == NULL)
     abort ();
@@ -150,14 +151,13 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
    * waits on exec.fifo; `start` refuses it (the saved config has no process). */
   if (x->config->process == NULL)
     {
-      x->config->process = calloc (1, sizeof *x->config->process);
-      if (x->config->process == NULL || (x->config->process->cwd = strdup ("/")) == NULL)
+      x->config->process = xcalloc (1, sizeof *x->config->process);
+      if (x->config->process == NULL || (x->config->process->cwd = xstrdup ("/")) == NULL)
         abort ();
     }
   if (x->config->root->path[0] == '/')
-    root = strdup (x->config->root->path);
-  else if (asprintf (&root, "%s/%s", x->bundle, x->config->root->path) < 0)
-    abort ();
+    root = xstrdup (x->config->root->path);
+  else xasprintf (&root, "%s/%s", x->bundle, x->config->root->path);
   x->rootfs = realpath (root, NULL);
   if (x->rootfs == NULL)
     return husk_error_set (err, errno, "rootfs `%s`", root);
@@ -238,13 +238,11 @@ make_state_dir (struct create_ctx *x, struct husk_error **err)
   x->dir_fd = husk_lock_dir (x->dir, err);
   if (x->dir_fd < 0)
     return -1;
-  if (asprintf (&path, "%s/config.json", x->dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/config.json", x->dir);
   if (husk_write_file_atomic (path, x->config_data, x->config_len, 0600, err) < 0)
     return -1;
   free (path);
-  if (asprintf (&path, "%s/exec.fifo", x->dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/exec.fifo", x->dir);
   /* 0622: the init may have switched to an unprivileged uid when it opens it. */
   if (mkfifo (path, 0622) < 0 || chmod (path, 0622) < 0)
     return husk_error_set (err, errno, "mkfifo `%s`", path);
@@ -409,8 +407,7 @@ spawn (struct create_ctx *x, struct husk_error **err)
   /* systemd socket activation: pass the fds and tell the container about them. */
   if (lf && atoi (lf) > 0)
     {
-      if (asprintf (&listen_fds, "LISTEN_FDS=%d", atoi (lf)) < 0)
-        abort ();
+      xasprintf (&listen_fds, "LISTEN_FDS=%d", atoi (lf));
       extra_env[0] = listen_fds;
       extra_env[1] = (char *) "LISTEN_PID=1";
       s.extra_env = extra_env;

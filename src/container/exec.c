@@ -31,6 +31,7 @@
 #include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct exec_ctx
 {
@@ -68,11 +69,9 @@ strv_append (char ***v, char *const *add)
     m++;
   if (m == 0)
     return;
-  *v = realloc (*v, (n + m + 1) * sizeof (char *));
-  if (*v == NULL)
-    abort ();
+  *v = xrealloc (*v, (n + m + 1) * sizeof (char *));
   for (size_t i = 0; i < m; i++)
-    if (((*v)[n + i] = strdup (add[i])) == NULL)
+    if (((*v)[n + i] = xstrdup (add[i])) == NULL)
       abort ();
   (*v)[n + m] = NULL;
 }
@@ -83,9 +82,7 @@ replace_str (char **dst, const char *src)
   if (src == NULL || *src == '\0')
     return;
   free (*dst);
-  *dst = strdup (src);
-  if (*dst == NULL)
-    abort ();
+  *dst = xstrdup (src);
 }
 
 static int
@@ -106,7 +103,7 @@ parse_id (const char *s, const char *what, unsigned *out, struct husk_error **er
 static int
 apply_user_option (struct oci_process *p, const char *user, struct husk_error **err)
 {
-  cleanup_free char *u = strdup (user);
+  cleanup_free char *u = xstrdup (user);
   char *colon = strchr (u, ':');
   unsigned id;
 
@@ -140,7 +137,7 @@ merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct hus
   replace_str (&p->selinux_label, o->process_label);
   if (o->caps && o->caps[0])
     {
-      if (p->capabilities == NULL && (p->capabilities = calloc (1, sizeof *p->capabilities)) == NULL)
+      if (p->capabilities == NULL && (p->capabilities = xcalloc (1, sizeof *p->capabilities)) == NULL)
         abort ();
       strv_append (&p->capabilities->bounding, o->caps);
       strv_append (&p->capabilities->effective, o->caps);
@@ -157,9 +154,7 @@ merge_options (struct oci_process *p, const struct husk_exec_opts *o, struct hus
   if (o->additional_gids_len > 0)
     {
       size_t n = p->user.additional_gids_len + o->additional_gids_len;
-      p->user.additional_gids = realloc (p->user.additional_gids, n * sizeof (gid_t));
-      if (p->user.additional_gids == NULL)
-        abort ();
+      p->user.additional_gids = xrealloc (p->user.additional_gids, n * sizeof (gid_t));
       memcpy (p->user.additional_gids + p->user.additional_gids_len, o->additional_gids,
               o->additional_gids_len * sizeof (gid_t));
       p->user.additional_gids_len = n;
@@ -174,8 +169,7 @@ load_process (struct exec_ctx *x, struct husk_error **err)
   struct oci_process *p;
   size_t len;
 
-  if (asprintf (&path, "%s/%s/config.json", x->o->root, x->o->id) < 0)
-    abort ();
+  xasprintf (&path, "%s/%s/config.json", x->o->root, x->o->id);
   x->config = oci_config_load (path, err);
   if (x->config == NULL)
     return husk_error_wrap (err, "load the container's config");
@@ -193,7 +187,7 @@ load_process (struct exec_ctx *x, struct husk_error **err)
     }
   if (x->o->args == NULL || x->o->args[0] == NULL)
     return husk_error_set (err, 0, "exec args cannot be empty");
-  if (x->config->process == NULL && (x->config->process = calloc (1, sizeof *x->config->process)) == NULL)
+  if (x->config->process == NULL && (x->config->process = xcalloc (1, sizeof *x->config->process)) == NULL)
     abort ();
   if (merge_options (x->config->process, x->o, err) < 0)
     return -1;
@@ -225,8 +219,7 @@ sub_cgroup_for (const char *dir, char *const *specs)
   const char *any = NULL;
   bool v2;
 
-  if (asprintf (&probe, "%s/cgroup.controllers", dir) < 0)
-    abort ();
+  xasprintf (&probe, "%s/cgroup.controllers", dir);
   v2 = access (probe, F_OK) == 0;
   for (; specs && *specs; specs++)
     {
@@ -236,7 +229,7 @@ sub_cgroup_for (const char *dir, char *const *specs)
           any = *specs;
           continue;
         }
-      cleanup_free char *ctrls = strndup (*specs, (size_t) (colon - *specs));
+      cleanup_free char *ctrls = xstrndup (*specs, (size_t) (colon - *specs));
       char *save = NULL;
       for (char *c = strtok_r (ctrls, ",", &save); c && !v2; c = strtok_r (NULL, ",", &save))
         if (dir_has_controller (dir, c))
@@ -273,8 +266,8 @@ static int
 check_sub_cgroup (const char *arg, bool v1, struct husk_error **err)
 {
   const char *colon = strchr (arg, ':'), *sub = colon ? colon + 1 : arg;
-  cleanup_free char *copy = strdup (sub);
-  cleanup_free char *ctrls = colon ? strndup (arg, (size_t) (colon - arg)) : NULL;
+  cleanup_free char *copy = xstrdup (sub);
+  cleanup_free char *ctrls = colon ? xstrndup (arg, (size_t) (colon - arg)) : NULL;
   char *save = NULL;
 
   if (*sub == '\0')
@@ -301,16 +294,13 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
   while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
     {
       cleanup_free char *probe = NULL;
-      if (asprintf (&probe, "%s/cgroup.controllers", x->st->cgroup_dirs[n++]) < 0)
-        abort ();
+      xasprintf (&probe, "%s/cgroup.controllers", x->st->cgroup_dirs[n++]);
       v1 = v1 || access (probe, F_OK) < 0;
     }
   for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
     if (check_sub_cgroup (x->o->cgroups[i], v1, err) < 0)
       return -1;
-  x->cgroup_join = calloc (n + 1, sizeof (char *));
-  if (x->cgroup_join == NULL)
-    abort ();
+  x->cgroup_join = xcalloc (n + 1, sizeof (char *));
   for (size_t i = 0; i < n; i++)
     {
       const char *dir = x->st->cgroup_dirs[i];
@@ -318,8 +308,7 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
       cleanup_free char *target = NULL;
       struct stat sb;
 
-      if (asprintf (&target, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "") < 0)
-        abort ();
+      xasprintf (&target, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
       /* runc's words ("error adding pid N to cgroups: ..."), but before there
        * is a pid. */
       if (stat (target, &sb) < 0 || !S_ISDIR (sb.st_mode))
@@ -327,12 +316,10 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
                                "error adding pid to cgroup `%s`", target);
       /* A v1 hierarchy has `tasks`: the joiner moves only itself (cgroup.h). */
       cleanup_free char *tasks = NULL;
-      if (asprintf (&tasks, "%s/tasks", target) < 0)
-        abort ();
+      xasprintf (&tasks, "%s/tasks", target);
       if (access (tasks, F_OK) == 0)
         x->cgroup_join[i] = steal_ptr (tasks);
-      else if (asprintf (&x->cgroup_join[i], "%s/cgroup.procs", target) < 0)
-        abort ();
+      else xasprintf (&x->cgroup_join[i], "%s/cgroup.procs", target);
     }
   return 0;
 }

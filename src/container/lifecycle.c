@@ -26,6 +26,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 int
 husk_check_id (const char *id, struct husk_error **err)
@@ -47,8 +48,7 @@ husk_container_dir (const char *root, const char *id)
 {
   char *p = NULL;
 
-  if (asprintf (&p, "%s/%s", root, id) < 0)
-    abort ();
+  xasprintf (&p, "%s/%s", root, id);
   return p;
 }
 
@@ -83,8 +83,7 @@ husk_container_exists (const char *root, const char *id)
 
   if (husk_check_id (id, NULL) < 0)
     return false;
-  if (asprintf (&path, "%s/%s/state.json", root, id) < 0)
-    abort ();
+  xasprintf (&path, "%s/%s/state.json", root, id);
   return access (path, F_OK) == 0;
 }
 
@@ -217,8 +216,7 @@ open_exec_fifo (const char *dir, const struct husk_state *st, struct husk_error 
   cleanup_close int fd = -1;
   char c;
 
-  if (asprintf (&fifo, "%s/exec.fifo", dir) < 0)
-    abort ();
+  xasprintf (&fifo, "%s/exec.fifo", dir);
   fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open exec fifo `%s`", fifo);
@@ -256,8 +254,7 @@ load_saved_config (const char *dir)
 {
   cleanup_free char *path = NULL;
 
-  if (asprintf (&path, "%s/config.json", dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/config.json", dir);
   return oci_config_load (path, NULL);
 }
 
@@ -448,7 +445,7 @@ husk_container_list (const char *root, struct husk_error **err)
 {
   cleanup_dir DIR *d = opendir (root);
   struct dirent *de;
-  char **ids = calloc (1, sizeof (char *));
+  char **ids = xcalloc (1, sizeof (char *));
   size_t n = 0;
 
   if (ids == NULL)
@@ -467,11 +464,9 @@ husk_container_list (const char *root, struct husk_error **err)
        * is skipped by whoever loads it, not probed here. */
       if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
         continue;
-      char **nids = realloc (ids, (n + 2) * sizeof (char *));
-      if (nids == NULL)
-        abort ();
+      char **nids = xrealloc (ids, (n + 2) * sizeof (char *));
       ids = nids;
-      ids[n++] = strdup (de->d_name);
+      ids[n++] = xstrdup (de->d_name);
       ids[n] = NULL;
     }
   qsort (ids, n, sizeof (char *), cmp_str);

@@ -19,6 +19,7 @@
 #include "oci/config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
 /* Order of the report: alphabetical by /proc name, as lsns and /proc/PID/ns. */
 static const enum oci_ns_type report_order[OCI_NS_COUNT] = {
@@ -86,10 +87,10 @@ cgroup_path (pid_t pid)
       if (strncmp (line, "0::", 3) == 0)
         {
           free (first);
-          return strdup (path + 1);
+          return xstrdup (path + 1);
         }
       if (first == NULL)
-        first = strdup (path + 1);
+        first = xstrdup (path + 1);
     }
   return first;
 }
@@ -101,11 +102,10 @@ made_text (const struct oci_config *c, enum oci_ns_type t)
   char *s;
 
   if (ns == NULL)
-    return strdup ("inherited");
+    return xstrdup ("inherited");
   if (ns->path == NULL || *ns->path == '\0')
-    return strdup ("created");
-  if (asprintf (&s, "joined %s", ns->path) < 0)
-    abort ();
+    return xstrdup ("created");
+  xasprintf (&s, "joined %s", ns->path);
   return s;
 }
 
@@ -136,8 +136,8 @@ add_shared (struct husk_ns_entry *e, const char *id)
 
   while (e->shared_with && e->shared_with[n])
     n++;
-  e->shared_with = realloc (e->shared_with, (n + 2) * sizeof *e->shared_with);
-  if (e->shared_with == NULL || (e->shared_with[n] = strdup (id)) == NULL)
+  e->shared_with = xrealloc (e->shared_with, (n + 2) * sizeof *e->shared_with);
+  if (e->shared_with == NULL || (e->shared_with[n] = xstrdup (id)) == NULL)
     abort ();
   e->shared_with[n + 1] = NULL;
 }
@@ -183,14 +183,13 @@ husk_container_ns (const char *root, const char *id, struct husk_ns_report **out
       husk_state_free (st);
       return husk_error_set (err, 0, "container %s is stopped: it has no namespaces left", id);
     }
-  r = calloc (1, sizeof *r);
-  if (r == NULL || (r->id = strdup (id)) == NULL)
+  r = xcalloc (1, sizeof *r);
+  if (r == NULL || (r->id = xstrdup (id)) == NULL)
     abort ();
   r->pid = st->pid;
   r->status = status;
   husk_state_free (st);
-  if (asprintf (&cfg, "%s/%s/config.json", root, id) < 0)
-    abort ();
+  xasprintf (&cfg, "%s/%s/config.json", root, id);
   c = oci_config_load (cfg, NULL); /* the made-by column only: best effort */
   for (int t = 0; t < OCI_NS_COUNT; t++)
     {
@@ -261,7 +260,7 @@ husk_ns_report_free (struct husk_ns_report *r)
 int
 husk_parse_ns_list (const char *list, unsigned *mask, struct husk_error **err)
 {
-  cleanup_free char *copy = strdup (list);
+  cleanup_free char *copy = xstrdup (list);
   unsigned m = 0;
 
   if (copy == NULL)

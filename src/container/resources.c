@@ -16,6 +16,7 @@
 #include "container/internal.h"
 #include "oci/config.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 /* The container's state and cgroup, for a command that needs it alive (and, with
  * lock, holding the container's lock).  The caller frees both and closes *lock. */
@@ -69,8 +70,7 @@ saved_config (const char *root, const char *id)
 {
   cleanup_free char *dir = husk_container_dir (root, id), *path = NULL;
 
-  if (asprintf (&path, "%s/config.json", dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/config.json", dir);
   return oci_config_load (path, NULL);
 }
 

@@ -37,6 +37,7 @@
 #include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct rst_ctx
 {
@@ -63,8 +64,7 @@ load_bundle (struct rst_ctx *x, struct husk_error **err)
   x->bundle = realpath (b, NULL);
   if (x->bundle == NULL)
     return husk_error_set (err, errno, "bundle `%s`", b);
-  if (asprintf (&cfg, "%s/config.json", x->bundle) < 0)
-    abort ();
+  xasprintf (&cfg, "%s/config.json", x->bundle);
   if (husk_read_file (cfg, &x->config_data, &x->config_len, err) < 0)
     return husk_error_wrap (err, "load config.json");
   x->config = oci_config_parse (x->config_data, x->config_len, err);
@@ -73,9 +73,8 @@ load_bundle (struct rst_ctx *x, struct husk_error **err)
   if (x->config->process == NULL)
     return husk_error_set (err, 0, "restore: config.json has no process");
   if (x->config->root->path[0] == '/')
-    root = strdup (x->config->root->path);
-  else if (asprintf (&root, "%s/%s", x->bundle, x->config->root->path) < 0)
-    abort ();
+    root = xstrdup (x->config->root->path);
+  else xasprintf (&root, "%s/%s", x->bundle, x->config->root->path);
   x->rootfs = realpath (root, NULL);
   if (x->rootfs == NULL)
     return husk_error_set (err, errno, "rootfs `%s`", root);
@@ -119,8 +118,7 @@ make_state_dir (struct rst_ctx *x, struct husk_error **err)
   x->lock = husk_lock_dir (x->dir, err);
   if (x->lock < 0)
     return -1;
-  if (asprintf (&path, "%s/config.json", x->dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/config.json", x->dir);
   return husk_write_file_atomic (path, x->config_data, x->config_len, 0600, err);
 }
 
@@ -147,8 +145,7 @@ inherit_stdio (struct rst_ctx *x, struct husk_error **err)
   yajl_val v;
   size_t len;
 
-  if (asprintf (&path, "%s/descriptors.json", image) < 0)
-    abort ();
+  xasprintf (&path, "%s/descriptors.json", image);
   if (husk_read_file (path, &data, &len, err) < 0)
     return husk_error_wrap (err, "restore: not a checkpoint of husk or runc");
   v = yajl_tree_parse (data, errbuf, sizeof errbuf);
@@ -188,8 +185,7 @@ cgroup_roots (struct rst_ctx *x)
 static int
 bind_root (struct rst_ctx *x, struct husk_error **err)
 {
-  if (asprintf (&x->criu_root, "%s/criu-root", x->dir) < 0)
-    abort ();
+  xasprintf (&x->criu_root, "%s/criu-root", x->dir);
   if (mkdir (x->criu_root, 0755) < 0)
     return husk_error_set (err, errno, "mkdir `%s`", x->criu_root);
   if (mount (x->rootfs, x->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -227,13 +223,13 @@ restore_options (struct rst_ctx *x, struct husk_error **err)
     return -1;
   if ((o->lsm_profile || o->lsm_mount_context) && husk_criu_require (o->c.criu, 31600, err) < 0)
     return husk_error_wrap (err, "--lsm-profile and --lsm-mount-context");
-  x->opts.lsm_profile = o->lsm_profile ? strdup (o->lsm_profile) : NULL;
-  x->opts.lsm_mount_context = o->lsm_mount_context ? strdup (o->lsm_mount_context) : NULL;
+  x->opts.lsm_profile = o->lsm_profile ? xstrdup (o->lsm_profile) : NULL;
+  x->opts.lsm_mount_context = o->lsm_mount_context ? xstrdup (o->lsm_mount_context) : NULL;
   x->opts.evasive_devices = true;
   x->opts.rst_sibling = true; /* the tree comes back as husk's child */
   if (bind_root (x, err) < 0)
     return -1;
-  x->opts.root = strdup (x->criu_root);
+  x->opts.root = xstrdup (x->criu_root);
   if (husk_criu_namespaces (x->config, true, &x->opts, x->ns_fds, &x->n_ns, 4, err) < 0
       || husk_criu_restore_mountpoints (x->config, x->rootfs, x->bundle, err) < 0
       || husk_criu_ext_mounts_cg (x->config, x->cgroup, 0, true, x->bundle, &x->opts, err) < 0

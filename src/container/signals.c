@@ -15,6 +15,7 @@
 #include "cgroup/cgroup.h"
 #include "oci/config.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 static const struct
 {
@@ -126,8 +127,7 @@ shares_pid_ns (const char *root, const char *id)
   struct oci_config *c;
   bool shared;
 
-  if (asprintf (&path, "%s/config.json", dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/config.json", dir);
   c = oci_config_load (path, NULL);
   if (c == NULL)
     return false;

@@ -15,6 +15,7 @@
 #include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
 static const char *
 or_empty (const char *s)
@@ -52,8 +53,7 @@ husk_state_write (const char *dir, const struct husk_state *st, struct husk_erro
   gen_annotations (g, st);
   json_gen_map_close (g);
   json = json_gen_finish (g, &len);
-  if (asprintf (&path, "%s/state.json", dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/state.json", dir);
   return husk_write_file_atomic (path, json, len, 0600, err);
 }
 
@@ -76,7 +76,7 @@ tree_int (yajl_val root, const char *key)
 static char *
 dup_or_null (const char *s)
 {
-  return s ? strdup (s) : NULL;
+  return s ? xstrdup (s) : NULL;
 }
 
 static void
@@ -88,24 +88,24 @@ read_lists (yajl_val root, struct husk_state *st)
   yajl_val ann = yajl_tree_get (root, anp, yajl_t_object);
   size_t n = dirs ? YAJL_GET_ARRAY (dirs)->len : 0;
 
-  st->cgroup_dirs = calloc (n + 1, sizeof (char *));
+  st->cgroup_dirs = xcalloc (n + 1, sizeof (char *));
   for (size_t i = 0, j = 0; i < n; i++)
     {
       yajl_val d = YAJL_GET_ARRAY (dirs)->values[i];
       const char *str = YAJL_IS_STRING (d) ? YAJL_GET_STRING (d) : NULL;
       if (str)
-        st->cgroup_dirs[j++] = strdup (str);
+        st->cgroup_dirs[j++] = xstrdup (str);
     }
   if (ann == NULL)
     return;
   n = YAJL_GET_OBJECT (ann)->len;
-  st->annotations = calloc (n + 1, sizeof (struct oci_kv));
+  st->annotations = xcalloc (n + 1, sizeof (struct oci_kv));
   for (size_t i = 0; i < n; i++)
     {
       yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
-      st->annotations[st->annotations_len].key = strdup (YAJL_GET_OBJECT (ann)->keys[i]);
+      st->annotations[st->annotations_len].key = xstrdup (YAJL_GET_OBJECT (ann)->keys[i]);
       const char *str = YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : NULL;
-      st->annotations[st->annotations_len].value = strdup (str ? str : "");
+      st->annotations[st->annotations_len].value = xstrdup (str ? str : "");
       st->annotations_len++;
     }
 }
@@ -118,8 +118,7 @@ husk_state_read (const char *dir, struct husk_error **err)
   struct husk_state *st;
   yajl_val root;
 
-  if (asprintf (&path, "%s/state.json", dir) < 0)
-    abort ();
+  xasprintf (&path, "%s/state.json", dir);
   if (husk_read_file (path, &data, NULL, err) < 0)
     return NULL;
   root = yajl_tree_parse (data, ebuf, sizeof ebuf);
@@ -129,9 +128,7 @@ husk_state_read (const char *dir, struct husk_error **err)
       husk_error_set (err, 0, "corrupt state file `%s`", path);
       return NULL;
     }
-  st = calloc (1, sizeof *st);
-  if (st == NULL)
-    abort ();
+  st = xcalloc (1, sizeof *st);
   st->id = dup_or_null (tree_str (root, "id"));
   st->pid = (pid_t) tree_int (root, "pid");
   st->start_time = (unsigned long long) tree_int (root, "start_time");
@@ -194,8 +191,7 @@ husk_state_status (const struct husk_state *st, const char *dir)
 
   if (!husk_state_pid_alive (st))
     return HUSK_STATUS_STOPPED;
-  if (asprintf (&fifo, "%s/exec.fifo", dir) < 0)
-    abort ();
+  xasprintf (&fifo, "%s/exec.fifo", dir);
   if (stat (fifo, &sb) == 0)
     return HUSK_STATUS_CREATED;
   if (st->cgroup_dirs && st->cgroup_dirs[0])
@@ -261,8 +257,7 @@ husk_now_rfc3339 (void)
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
   strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf (&out, "%s.%09ldZ", base, ts.tv_nsec) < 0)
-    abort ();
+  xasprintf (&out, "%s.%09ldZ", base, ts.tv_nsec);
   return out;
 }
 
@@ -275,11 +270,10 @@ husk_state_root_default (bool rootless)
   struct stat st;
 
   if (!rootless)
-    return strdup ("/run/husk");
+    return xstrdup ("/run/husk");
   if (xdg && xdg[0] == '/')
     {
-      if (asprintf (&out, "%s/husk", xdg) < 0)
-        abort ();
+      xasprintf (&out, "%s/husk", xdg);
       return out;
     }
   /* What pam_systemd would have set: used only when it is really ours. */
@@ -287,12 +281,10 @@ husk_state_root_default (bool rootless)
   if (lstat (run_user, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid ()
       && (st.st_mode & 022) == 0)
     {
-      if (asprintf (&out, "%s/husk", run_user) < 0)
-        abort ();
+      xasprintf (&out, "%s/husk", run_user);
       return out;
     }
-  if (asprintf (&out, "/tmp/husk-%u", (unsigned) geteuid ()) < 0)
-    abort ();
+  xasprintf (&out, "/tmp/husk-%u", (unsigned) geteuid ());
   return out;
 }
 

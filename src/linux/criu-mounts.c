@@ -14,6 +14,7 @@
 #include "linux/rootfs-internal.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 /* The source of a bind mount as a host path. */
 static char *
@@ -24,8 +25,8 @@ bind_source (const struct oci_mount *m, const char *bundle)
   if (m->source == NULL)
     return NULL;
   if (m->source[0] == '/' || bundle == NULL)
-    s = strdup (m->source);
-  else if (asprintf (&s, "%s/%s", bundle, m->source) < 0)
+    s = xstrdup (m->source);
+  else if (xasprintf (&s, "%s/%s", bundle, m->source) < 0)
     s = NULL;
   if (s == NULL)
     abort ();
@@ -49,8 +50,7 @@ cgroup_v1_binds (const struct oci_mount *m, const struct husk_criu_cgroup_v1 *v1
       cleanup_free char *key = NULL, *dest = husk_path_clean (m->destination);
       const char *base = strrchr (v1[i].mountpoint, '/');
 
-      if (asprintf (&key, "%s/%s", strcmp (dest, "/") == 0 ? "" : dest, base ? base + 1 : "") < 0)
-        abort ();
+      xasprintf (&key, "%s/%s", strcmp (dest, "/") == 0 ? "" : dest, base ? base + 1 : "");
       husk_criu_kv_add (&o->ext_mnt, &o->ext_mnt_len, key, restore ? v1[i].dir : key);
     }
 }
@@ -72,8 +72,7 @@ masked_files (const struct oci_config *c, pid_t pid, bool restore, struct husk_c
       cleanup_free char *clean = husk_path_clean (paths[i]), *p = NULL;
       struct stat sb;
 
-      if (asprintf (&p, "/proc/%d/root%s", (int) pid, clean) < 0)
-        abort ();
+      xasprintf (&p, "/proc/%d/root%s", (int) pid, clean);
       /* A missing path was not masked; a directory is masked by a tmpfs,
        * which CRIU dumps as the container's own. */
       if (stat (p, &sb) < 0 || S_ISDIR (sb.st_mode))

@@ -2,6 +2,7 @@
  * those of images/rpc.proto in CRIU's source, named at each use. */
 #define _GNU_SOURCE
 #include "linux/criu-rpc.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,7 @@ reserve (struct husk_pb_buf *b, size_t more)
   if (b->len + more <= b->cap)
     return;
   b->cap = (b->len + more) * 2 + 64;
-  b->data = realloc (b->data, b->cap);
-  if (b->data == NULL)
-    abort ();
+  b->data = xrealloc (b->data, b->cap);
 }
 
 static void
@@ -181,21 +180,11 @@ husk_criu_opts_free (struct husk_criu_opts *o)
   husk_criu_opts_init (o);
 }
 
-static char *
-xstrdup (const char *s)
-{
-  char *r = s ? strdup (s) : NULL;
-  if (s && r == NULL)
-    abort ();
-  return r;
-}
 
 void
 husk_criu_kv_add (struct husk_criu_kv **v, size_t *len, const char *key, const char *val)
 {
-  *v = realloc (*v, (*len + 1) * sizeof **v);
-  if (*v == NULL)
-    abort ();
+  *v = xrealloc (*v, (*len + 1) * sizeof **v);
   (*v)[*len].key = xstrdup (key);
   (*v)[*len].val = xstrdup (val);
   (*len)++;
@@ -204,9 +193,7 @@ husk_criu_kv_add (struct husk_criu_kv **v, size_t *len, const char *key, const c
 void
 husk_criu_external_add (struct husk_criu_opts *o, const char *s)
 {
-  o->external = realloc (o->external, (o->external_len + 1) * sizeof *o->external);
-  if (o->external == NULL)
-    abort ();
+  o->external = xrealloc (o->external, (o->external_len + 1) * sizeof *o->external);
   o->external[o->external_len++] = xstrdup (s);
 }
 
@@ -324,9 +311,7 @@ husk_criu_req_encode (const struct husk_criu_req *r, struct husk_pb_buf *b)
 static char *
 dup_bytes (const struct husk_pb_field *f)
 {
-  char *s = strndup ((const char *) f->p, f->n);
-  if (s == NULL)
-    abort ();
+  char *s = xstrndup ((const char *) f->p, f->n);
   return s;
 }
 

@@ -27,6 +27,7 @@
 #include "linux/spawn.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define CRIU_NEEDED "checkpoint and restore need criu 3.0 or later (Debian: apt-get install criu)"
 
@@ -41,7 +42,7 @@ husk_criu_find (const char *criu, struct husk_error **err)
     {
       if (access (name, X_OK) < 0)
         return husk_error_set (err, errno, "criu `%s`: " CRIU_NEEDED, name), NULL;
-      if ((p = strdup (name)) == NULL)
+      if ((p = xstrdup (name)) == NULL)
         abort ();
       return p;
     }
@@ -53,8 +54,7 @@ husk_criu_find (const char *criu, struct husk_error **err)
       struct stat sb;
       if (n > 0)
         {
-          if (asprintf (&p, "%.*s/%s", (int) n, d, name) < 0)
-            abort ();
+          xasprintf (&p, "%.*s/%s", (int) n, d, name);
           if (stat (p, &sb) == 0 && S_ISREG (sb.st_mode) && access (p, X_OK) == 0)
             return p;
           free (p);

@@ -209,11 +209,6 @@ exec_process (const struct husk_exec_spawn *s)
   if (husk_sched_apply (s->config, &err) < 0 || husk_exec_affinity_final (p, 0, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   env = husk_env_with_home (p->env, p->user.uid);
-  if (env == NULL)
-    {
-      husk_error_set (&err, ENOMEM, "build the environment");
-      husk_sync_fail (s->sync_fd, err);
-    }
   /* No fd of husk's reaches the program: everything above the preserved range
    * closes on exec, the sync socket too, which tells the parent we made it.
    * Before the seccomp filter, which may deny close_range; what we open from

@@ -20,6 +20,7 @@
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
 extern char **environ;
 
@@ -27,10 +28,7 @@ static char *
 format_map (const struct oci_id_mapping *m, size_t n)
 {
   size_t cap = n * 40 + 1;
-  char *buf = calloc (1, cap), *p = buf;
-
-  if (buf == NULL)
-    abort ();
+  char *buf = xcalloc (1, cap), *p = buf;
   for (size_t i = 0; i < n; i++)
     p += snprintf (p, cap - (size_t) (p - buf), "%u %u %u\n", m[i].container_id, m[i].host_id,
                    m[i].size);
@@ -52,7 +50,7 @@ static int
 run_map_helper (const char *helper, const char *key, const char *file, pid_t pid,
                 const struct oci_id_mapping *m, size_t n, struct husk_error **err)
 {
-  char **argv = calloc (n * 3 + 3, sizeof *argv);
+  char **argv = xcalloc (n * 3 + 3, sizeof *argv);
   posix_spawn_file_actions_t fa;
   char msg[512] = "";
   int out[2], status = 0, rc;
@@ -62,13 +60,12 @@ run_map_helper (const char *helper, const char *key, const char *file, pid_t pid
 
   if (argv == NULL || pipe2 (out, O_CLOEXEC) < 0)
     abort ();
-  argv[k++] = strdup (helper);
-  if (asprintf (&argv[k++], "%d", (int) pid) < 0)
-    abort ();
+  argv[k++] = xstrdup (helper);
+  xasprintf (&argv[k++], "%d", (int) pid);
   for (size_t i = 0; i < n; i++)
-    if (asprintf (&argv[k++], "%u", m[i].container_id) < 0
-        || asprintf (&argv[k++], "%u", m[i].host_id) < 0
-        || asprintf (&argv[k++], "%u", m[i].size) < 0)
+    if (xasprintf (&argv[k++], "%u", m[i].container_id) < 0
+        || xasprintf (&argv[k++], "%u", m[i].host_id) < 0
+        || xasprintf (&argv[k++], "%u", m[i].size) < 0)
       abort ();
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -155,9 +152,7 @@ default_map (struct oci_id_mapping **m, size_t *n, unsigned id)
 {
   if (*n)
     return;
-  *m = calloc (1, sizeof **m);
-  if (*m == NULL)
-    abort ();
+  *m = xcalloc (1, sizeof **m);
   (*m)[0] = (struct oci_id_mapping){ .container_id = 0, .host_id = id, .size = 1 };
   *n = 1;
 }
@@ -181,16 +176,13 @@ write_map (const char *procdir, const char *file, const struct oci_id_mapping *m
   size_t len = 0;
   cleanup_close int fd = -1;
 
-  if (asprintf (&path, "/proc/%s/%s", procdir, file) < 0)
-    abort ();
+  xasprintf (&path, "/proc/%s/%s", procdir, file);
   for (size_t i = 0; i < n; i++)
     {
       char line[64];
       int l = snprintf (line, sizeof line, "%u %u %u\n", maps[i].container_id,
                         maps[i].host_id, maps[i].size);
-      char *b = realloc (buf, len + (size_t) l + 1);
-      if (b == NULL)
-        abort ();
+      char *b = xrealloc (buf, len + (size_t) l + 1);
       buf = b;
       memcpy (buf + len, line, (size_t) l + 1);
       len += (size_t) l;
@@ -310,9 +302,9 @@ source_tree (const struct oci_config *c, const struct oci_mount *m, const char *
   if (m->source == NULL)
     return husk_error_set (err, EINVAL, "bind mount `%s` has no source", m->destination);
   if (m->source[0] == '/')
-    src = strdup (m->source);
-  else if (asprintf (&src, "%s/%s", bundle, m->source) < 0)
-    abort ();
+    src = xstrdup (m->source);
+  else
+    xasprintf (&src, "%s/%s", bundle, m->source);
   tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
   if (tree < 0)
     return husk_error_set (err, errno, "open_tree `%s`", src);
@@ -346,7 +338,7 @@ is_idmapped (const struct oci_mount *m)
 int *
 husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct husk_error **err)
 {
-  int *fds = malloc ((c->mounts_len + 1) * sizeof (int));
+  int *fds = xmalloc ((c->mounts_len + 1) * sizeof (int));
   /* The sources of plain binds too, when the container's root may not reach
    * them (a directory only the host's root may enter): as root on the host we
    * still can.  Not for a rootless caller, who can reach no more than the

@@ -30,6 +30,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -69,10 +70,7 @@ apply_sysctl (const struct oci_config *c, struct husk_error **err)
   for (size_t i = 0; i < c->linux_->sysctl_len; i++)
     {
       const struct oci_kv *kv = &c->linux_->sysctl[i];
-      cleanup_free char *path = strdup (kv->key);
-
-      if (path == NULL)
-        abort ();
+      cleanup_free char *path = xstrdup (kv->key);
       for (char *p = path; *p; p++)
         if (*p == '.')
           *p = '/';
@@ -104,9 +102,7 @@ build_env (const struct husk_spawn *s)
     n++;
   while (s->extra_env && s->extra_env[m])
     m++;
-  env = calloc (n + m + 1, sizeof (char *));
-  if (env == NULL)
-    abort ();
+  env = xcalloc (n + m + 1, sizeof (char *));
   for (size_t i = 0; i < n; i++)
     env[i] = p->env[i];
   for (size_t i = 0; i < m; i++)

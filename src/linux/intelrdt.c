@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define RDTGROUP_SUPER_MAGIC 0x7655821
 #define DEFAULT_RESCTRL "/sys/fs/resctrl"
@@ -29,7 +30,7 @@ resctrl_root (void)
   size_t cap = 0;
 
   if (statfs (DEFAULT_RESCTRL, &sfs) == 0 && sfs.f_type == RDTGROUP_SUPER_MAGIC)
-    return strdup (DEFAULT_RESCTRL);
+    return xstrdup (DEFAULT_RESCTRL);
   f = fopen ("/proc/self/mountinfo", "re");
   while (f && getline (&line, &cap, f) > 0)
     {
@@ -38,7 +39,7 @@ resctrl_root (void)
       const char *sep = strstr (line, " - ");
       if (sep && strncmp (sep + 3, "resctrl ", 8) == 0
           && sscanf (line, "%*s %*s %*s %*s %4095s", mnt) == 1)
-        return strdup (mnt); /* mount points with spaces are octal-escaped; resctrl's are not */
+        return xstrdup (mnt); /* mount points with spaces are octal-escaped; resctrl's are not */
     }
   return NULL;
 }
@@ -49,8 +50,7 @@ has_info (const char *root, const char *what)
   cleanup_free char *p = NULL;
   struct stat st;
 
-  if (asprintf (&p, "%s/info/%s", root, what) < 0)
-    abort ();
+  xasprintf (&p, "%s/info/%s", root, what);
   return stat (p, &st) == 0;
 }
 
@@ -81,8 +81,7 @@ wrap_last_cmd (const char *root, struct husk_error **err)
   cleanup_free char *p = NULL, *status = NULL;
   size_t len;
 
-  if (asprintf (&p, "%s/info/last_cmd_status", root) < 0)
-    abort ();
+  xasprintf (&p, "%s/info/last_cmd_status", root);
   if (husk_read_file (p, &status, &len, NULL) == 0)
     {
       status[strcspn (status, "\n")] = '\0';
@@ -111,8 +110,7 @@ write_schemata (const struct oci_intel_rdt *r, const char *root, const char *dir
   fclose (m);
   if (len == 0)
     return 0;
-  if (asprintf (&p, "%s/schemata", dir) < 0)
-    abort ();
+  xasprintf (&p, "%s/schemata", dir);
   if (husk_write_file (p, text, len, err) < 0)
     return wrap_last_cmd (root, err);
   return 0;
@@ -124,8 +122,7 @@ join (const char *root, const char *dir, pid_t pid, struct husk_error **err)
   cleanup_free char *p = NULL;
   char buf[32];
 
-  if (asprintf (&p, "%s/tasks", dir) < 0)
-    abort ();
+  xasprintf (&p, "%s/tasks", dir);
   snprintf (buf, sizeof buf, "%d", (int) pid);
   if (husk_write_file (p, buf, strlen (buf), err) < 0)
     return wrap_last_cmd (root, err);
@@ -150,8 +147,7 @@ husk_intelrdt_apply (const struct oci_config *c, const char *id, pid_t pid, stru
   root = resctrl_root ();
   if (check (&c->linux_->origin, r, root, err) < 0)
     return -1;
-  if (asprintf (&dir, "%s/%s", root, r->clos_id && r->clos_id[0] ? r->clos_id : id) < 0)
-    abort ();
+  xasprintf (&dir, "%s/%s", root, r->clos_id && r->clos_id[0] ? r->clos_id : id);
   no_schemata = !(r->l3_cache_schema && r->l3_cache_schema[0])
                 && !(r->mem_bw_schema && r->mem_bw_schema[0]) && !(r->schemata && r->schemata[0]);
   /* The spec: a closID without schemata names a group configured beforehand. */
@@ -168,8 +164,7 @@ husk_intelrdt_apply (const struct oci_config *c, const char *id, pid_t pid, stru
     return husk_error_wrap (err, "linux.intelRdt");
   if (!wants_monitoring (r))
     return 0;
-  if (asprintf (&mon, "%s/mon_groups/%s", dir, id) < 0)
-    abort ();
+  xasprintf (&mon, "%s/mon_groups/%s", dir, id);
   if (mkdir (mon, 0755) < 0 && errno != EEXIST)
     {
       husk_error_set (err, errno, "linux.intelRdt: create monitoring group `%s`", mon);
@@ -193,11 +188,10 @@ husk_intelrdt_destroy (const struct oci_config *c, const char *id)
     {
       if (!wants_monitoring (r))
         return;
-      if (asprintf (&dir, "%s/%s/mon_groups/%s", root, r->clos_id, id) < 0)
-        abort ();
+      xasprintf (&dir, "%s/%s/mon_groups/%s", root, r->clos_id, id);
     }
-  else if (asprintf (&dir, "%s/%s", root, id) < 0)
-    abort ();
+  else
+    xasprintf (&dir, "%s/%s", root, id);
   if (rmdir (dir) < 0 && errno != ENOENT)
     husk_warn ("linux.intelRdt: remove `%s`: %s", dir, strerror (errno));
 }

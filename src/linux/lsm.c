@@ -17,6 +17,7 @@
 #include "linux/procfs.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define SELINUX_MAGIC 0xf97cff8c
 
@@ -112,8 +113,7 @@ apply_apparmor (const char *profile, int procfd, struct husk_error **err)
   cleanup_free char *value = NULL;
   struct husk_error *e = NULL;
 
-  if (asprintf (&value, "exec %s", profile) < 0)
-    abort ();
+  xasprintf (&value, "exec %s", profile);
   /* Linux 5.8+ has the per-LSM directory; older kernels only the shared file. */
   if (write_attr (procfd, "apparmor/exec", value, &e) == 0)
     return 0;
@@ -154,7 +154,6 @@ husk_lsm_mount_data (const struct oci_config *c, const char *data)
 
   if (label == NULL || label[0] == '\0' || !husk_selinux_enabled ())
     return NULL;
-  if (asprintf (&out, "%s%scontext=\"%s\"", data ? data : "", data && data[0] ? "," : "", label) < 0)
-    abort ();
+  xasprintf (&out, "%s%scontext=\"%s\"", data ? data : "", data && data[0] ? "," : "", label);
   return out;
 }

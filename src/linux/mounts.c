@@ -34,6 +34,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* ---- the options (oci/names.h) ---- */
 
@@ -70,9 +71,7 @@ static void
 append_data (char **data, size_t *len, const char *word)
 {
   size_t n = strlen (word);
-  char *d = realloc (*data, *len + n + 2);
-  if (d == NULL)
-    abort ();
+  char *d = xrealloc (*data, *len + n + 2);
   if (*len)
     d[(*len)++] = ',';
   memcpy (d + *len, word, n + 1);
@@ -87,9 +86,7 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
   size_t data_len = 0;
 
   memset (o, 0, sizeof *o);
-  o->data = strdup ("");
-  if (o->data == NULL)
-    abort ();
+  o->data = xstrdup ("");
   for (size_t i = 0; options && options[i]; i++)
     {
       const struct oci_mount_option *opt = oci_mount_option_find (options[i]);
@@ -549,7 +546,7 @@ mount_tmpfs (struct entry *e, const char *src, struct husk_error **err)
   /* runc: an existing directory gives the tmpfs its mode (else tmpfs's 1777). */
   if (e->existed && fstat (e->dstfd, &st) == 0)
     {
-      if (asprintf (&data, "mode=%04o%s%s", (unsigned) (st.st_mode & 07777),
+      if (xasprintf (&data, "mode=%04o%s%s", (unsigned) (st.st_mode & 07777),
                     e->o.data[0] ? "," : "", e->o.data)
           < 0)
         abort ();
@@ -642,8 +639,7 @@ mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
   const char *own = own_cgroup (cgroups, opts, &n);
   size_t rl = strcmp (root, "/") == 0 ? 0 : strlen (root);
 
-  if (asprintf (&dest, "%s/%s", e->dest, base) < 0)
-    abort ();
+  xasprintf (&dest, "%s/%s", e->dest, base);
   if (e->ctx->cgroupns)
     {
       cleanup_close int fd = husk_mkpath_in_root (e->ctx->rootfd, dest, HUSK_MKPATH_DIR,
@@ -655,8 +651,7 @@ mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
       if (fd < 0)
         return -1;
       fp = husk_fd_path (fd);
-      if (asprintf (&data, "%s%s", named ? "name=" : "", base) < 0)
-        abort ();
+      xasprintf (&data, "%s%s", named ? "name=" : "", base);
       if (mount (named ? "systemd" : "cgroup", fp.s, "cgroup",
                  MS_NOSUID | MS_NODEV | MS_NOEXEC | (e->o.flags & MS_RDONLY), data)
           < 0)
@@ -668,10 +663,9 @@ mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
     n = rl; /* our cgroup is the root of that mount */
   if (own && n >= rl && strncmp (own, root, rl) == 0 && (own[rl] == '/' || n == rl))
     {
-      if (asprintf (&source, "%s%.*s", mountpoint, (int) (n - rl), own + rl) < 0)
-        abort ();
+      xasprintf (&source, "%s%.*s", mountpoint, (int) (n - rl), own + rl);
     }
-  else if ((source = strdup (mountpoint)) == NULL)
+  else if ((source = xstrdup (mountpoint)) == NULL)
     abort ();
   {
     size_t k = 0;

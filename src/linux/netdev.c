@@ -19,6 +19,7 @@
 
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define MAX_ADDRS 64
 
@@ -287,7 +288,7 @@ static int
 move_link (int from, int to, int to_ns, const char *name, const char *new_name,
            struct husk_error **err)
 {
-  struct dev_addrs *addrs = calloc (1, sizeof *addrs);
+  struct dev_addrs *addrs = xcalloc (1, sizeof *addrs);
   struct nl_msg m;
   struct ifinfomsg *ifi;
   uint32_t nsfd = (uint32_t) to_ns;

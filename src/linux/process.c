@@ -26,6 +26,7 @@
 
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -64,7 +65,7 @@ cap_name (int cap)
   char *lower = cap_to_name ((cap_value_t) cap), *name = NULL;
   char *c;
 
-  if (lower == NULL || asprintf (&name, "%s", lower) < 0)
+  if (lower == NULL || xasprintf (&name, "%s", lower) < 0)
     abort ();
   cap_free (lower);
   for (c = name; *c; c++)
@@ -132,9 +133,7 @@ warn_unknown_caps (const struct oci_capabilities *caps)
         if (n == cap)
           {
             cap = cap ? cap * 2 : 8;
-            unknown = realloc (unknown, cap * sizeof *unknown);
-            if (unknown == NULL)
-              abort ();
+            unknown = xrealloc (unknown, cap * sizeof *unknown);
           }
         unknown[n++] = *c;
       }
@@ -143,9 +142,7 @@ warn_unknown_caps (const struct oci_capabilities *caps)
   qsort (unknown, n, sizeof *unknown, cmp_str);
   for (i = 0; i < n; i++)
     len += strlen (unknown[i]) + 1;
-  list = calloc (1, len + 1);
-  if (list == NULL)
-    abort ();
+  list = xcalloc (1, len + 1);
   for (i = 0; i < n; i++)
     if (i == 0 || strcmp (unknown[i], unknown[i - 1]) != 0)
       {
@@ -376,7 +373,7 @@ husk_find_executable (const char *arg0, char *const *env, struct husk_error **er
           exec_error (err, arg0, e);
           return NULL;
         }
-      res = strdup (arg0);
+      res = xstrdup (arg0);
       if (res == NULL)
         husk_error_set (err, errno, "strdup");
       return res;
@@ -393,11 +390,7 @@ husk_find_executable (const char *arg0, char *const *env, struct husk_error **er
       end = strchrnul (dir, ':');
       dlen = (int) (end - dir);
       /* An empty component means the current directory, as in execvp. */
-      if (asprintf (&candidate, "%.*s/%s", dlen ? dlen : 1, dlen ? dir : ".", arg0) < 0)
-        {
-          husk_error_set (err, ENOMEM, "asprintf");
-          return NULL;
-        }
+      xasprintf (&candidate, "%.*s/%s", dlen ? dlen : 1, dlen ? dir : ".", arg0);
       if (check_executable (candidate) == 0)
         return steal_ptr (candidate);
       if (*end == '\0')
@@ -440,7 +433,7 @@ passwd_home (uid_t uid)
       id = strtoul (fields[2], &endp, 10);
       if (errno || *endp || id != (unsigned long) uid)
         continue;
-      return fields[5][0] ? strdup (fields[5]) : NULL;
+      return fields[5][0] ? xstrdup (fields[5]) : NULL;
     }
   return NULL;
 }
@@ -471,15 +464,9 @@ cmp_env_ref (const void *a, const void *b)
 static bool *
 last_of_each_key (char *const *env, size_t n)
 {
-  struct env_ref *refs = calloc (n ? n : 1, sizeof *refs);
-  bool *keep = calloc (n ? n : 1, sizeof *keep);
+  struct env_ref *refs = xcalloc (n ? n : 1, sizeof *refs);
+  bool *keep = xcalloc (n ? n : 1, sizeof *keep);
 
-  if (refs == NULL || keep == NULL)
-    {
-      free (refs);
-      free (keep);
-      return NULL;
-    }
   for (size_t i = 0; i < n; i++)
     refs[i] = (struct env_ref){ env[i], strcspn (env[i], "="), i };
   qsort (refs, n, sizeof *refs, cmp_env_ref);
@@ -502,12 +489,7 @@ husk_env_with_home (char *const *env, uid_t uid)
   while (env && env[n])
     n++;
   keep = last_of_each_key (env, n);
-  res = calloc (n + 2, sizeof *res);
-  if (res == NULL || keep == NULL)
-    {
-      free (res);
-      return NULL;
-    }
+  res = xcalloc (n + 2, sizeof *res);
   /* Like runc: duplicates keep their last value (at the place of the last
    * one), an empty HOME counts as unset. */
   for (i = 0; i < n; i++)
@@ -520,25 +502,14 @@ husk_env_with_home (char *const *env, uid_t uid)
             continue;
           has_home = true;
         }
-      res[out] = strdup (env[i]);
-      if (res[out++] == NULL)
-        goto oom;
+      res[out++] = xstrdup (env[i]);
     }
   if (!has_home)
     {
       cleanup_free char *home = passwd_home (uid);
-      if (asprintf (&res[out++], "HOME=%s", home ? home : "/") < 0)
-        {
-          res[--out] = NULL;
-          goto oom;
-        }
+      xasprintf (&res[out++], "HOME=%s", home ? home : "/");
     }
   return res;
-oom:
-  for (i = 0; res[i]; i++)
-    free (res[i]);
-  free (res);
-  return NULL;
 }
 
 int

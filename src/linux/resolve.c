@@ -23,6 +23,7 @@
 
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
 
@@ -38,7 +39,7 @@ char *
 husk_path_clean (const char *path)
 {
   size_t n = strlen (path);
-  char *out = malloc (n + 2);
+  char *out = xmalloc (n + 2);
   size_t len = 0;
   const char *p = path;
 
@@ -140,8 +141,7 @@ expand_link (int linkfd, const char *rest)
   if (n < 0)
     return NULL;
   target[n] = '\0';
-  if (asprintf (&out, "%s/%s", target, rest) < 0)
-    abort ();
+  xasprintf (&out, "%s/%s", target, rest);
   return out;
 }
 
@@ -285,7 +285,7 @@ walk_step (struct walk *w, const char *name, bool last, int create, mode_t mode,
 static int
 walk_in_root (int rootfd, const char *path, int create, mode_t mode)
 {
-  struct walk w = { .rootfd = rootfd, .cur = -1, .rest = strdup (path) };
+  struct walk w = { .rootfd = rootfd, .cur = -1, .rest = xstrdup (path) };
   char name[NAME_MAX + 1];
   bool last;
   int r = 0, fd = -1;
@@ -408,9 +408,7 @@ husk_open_parent_in_root (int rootfd, const char *path, char **name,
 
   if (slash[1] == '\0')
     return husk_error_set (err, EINVAL, "`%s` names the root itself", path);
-  *name = strdup (slash + 1);
-  if (*name == NULL)
-    abort ();
+  *name = xstrdup (slash + 1);
   *slash = '\0';
   fd = husk_mkpath_in_root (rootfd, clean[0] ? clean : "/", HUSK_MKPATH_DIR, 0755, err);
   if (fd < 0)
@@ -443,9 +441,7 @@ husk_fd_real_path (int fd, struct husk_error **err)
       return NULL;
     }
   buf[n] = '\0';
-  s = strdup (buf);
-  if (s == NULL)
-    abort ();
+  s = xstrdup (buf);
   return s;
 }
 

@@ -29,6 +29,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 bool
 husk_config_has_ns (const struct oci_config *c, enum oci_ns_type t)
@@ -80,10 +81,7 @@ static int
 make_parent_private (const char *rootfs, unsigned long prop, struct husk_error **err)
 {
   unsigned long flags = (prop & MS_SLAVE) ? MS_SLAVE : MS_PRIVATE;
-  cleanup_free char *path = strdup (rootfs);
-
-  if (path == NULL)
-    abort ();
+  cleanup_free char *path = xstrdup (rootfs);
   for (;;)
     {
       if (mount (NULL, path, NULL, flags, NULL) == 0)

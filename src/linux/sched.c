@@ -17,6 +17,7 @@
 
 #include "oci/names.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* runc's configs.MaxCPU: a sanity limit for CPU and node ids. */
 #define MAX_ID (64 * 1024)
@@ -81,9 +82,7 @@ bitmask_set_range (struct husk_bitmask *m, unsigned lo, unsigned hi)
 
   if (need > m->bytes)
     {
-      unsigned long *b = realloc (m->bits, need);
-      if (b == NULL)
-        abort ();
+      unsigned long *b = xrealloc (m->bits, need);
       memset ((char *) b + m->bytes, 0, need - m->bytes);
       m->bits = b;
       m->bytes = need;
@@ -446,10 +445,7 @@ void
 husk_sched_reset_affinity_of (pid_t pid)
 {
   size_t bytes = MAX_ID / CHAR_BIT;
-  void *all = malloc (bytes);
-
-  if (all == NULL)
-    abort ();
+  void *all = xmalloc (bytes);
   /* Every CPU there could be, online or not: a tighter mask would keep CPUs
    * added to the cpuset later out of reach. */
   memset (all, 0xff, bytes);

@@ -43,6 +43,7 @@
 #include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -253,10 +254,7 @@ add_syscall_rules (scmp_filter_ctx ctx, const struct oci_seccomp *s, size_t i, u
   char path[64];
   uint32_t act;
   bool separate;
-  cleanup_free struct scmp_arg_cmp *cmps = calloc (sc->args_len + 1, sizeof *cmps);
-
-  if (cmps == NULL)
-    abort ();
+  cleanup_free struct scmp_arg_cmp *cmps = xcalloc (sc->args_len + 1, sizeof *cmps);
   snprintf (path, sizeof path, "syscalls[%zu].action", i);
   if (resolve_action (&s->origin, path, sc->action, sc->has_errno_ret, sc->errno_ret, &act, err) < 0
       || resolve_args (&s->origin, sc, i, cmps, &separate, err) < 0)
@@ -582,7 +580,7 @@ husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error 
 static char *
 compact_json (const char *json)
 {
-  char *out = malloc (strlen (json) + 1), *o = out;
+  char *out = xmalloc (strlen (json) + 1), *o = out;
   bool in_string = false;
 
   if (out == NULL)
@@ -628,7 +626,7 @@ process_state_json (const struct oci_seccomp *s, pid_t pid, const char *state_js
   json_gen_map_close (g);
   json = json_gen_finish (g, &len);
   /* json ends with the closing brace: reopen the object for "state". */
-  if (len < 2 || asprintf (&out, "%.*s,\"state\":%s}", (int) len - 1, json, state) < 0)
+  if (len < 2 || xasprintf (&out, "%.*s,\"state\":%s}", (int) len - 1, json, state) < 0)
     abort ();
   return out;
 }
@@ -651,7 +649,6 @@ husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pid_t 
     return husk_error_set (err, errno, "failed to connect with seccomp agent at listenerPath `%s`",
                            s->listener_path);
   msg = process_state_json (s, pid, state_json);
-  if (asprintf (&what, "send the seccomp listener to `%s`", s->listener_path) < 0)
-    abort ();
+  xasprintf (&what, "send the seccomp listener to `%s`", s->listener_path);
   return husk_send_fd (fd, listener_fd, msg, strlen (msg), what, err);
 }

@@ -19,6 +19,7 @@
 #include "linux/sync.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 static int
 cmp_int (const void *a, const void *b)
@@ -40,7 +41,7 @@ close_range_fallback (unsigned lo, unsigned hi)
 void
 husk_close_fds_from (int from, const int *keep, size_t n)
 {
-  int *k = malloc ((n + 1) * sizeof *k);
+  int *k = xmalloc ((n + 1) * sizeof *k);
   size_t m = 0;
   unsigned lo = (unsigned) from;
 
@@ -69,7 +70,7 @@ static void
 close_inherited_fds (const struct husk_spawn *s)
 {
   size_t n_idmap = s->idmap_fds ? s->config->mounts_len : 0;
-  int *keep = malloc ((3 + n_idmap) * sizeof *keep);
+  int *keep = xmalloc ((3 + n_idmap) * sizeof *keep);
   size_t n = 0;
 
   if (keep == NULL)

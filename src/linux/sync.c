@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/xalloc.h"
 
 /* Wire format: a fixed header followed by the text bytes (no NUL). */
 struct wire_header
@@ -121,9 +122,7 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
 
   memset (msg, 0, sizeof *msg);
   msg->fd = -1;
-  buf = malloc (SYNC_MAX);
-  if (buf == NULL)
-    return husk_error_set (err, ENOMEM, "sync: allocate");
+  buf = xmalloc (SYNC_MAX);
   iov[0] = (struct iovec){ &h, sizeof h };
   iov[1] = (struct iovec){ buf, SYNC_MAX - 1 };
   do

@@ -21,6 +21,7 @@
 #include "oci/json.h"
 #include "oci/names.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 _Static_assert (sizeof (uid_t) == 4 && sizeof (gid_t) == 4 && sizeof (mode_t) == 4,
                 "ids and modes are read as uint32");
@@ -897,10 +898,7 @@ struct oci_config *
 oci_config_parse_named (const char *document, const char *data, size_t len,
                         struct husk_error **err)
 {
-  struct oci_config *c = calloc (1, sizeof *c);
-
-  if (c == NULL)
-    abort ();
+  struct oci_config *c = xcalloc (1, sizeof *c);
   if (oci_json_parse_document (document, data, len, &t_config, c, err) < 0)
     {
       oci_config_free (c);
@@ -924,7 +922,7 @@ read_all (int fd, size_t *len_out)
 
   if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0)
     cap = (size_t) st.st_size + 1;
-  buf = malloc (cap);
+  buf = xmalloc (cap);
   if (buf == NULL)
     return NULL;
   for (;;)
@@ -932,7 +930,7 @@ read_all (int fd, size_t *len_out)
       ssize_t n;
       if (len == cap)
         {
-          char *nb = realloc (buf, cap * 2);
+          char *nb = xrealloc (buf, cap * 2);
           if (nb == NULL)
             {
               free (buf);

@@ -11,24 +11,9 @@
 
 #include "oci/names.h"
 #include "oci/config.h"
+#include "util/xalloc.h"
 
-static void *
-xcalloc (size_t n, size_t size)
-{
-  void *p = calloc (n ? n : 1, size ? size : 1);
-  if (p == NULL)
-    abort ();
-  return p;
-}
 
-static char *
-xstrdup (const char *s)
-{
-  char *r = strdup (s);
-  if (r == NULL)
-    abort ();
-  return r;
-}
 
 /* --- the JSON path ------------------------------------------------------- */
 
@@ -46,9 +31,7 @@ path_append (struct json_ctx *ctx, const char *s, size_t n)
       size_t cap = ctx->cap ? ctx->cap : 64;
       while (cap < ctx->len + n + 1)
         cap *= 2;
-      ctx->path = realloc (ctx->path, cap);
-      if (ctx->path == NULL)
-        abort ();
+      ctx->path = xrealloc (ctx->path, cap);
       ctx->cap = cap;
     }
   memcpy (ctx->path + ctx->len, s, n);
@@ -83,8 +66,7 @@ json_push_key (struct json_ctx *ctx, const char *key)
     {
       /* Keys with spaces, quotes or other odd bytes are quoted: x["a b"]. */
       char *q = NULL;
-      if (asprintf (&q, "[\"%s\"]", key) < 0)
-        abort ();
+      xasprintf (&q, "[\"%s\"]", key);
       path_append (ctx, q, strlen (q));
       free (q);
     }
@@ -137,12 +119,12 @@ json_elide (const char *s, size_t max)
   char *r = NULL;
 
   if (len <= max)
-    r = strdup (s);
+    r = xstrdup (s);
   else
     {
       head = utf8_back (s, max / 2);
       tail = utf8_back (s, len - max / 2);
-      if (asprintf (&r, "%.*s[... %zu bytes elided ...]%s", (int) head, s, tail - head, s + tail) < 0)
+      if (xasprintf (&r, "%.*s[... %zu bytes elided ...]%s", (int) head, s, tail - head, s + tail) < 0)
         r = NULL;
     }
   if (r == NULL)

@@ -28,6 +28,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 /* Deeper than anything a config needs; also bounds the recursion of tree_free. */
 #define MAX_DEPTH 256
@@ -53,14 +54,6 @@ struct builder
   char bad_escape_text[16];
 };
 
-static void *
-xrealloc (void *p, size_t n)
-{
-  p = realloc (p, n ? n : 1);
-  if (p == NULL)
-    abort ();
-  return p;
-}
 
 void
 json_tree_free (yajl_val v)
@@ -264,9 +257,7 @@ check_string (struct builder *b, const unsigned char *s, size_t len, bool is_key
 static yajl_val
 new_value (yajl_type type)
 {
-  yajl_val v = calloc (1, sizeof *v);
-  if (v == NULL)
-    abort ();
+  yajl_val v = xcalloc (1, sizeof *v);
   v->type = type;
   return v;
 }
@@ -327,9 +318,7 @@ on_number (void *ctx, const char *s, size_t len)
   yajl_val v = new_value (yajl_t_number);
   char *end;
 
-  v->u.number.r = strndup (s, len);
-  if (v->u.number.r == NULL)
-    abort ();
+  v->u.number.r = xstrndup (s, len);
   /* As yajl_tree fills them, though the readers use only the text. */
   errno = 0;
   v->u.number.i = strtoll (v->u.number.r, &end, 10);
@@ -350,9 +339,7 @@ on_string (void *ctx, const unsigned char *s, size_t len)
   if (!check_string (ctx, s, len, false))
     return 0;
   v = new_value (yajl_t_string);
-  v->u.string = strndup ((const char *) s, len);
-  if (v->u.string == NULL)
-    abort ();
+  v->u.string = xstrndup ((const char *) s, len);
   return add_value (ctx, v);
 }
 
@@ -402,9 +389,7 @@ on_map_key (void *ctx, const unsigned char *s, size_t len)
   if (!check_string (b, s, len, true))
     return 0;
   free (f->key);
-  f->key = strndup ((const char *) s, len);
-  if (f->key == NULL)
-    abort ();
+  f->key = xstrndup ((const char *) s, len);
   return 1;
 }
 

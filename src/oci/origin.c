@@ -3,6 +3,7 @@
  * the object (oci/config.h). */
 #define _GNU_SOURCE
 #include "oci/config.h"
+#include "util/xalloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ vname (const struct oci_origin *o, const char *fmt, va_list ap)
   char *rest = NULL, *msg = NULL;
 
   if (vasprintf (&rest, fmt, ap) < 0
-      || asprintf (&msg, "%s: %s%s%s", doc, path, *path ? "." : "", rest) < 0)
+      || xasprintf (&msg, "%s: %s%s%s", doc, path, *path ? "." : "", rest) < 0)
     abort ();
   free (rest);
   return msg;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "oci/json.h"
+#include "util/xalloc.h"
 
 /* Defined in oci/config.c (the "process" member of config.json). */
 extern const struct json_type t_process;
@@ -12,10 +13,7 @@ extern const struct json_type t_process;
 struct oci_process *
 oci_process_parse (const char *document, const char *data, size_t len, struct husk_error **err)
 {
-  struct oci_process *p = calloc (1, sizeof *p);
-
-  if (p == NULL)
-    abort ();
+  struct oci_process *p = xcalloc (1, sizeof *p);
   if (oci_json_parse_document (document, data, len, &t_process, p, err) < 0)
     {
       oci_process_free (p);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "oci/json.h"
+#include "util/xalloc.h"
 
 /* Defined in oci/config.c (the "resources" member of linux). */
 extern const struct json_type t_resources;
@@ -30,9 +31,7 @@ oci_resources_parse (const char *data, size_t len, struct husk_error **err)
       json_tree_free (tree);
       return husk_error_set (err, 0, "resources: expected a JSON object"), NULL;
     }
-  r = calloc (1, sizeof *r);
-  if (r == NULL)
-    abort ();
+  r = xcalloc (1, sizeof *r);
   rc = json_parse (&ctx, tree, r, &t_resources);
   json_ctx_release (&ctx);
   json_tree_free (tree);

@@ -6,6 +6,7 @@
 #include "oci/config.h"
 #include "oci/json.h"
 #include "oci/names.h"
+#include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +122,7 @@ is_ipc_sysctl (const char *k)
 static int
 validate_sysctl_key (const struct oci_config *c, const char *key, struct husk_error **err)
 {
-  char *k = strdup (key);
+  char *k = xstrdup (key);
   int r = 0;
 
   if (k == NULL)

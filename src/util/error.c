@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "util/error.h"
+#include "util/xalloc.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -24,9 +25,7 @@ husk_error_set (struct husk_error **err, int errnum, const char *fmt, ...)
 
   if (err == NULL)
     return -1;
-  e = calloc (1, sizeof *e);
-  if (e == NULL)
-    abort ();
+  e = xcalloc (1, sizeof *e);
   va_start (ap, fmt);
   e->msg = vformat (fmt, ap);
   va_end (ap);
@@ -50,7 +49,7 @@ husk_error_wrap (struct husk_error **err, const char *fmt, ...)
   va_start (ap, fmt);
   prefix = vformat (fmt, ap);
   va_end (ap);
-  if (prefix == NULL || asprintf (&joined, "%s: %s", prefix, (*err)->msg) < 0)
+  if (prefix == NULL || xasprintf (&joined, "%s: %s", prefix, (*err)->msg) < 0)
     abort ();
   free (prefix);
   free ((*err)->msg);
@@ -71,10 +70,10 @@ husk_error_text (const struct husk_error *e)
       char lower[128];
       snprintf (lower, sizeof lower, "%s", strerror (e->errnum));
       lower[0] = (char) tolower ((unsigned char) lower[0]);
-      r = asprintf (&s, "%s: %s", e->msg, lower);
+      r = xasprintf (&s, "%s: %s", e->msg, lower);
     }
   else
-    r = asprintf (&s, "%s", e->msg);
+    r = xasprintf (&s, "%s", e->msg);
   if (r < 0)
     abort ();
   return s;

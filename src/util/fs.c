@@ -12,14 +12,13 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 int
 husk_mkdir_p (const char *path, mode_t mode, struct husk_error **err)
 {
-  cleanup_free char *p = strdup (path);
+  cleanup_free char *p = xstrdup (path);
 
-  if (p == NULL)
-    return husk_error_set (err, ENOMEM, "mkdir `%s`", path);
   /* Nearly always only the last component is new (a container's cgroup under
    * /husk, its state directory): one mkdir then, not one per component. */
   if (mkdir (p, mode) == 0 || errno == EEXIST)
@@ -81,11 +80,9 @@ open_parent (const char *path, const char **base, struct husk_error **err)
   if (**base == '\0' || strcmp (*base, ".") == 0 || strcmp (*base, "..") == 0)
     return husk_error_set (err, EISDIR, "write `%s`", path);
   if (slash == NULL)
-    dir = strdup (".");
+    dir = xstrdup (".");
   else
-    dir = strndup (path, slash == path ? 1 : (size_t) (slash - path));
-  if (dir == NULL)
-    return husk_error_set (err, ENOMEM, "write `%s`", path);
+    dir = xstrndup (path, slash == path ? 1 : (size_t) (slash - path));
   dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return husk_error_set (err, errno, "open directory `%s`", dir);
@@ -125,12 +122,7 @@ create_tmp (int dfd, const char *base, mode_t mode, char **name)
       free (*name);
       *name = NULL;
       /* Cut a long base: the temp name must fit NAME_MAX too. */
-      if (asprintf (name, "%.200s.tmp-%s", base, suffix) < 0)
-        {
-          *name = NULL;
-          errno = ENOMEM;
-          return -1;
-        }
+      xasprintf (name, "%.200s.tmp-%s", base, suffix);
       fd = openat (dfd, *name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
       if (fd >= 0 || errno != EEXIST)
         return fd;
@@ -177,21 +169,13 @@ int
 husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err)
 {
   size_t cap = 4096, n = 0;
-  char *buf = malloc (cap);
+  char *buf = xmalloc (cap);
 
-  if (buf == NULL)
-    return husk_error_set (err, ENOMEM, "read");
   for (;;)
     {
       if (cap - n < 2)
         {
-          char *nb = realloc (buf, cap * 2);
-          if (nb == NULL)
-            {
-              free (buf);
-              return husk_error_set (err, ENOMEM, "read");
-            }
-          buf = nb;
+          buf = xrealloc (buf, cap * 2);
           cap *= 2;
         }
       ssize_t r = read (fd, buf + n, cap - n - 1);
@@ -239,7 +223,7 @@ proc_stat_fields (pid_t pid)
   char *rp = strrchr (data, ')');
   if (rp == NULL || rp[1] == '\0')
     return NULL;
-  return strdup (rp + 2);
+  return xstrdup (rp + 2);
 }
 
 /* f starts at field 3 (state); start time is field 22. */

@@ -1,6 +1,7 @@
 /* JSON output over yajl_gen (jsongen.h). */
 #define _GNU_SOURCE
 #include "util/jsongen.h"
+#include "util/xalloc.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@ struct json_gen
 struct json_gen *
 json_gen_new (const char *indent)
 {
-  struct json_gen *g = malloc (sizeof *g);
+  struct json_gen *g = xmalloc (sizeof *g);
 
   if (g == NULL || (g->y = yajl_gen_alloc (NULL)) == NULL)
     abort ();
@@ -45,9 +46,7 @@ json_gen_finish (struct json_gen *g, size_t *len)
   char *out;
 
   yajl_gen_get_buf (g->y, &buf, &n);
-  out = strndup (buf ? (const char *) buf : "", n);
-  if (out == NULL)
-    abort ();
+  out = xstrndup (buf ? (const char *) buf : "", n);
   if (len)
     *len = n;
   json_gen_free (g);

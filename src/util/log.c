@@ -12,6 +12,7 @@
 
 #include "util/jsongen.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 static int log_fd = -1;
 static enum husk_log_format log_format = HUSK_LOG_TEXT;
@@ -124,7 +125,7 @@ format_line (const char *level, const char *msg)
       json_gen_kv_str (g, "time", now);
       json_gen_map_close (g);
       json = json_gen_finish (g, NULL);
-      if (asprintf (&line, "%s\n", json) < 0)
+      if (xasprintf (&line, "%s\n", json) < 0)
         line = NULL;
       free (json);
       return line;

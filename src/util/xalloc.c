@@ -1,0 +1,89 @@
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/xalloc.h"
+
+static __attribute__ ((noreturn)) void
+oom (void)
+{
+  static const char msg[] = "husk: out of memory\n";
+
+  /* write(2), not stdio: stdio may need memory itself. */
+  if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
+    abort ();
+  abort ();
+}
+
+void *
+xmalloc (size_t size)
+{
+  void *p = malloc (size ? size : 1);
+
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xcalloc (size_t n, size_t size)
+{
+  void *p = calloc (n ? n : 1, size ? size : 1);
+
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t size)
+{
+  void *q = realloc (p, size ? size : 1);
+
+  if (q == NULL)
+    oom ();
+  return q;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r;
+
+  if (s == NULL)
+    return NULL;
+  r = strdup (s);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
+xstrndup (const char *s, size_t n)
+{
+  char *r;
+
+  if (s == NULL)
+    return NULL;
+  r = strndup (s, n);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+int
+xasprintf (char **out, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+
+  va_start (ap, fmt);
+  n = vasprintf (out, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    oom ();
+  return n;
+}

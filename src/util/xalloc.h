@@ -1,0 +1,21 @@
+/* Out of memory: one policy, crun's.  Every allocation of husk goes through
+ * these; they never return NULL, they print "out of memory" and abort.  A
+ * runtime that cannot allocate a few bytes cannot clean up reliably either, and
+ * an abort is loud where a half-handled ENOMEM would leave a container in an
+ * unknown state. */
+#ifndef HUSK_UTIL_XALLOC_H
+#define HUSK_UTIL_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc (size_t size) __attribute__ ((malloc, returns_nonnull));
+/* n or size 0 still gives a unique pointer (never NULL). */
+void *xcalloc (size_t n, size_t size) __attribute__ ((malloc, returns_nonnull));
+void *xrealloc (void *p, size_t size) __attribute__ ((returns_nonnull));
+/* NULL for NULL (a missing optional string stays missing). */
+char *xstrdup (const char *s) __attribute__ ((malloc));
+char *xstrndup (const char *s, size_t n) __attribute__ ((malloc));
+/* asprintf that always succeeds: returns the length. */
+int xasprintf (char **out, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+#endif
