@@ -225,23 +225,9 @@ make_state_dir (struct create_ctx *x, struct husk_error **err)
 {
   cleanup_free char *path = NULL;
 
-  if (husk_mkdir_p (x->o->root, 0700, err) < 0)
-    return husk_error_wrap (err, "create state root");
-  path = husk_container_dir (x->o->root, x->o->id);
-  if (mkdir (path, 0711) < 0)
-    {
-      if (errno == EEXIST)
-        return husk_error_set (err, 0, "container with id exists: %s", x->o->id);
-      return husk_error_set (err, errno, "create state directory `%s`", path);
-    }
-  x->dir = steal_ptr (path);
-  x->dir_fd = husk_lock_dir (x->dir, err);
-  if (x->dir_fd < 0)
+  if (husk_claim_state_dir (x->o->root, x->o->id, x->config_data, x->config_len, &x->dir,
+                            &x->dir_fd, err) < 0)
     return -1;
-  xasprintf (&path, "%s/config.json", x->dir);
-  if (husk_write_file_atomic (path, x->config_data, x->config_len, 0600, err) < 0)
-    return -1;
-  free (path);
   xasprintf (&path, "%s/exec.fifo", x->dir);
   /* 0622: the init may have switched to an unprivileged uid when it opens it. */
   if (mkfifo (path, 0622) < 0 || chmod (path, 0622) < 0)
@@ -434,19 +420,11 @@ spawn (struct create_ctx *x, struct husk_error **err)
   return sync_with_children (x, err);
 }
 
-/* --pidfd-socket, once the init exists: connected only now, so that no stage
- * of the container ever holds the socket. */
+/* --pidfd-socket, once the init exists. */
 static int
 send_pidfd (struct create_ctx *x, struct husk_error **err)
 {
-  cleanup_close int sock = -1;
-
-  if (x->o->pidfd_socket == NULL)
-    return 0;
-  sock = husk_pidfd_socket_connect (x->o->pidfd_socket, err);
-  if (sock < 0)
-    return -1;
-  return husk_pidfd_socket_send (sock, x->pid, "standard", err);
+  return husk_pidfd_socket_send_to (x->o->pidfd_socket, x->pid, "standard", err);
 }
 
 static int

@@ -497,14 +497,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
 static int
 send_pidfd (struct exec_ctx *x, struct husk_error **err)
 {
-  cleanup_close int sock = -1;
-
-  if (x->o->pidfd_socket == NULL)
-    return 0;
-  sock = husk_pidfd_socket_connect (x->o->pidfd_socket, err);
-  if (sock < 0)
-    return -1;
-  return husk_pidfd_socket_send (sock, x->pid, "setns", err);
+  return husk_pidfd_socket_send_to (x->o->pidfd_socket, x->pid, "setns", err);
 }
 
 static void

@@ -31,6 +31,16 @@ int husk_console_socket_connect (const char *path, struct husk_error **err);
 /* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
  * path NULL: -1 with no error), then send it a pidfd of pid with the payload
  * kind ("standard", "setns").  Send is a no-op for sock < 0. */
+/* Claim <root>/<id> for a new container (create, restore): the state root made if
+ * missing, mkdir of the id's directory (the atomic claim: "container with id
+ * exists" when taken), its lock, and the config's copy.  *dir and *lock are set
+ * once the directory is ours, so that the caller removes it on a later error. */
+int husk_claim_state_dir (const char *root, const char *id, const char *config_data,
+                          size_t config_len, char **dir, int *lock, struct husk_error **err);
+/* --pidfd-socket: a pidfd of pid to the socket at path (nothing when path is
+ * NULL), connected only now, so that no stage of the container holds it. */
+int husk_pidfd_socket_send_to (const char *path, pid_t pid, const char *kind,
+                               struct husk_error **err);
 int husk_pidfd_socket_connect (const char *path, struct husk_error **err);
 int husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err);
 

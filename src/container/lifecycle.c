@@ -472,3 +472,26 @@ husk_container_list (const char *root, struct husk_error **err)
   qsort (ids, n, sizeof (char *), cmp_str);
   return ids;
 }
+
+int
+husk_claim_state_dir (const char *root, const char *id, const char *config_data,
+                      size_t config_len, char **dir, int *lock, struct husk_error **err)
+{
+  cleanup_free char *path = NULL;
+
+  if (husk_mkdir_p (root, 0700, err) < 0)
+    return husk_error_wrap (err, "create state root");
+  path = husk_container_dir (root, id);
+  if (mkdir (path, 0711) < 0)
+    {
+      if (errno == EEXIST)
+        return husk_error_set (err, 0, "container with id exists: %s", id);
+      return husk_error_set (err, errno, "create state directory `%s`", path);
+    }
+  *dir = steal_ptr (path);
+  *lock = husk_lock_dir (*dir, err);
+  if (*lock < 0)
+    return -1;
+  xasprintf (&path, "%s/config.json", *dir);
+  return husk_write_file_atomic (path, config_data, config_len, 0600, err);
+}

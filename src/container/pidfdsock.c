@@ -40,3 +40,16 @@ husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error
     return husk_error_set (err, errno, "pidfd_open %d (--pidfd-socket needs Linux 5.3)", (int) pid);
   return husk_send_fd (sock, pidfd, kind, strlen (kind), "send pidfd to the pidfd socket", err);
 }
+
+int
+husk_pidfd_socket_send_to (const char *path, pid_t pid, const char *kind, struct husk_error **err)
+{
+  cleanup_close int sock = -1;
+
+  if (path == NULL)
+    return 0;
+  sock = husk_pidfd_socket_connect (path, err);
+  if (sock < 0)
+    return -1;
+  return husk_pidfd_socket_send (sock, pid, kind, err);
+}

@@ -103,23 +103,8 @@ save_state (struct rst_ctx *x, struct husk_error **err)
 static int
 make_state_dir (struct rst_ctx *x, struct husk_error **err)
 {
-  cleanup_free char *path = NULL;
-
-  if (husk_mkdir_p (x->o->root, 0700, err) < 0)
-    return husk_error_wrap (err, "create state root");
-  path = husk_container_dir (x->o->root, x->o->id);
-  if (mkdir (path, 0711) < 0)
-    {
-      if (errno == EEXIST)
-        return husk_error_set (err, 0, "container with id exists: %s", x->o->id);
-      return husk_error_set (err, errno, "create state directory `%s`", path);
-    }
-  x->dir = steal_ptr (path);
-  x->lock = husk_lock_dir (x->dir, err);
-  if (x->lock < 0)
-    return -1;
-  xasprintf (&path, "%s/config.json", x->dir);
-  return husk_write_file_atomic (path, x->config_data, x->config_len, 0600, err);
+  return husk_claim_state_dir (x->o->root, x->o->id, x->config_data, x->config_len, &x->dir,
+                               &x->lock, err);
 }
 
 static int
