@@ -24,10 +24,6 @@
 #include "oci/config.h"
 #include "oci/names.h"
 
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
-
 static const char usage[] = "usage: husk features\n"
                             "\n"
                             "Print the features this runtime supports (runtime-spec features "
