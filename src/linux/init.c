@@ -296,6 +296,49 @@ setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
   return husk_apply_no_new_privs (p, err);
 }
 
+/* After READY: wait for `start` through the exec fifo, run the startContainer
+ * hooks, exec the process.  The sync socket is closed here: a failure can only
+ * be reported on the process's own stderr. */
+static __attribute__ ((noreturn)) void
+exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_json,
+                   const char *exe, char **full_env)
+{
+  const struct oci_process *p = s->config->process;
+  struct husk_error *err = NULL;
+
+  /* From here until start the init holds stdio, the preserved fds, the exec fifo
+   * and fd_dir: nothing of the host's but the fifo itself. */
+  husk_sync_forward_log (-1);
+  close (s->sync_fd);
+  die_on_signals_while_created ();
+  if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
+    goto fatal;
+  close (fd_dir);
+  close (s->fifo_fd);
+  if (s->config->hooks
+      && husk_hooks_run_env (s->config->hooks->start_container,
+                             s->config->hooks->start_container_len, "startContainer",
+                             state_json, full_env, &err) < 0)
+    goto fatal;
+  /* No process in config.json: `start` refuses before it releases us. */
+  if (exe == NULL)
+    {
+      husk_error_set (&err, 0, "config.json has no process to execute");
+      goto fatal;
+    }
+  execve (exe, p->args, full_env);
+  husk_error_set (&err, errno, "exec %s", exe);
+fatal:
+  /* The sync socket is closed: nobody is left to report to but the process's
+   * own stderr, where the error reads as one line of the process's output, as
+   * runc's init writes it (no "husk:" prefix; callers compare whole lines). */
+  {
+    cleanup_free char *t = husk_error_text (err);
+    dprintf (2, "%s\n", t);
+  }
+  _exit (127);
+}
+
 void
 husk_init_main (const struct husk_spawn *s)
 {
@@ -357,35 +400,5 @@ husk_init_main (const struct husk_spawn *s)
     husk_sync_fail (s->sync_fd, err);
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_READY, 0, 0, NULL, &err) < 0) /* sync 6 */
     _exit (1);
-  /* From here until start the init holds stdio, the preserved fds, the exec fifo
-   * and fd_dir: nothing of the host's but the fifo itself. */
-  husk_sync_forward_log (-1);
-  close (s->sync_fd);
-  die_on_signals_while_created ();
-  if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
-    goto fatal;
-  close (fd_dir);
-  close (s->fifo_fd);
-  if (s->config->hooks
-      && husk_hooks_run_env (s->config->hooks->start_container,
-                             s->config->hooks->start_container_len, "startContainer",
-                             state_json, full_env, &err) < 0)
-    goto fatal;
-  /* No process in config.json: `start` refuses before it releases us. */
-  if (exe == NULL)
-    {
-      husk_error_set (&err, 0, "config.json has no process to execute");
-      goto fatal;
-    }
-  execve (exe, p->args, full_env);
-  husk_error_set (&err, errno, "exec %s", exe);
-fatal:
-  /* The sync socket is closed: nobody is left to report to but the process's
-   * own stderr, where the error reads as one line of the process's output, as
-   * runc's init writes it (no "husk:" prefix; callers compare whole lines). */
-  {
-    cleanup_free char *t = husk_error_text (err);
-    dprintf (2, "%s\n", t);
-  }
-  _exit (127);
+  exec_when_started (s, fd_dir, state_json, exe, full_env);
 }
