@@ -596,7 +596,7 @@ husk_cgroup_from_dirs (char *const *dirs)
  * so stage 1 was forked, and comes here.)  The controllers systemd does not
  * manage (hugetlb, rdma, misc) are enabled along the path as for cgroupfs. */
 int
-husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
+husk_cgroup_enter_self (const struct husk_cgroup *cg, bool in_unified, struct husk_error **err)
 {
   if (cg->unit)
     {
@@ -612,7 +612,7 @@ husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
   for (size_t i = 0; cg->dirs[i]; i++)
     {
       bool v1 = cg->dirs[i] != cg->unified_dir;
-      if (!(cg->unit && !v1)
+      if (!((cg->unit || in_unified) && !v1)
           && cg_write (cg->dirs[i], husk_cgroup_self_file (v1, single), "0", err) < 0)
         return husk_error_wrap (err, "join cgroup");
     }
@@ -620,7 +620,7 @@ husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err)
 }
 
 int
-husk_cgroup_join_files (char *const *files, struct husk_error **err)
+husk_cgroup_join_files (char *const *files, const char *skip_dir, struct husk_error **err)
 {
   /* We are a fresh fork, one thread; `tasks` would leave any other behind. */
   bool single = husk_single_threaded ();
@@ -633,8 +633,8 @@ husk_cgroup_join_files (char *const *files, struct husk_error **err)
       cleanup_free char *file = NULL;
       int r;
 
-      if (dir == NULL)
-        abort ();
+      if (skip_dir && strcmp (dir, skip_dir) == 0)
+        continue;
       xasprintf (&file, "%s/%s", dir,
                     husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single));
       if (husk_write_file (file, "0", 1, &e) == 0)

@@ -11,13 +11,14 @@
  * whose controller the host has nowhere is an error naming it.
  *
  * The container's processes join by themselves: stage 1 of create, while still
- * single-threaded, writes "0" into each v1 hierarchy's `tasks` file, or on pure v2
- * is cloned straight into the cgroup (clone3 CLONE_INTO_CGROUP); every later
- * process is its descendant.  Not cgroup.procs on v1: moving a thread group, even
- * our own, takes the threadgroup rwsem and waits for an RCU grace period (~1 ms
- * per hierarchy, ~10 ms per container here); `tasks` moves only the calling
- * thread and waits for nothing.  The cgroup2 directory has no `tasks`: there
- * cgroup.procs.
+ * single-threaded, writes "0" into each v1 hierarchy's `tasks` file, and is
+ * cloned straight into the cgroup2 directory, pure v2 or hybrid (clone3
+ * CLONE_INTO_CGROUP, linux/cgjoin.h; exec's joiner too); every later process is
+ * its descendant.  Not cgroup.procs on v1: moving a thread group, even our own,
+ * takes the threadgroup rwsem and waits for an RCU grace period (~1 ms per
+ * hierarchy, ~10 ms per container here); `tasks` moves only the calling thread
+ * and waits for nothing.  The cgroup2 directory has no `tasks`: there
+ * cgroup.procs when the clone cannot be used (older kernel, systemd's scope).
  */
 #ifndef HUSK_CGROUP_CGROUP_H
 #define HUSK_CGROUP_CGROUP_H
@@ -78,14 +79,17 @@ int husk_cgroup_check_unused (const struct husk_cgroup *cg, struct husk_error **
  * left out. */
 struct husk_cgroup *husk_cgroup_from_dirs (char *const *dirs);
 /* Move the calling process into every directory (writes "0" to each v1 `tasks`,
- * see above, and to the cgroup2 directory's cgroup.procs); with systemd, start
- * the scope with the caller in it first. */
-int husk_cgroup_enter_self (const struct husk_cgroup *cg, struct husk_error **err);
+ * see above, and to the cgroup2 directory's cgroup.procs, unless in_unified:
+ * the caller was born there, linux/cgjoin.h); with systemd, start the scope
+ * with the caller in it first. */
+int husk_cgroup_enter_self (const struct husk_cgroup *cg, bool in_unified,
+                            struct husk_error **err);
 /* The same for a process of a running container (exec): files are each
  * hierarchy's v1 `tasks` or cgroup2 cgroup.procs (NULL-terminated), written
- * "0" (cgroup.procs for `tasks` when not single-threaded); where a rootless
- * caller may not move itself, the systemd managers move it (systemd.h). */
-int husk_cgroup_join_files (char *const *files, struct husk_error **err);
+ * "0" (cgroup.procs for `tasks` when not single-threaded), but the one in
+ * skip_dir (may be NULL), where the caller was born; where a rootless caller
+ * may not move itself, the systemd managers move it (systemd.h). */
+int husk_cgroup_join_files (char *const *files, const char *skip_dir, struct husk_error **err);
 /* Apply linux.resources of a new container, and its device rules: the config's
  * exactly, then runc's default devices (less those linux.devices lists, which
  * the config's rules alone govern).  linux.devices adds no rule of its own. */

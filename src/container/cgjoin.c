@@ -10,33 +10,31 @@
 #include "util/xalloc.h"
 
 static int
-enter_self (const void *cg, struct husk_error **err)
+enter_self (const struct husk_cgjoin *j, bool cloned, struct husk_error **err)
 {
-  return husk_cgroup_enter_self (cg, err);
+  return husk_cgroup_enter_self (j->arg, cloned, err);
 }
 
 static int
-join_files (const void *files, struct husk_error **err)
+join_files (const struct husk_cgjoin *j, bool cloned, struct husk_error **err)
 {
-  return husk_cgroup_join_files (files, err);
+  return husk_cgroup_join_files (j->arg, cloned ? j->clone_dir : NULL, err);
 }
 
 struct husk_cgjoin
 husk_cgjoin_cgroup (const struct husk_cgroup *cg)
 {
-  return (struct husk_cgjoin) { .fn = cg ? enter_self : NULL, .arg = cg };
+  /* Born in the cgroup2 directory, pure v2 or hybrid.  Not with systemd: the
+   * unit start creates the scope's cgroup and moves us itself. */
+  const char *clone_dir = cg && !cg->unit ? cg->unified_dir : NULL;
+
+  return (struct husk_cgjoin) { .fn = cg ? enter_self : NULL, .arg = cg, .clone_dir = clone_dir };
 }
 
 struct husk_cgjoin
-husk_cgjoin_files (char *const *files)
+husk_cgjoin_files (char *const *files, const char *clone_dir)
 {
-  return (struct husk_cgjoin) { .fn = join_files, .arg = files };
-}
-
-const char *
-husk_cgjoin_clone_dir (const struct husk_cgroup *cg)
-{
-  return cg && cg->layout == HUSK_CGROUP_V2 ? cg->unified_dir : NULL;
+  return (struct husk_cgjoin) { .fn = join_files, .arg = files, .clone_dir = clone_dir };
 }
 
 int

@@ -379,8 +379,7 @@ spawn (struct create_ctx *x, struct husk_error **err)
   int sv[2];
   struct husk_spawn s = {
     .config = x->config, .id = x->o->id, .bundle = x->bundle, .rootfs = x->rootfs,
-    .cgroup = husk_cgjoin_cgroup (x->cgroup),
-    .clone_into_cgroup = husk_cgjoin_clone_dir (x->cgroup), .fifo_fd = x->fifo_fd,
+    .cgroup = husk_cgjoin_cgroup (x->cgroup), .fifo_fd = x->fifo_fd,
     .console_fd = x->console_fd,
     .console_proxied = x->o->console_fd >= 0,
     .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot, .idmap_fds = x->idmap_fds,

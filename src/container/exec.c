@@ -42,6 +42,7 @@ struct exec_ctx
   int ns_fds[OCI_NS_COUNT];
   int root_fd; /* /proc/<init>/root when the init shares our mount namespace */
   char **cgroup_join;
+  char *cgroup_clone_dir; /* the cgroup2 one of cgroup_join's directories, or NULL */
   int console_fd; /* connected --console-socket, or our socketpair end */
   int pty_peer; /* the other end of the socketpair (foreground tty), or -1 */
   int sync_fd;
@@ -319,7 +320,15 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
       xasprintf (&tasks, "%s/tasks", target);
       if (access (tasks, F_OK) == 0)
         x->cgroup_join[i] = steal_ptr (tasks);
-      else xasprintf (&x->cgroup_join[i], "%s/cgroup.procs", target);
+      else
+        {
+          xasprintf (&x->cgroup_join[i], "%s/cgroup.procs", target);
+          /* cgroup2: the joiner is born there (linux/cgjoin.h), unless it
+           * must first run on execCPUAffinity.initial's CPUs outside it. */
+          const struct oci_exec_cpu_affinity *a = x->config->process->exec_cpu_affinity;
+          if (x->cgroup_clone_dir == NULL && (a == NULL || a->initial == NULL))
+            x->cgroup_clone_dir = steal_ptr (target);
+        }
     }
   return 0;
 }
@@ -451,7 +460,7 @@ spawn (struct exec_ctx *x, struct husk_error **err)
 {
   struct husk_exec_spawn s = {
     .config = x->config, .process = x->config->process, .id = x->o->id,
-    .cgroup = husk_cgjoin_files (x->cgroup_join), .console_fd = x->console_fd,
+    .cgroup = husk_cgjoin_files (x->cgroup_join, x->cgroup_clone_dir), .console_fd = x->console_fd,
     .console_proxied = x->pty_peer >= 0,
     .preserve_fds = x->o->preserve_fds,
   };
@@ -512,6 +521,7 @@ exec_free (struct exec_ctx *x)
     if (fds[i] >= 0)
       close (fds[i]);
   strv_free (x->cgroup_join);
+  free (x->cgroup_clone_dir);
   oci_config_free (x->config);
   husk_state_free (x->st);
 }

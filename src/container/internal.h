@@ -45,12 +45,11 @@ int husk_pidfd_socket_connect (const char *path, struct husk_error **err);
 int husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err);
 
 /* The container's cgroup for linux/ (container/cgjoin.c).  To join: cg (fn
- * NULL when cg is NULL: none), or exec's files (husk_cgroup_join_files).  The
- * cgroup2 directory stage 1 is cloned into on a pure v2 host, else NULL.
- * husk_criu_ext_mounts with the v1 hierarchies of cg (may be NULL). */
+ * NULL when cg is NULL: none), or exec's files (husk_cgroup_join_files) with
+ * the cgroup2 directory among them that the joiner may be born in (NULL:
+ * none).  husk_criu_ext_mounts with the v1 hierarchies of cg (may be NULL). */
 struct husk_cgjoin husk_cgjoin_cgroup (const struct husk_cgroup *cg);
-struct husk_cgjoin husk_cgjoin_files (char *const *files);
-const char *husk_cgjoin_clone_dir (const struct husk_cgroup *cg);
+struct husk_cgjoin husk_cgjoin_files (char *const *files, const char *clone_dir);
 int husk_criu_ext_mounts_cg (const struct oci_config *c, const struct husk_cgroup *cg,
                              pid_t pid, bool restore, const char *bundle, struct husk_criu_opts *o,
                              struct husk_error **err);

@@ -77,7 +77,7 @@ criu_child (const struct husk_criu_call *c, const char *bin, int sock, int errfd
 
   if (c->sigmask)
     sigprocmask (SIG_SETMASK, c->sigmask, NULL);
-  if (husk_cgjoin_run (&c->cgroup, &err) < 0)
+  if (husk_cgjoin_run (&c->cgroup, false, &err) < 0)
     goto fail;
   devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   /* Every source above the targets first, so that no dup2 overwrites one. */

@@ -267,9 +267,9 @@ close_inherited_fds (const struct husk_exec_spawn *s)
 }
 
 /* The joiner: a fresh fork of husk exec, single-threaded (setns into a user or
- * time namespace requires it). */
+ * time namespace requires it); cloned: born in the cgroup's cgroup2 directory. */
 static __attribute__ ((noreturn)) void
-joiner (const struct husk_exec_spawn *s)
+joiner (const struct husk_exec_spawn *s, bool cloned)
 {
   struct husk_error *err = NULL;
   sigset_t none;
@@ -313,7 +313,7 @@ joiner (const struct husk_exec_spawn *s)
   /* Still in the host's mount namespace, so the cgroup's paths are the host's.
    * Joining by ourselves moves only us (no RCU wait for another task), and a
    * cgroup namespace joined below then shows the container's cgroup as its root. */
-  if (husk_cgjoin_run (&s->cgroup, &err) < 0 || join_namespaces (s, &err) < 0)
+  if (husk_cgjoin_run (&s->cgroup, cloned, &err) < 0 || join_namespaces (s, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* A container in our mount namespace (none of its own) lives in a chroot:
    * enter the init's root, after the setns calls (a chroot'ed task may not
@@ -346,12 +346,13 @@ joiner (const struct husk_exec_spawn *s)
 pid_t
 husk_exec_spawn (const struct husk_exec_spawn *s, struct husk_error **err)
 {
-  pid_t pid = fork ();
+  bool cloned;
+  pid_t pid = husk_cgjoin_fork (&s->cgroup, &cloned);
 
   if (pid < 0)
     return husk_error_set (err, errno, "fork");
   if (pid == 0)
-    joiner (s);
+    joiner (s, cloned);
   return pid;
 }
 

@@ -154,7 +154,7 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error
   /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
    * another task), every later process is our descendant, and a new cgroup
    * namespace created below is rooted at the container's cgroup. */
-  if (!in_cgroup && husk_cgjoin_run (&s->cgroup, err) < 0)
+  if (husk_cgjoin_run (&s->cgroup, in_cgroup, err) < 0)
     return -1;
   /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
   husk_sched_reset_affinity ();
@@ -226,56 +226,12 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
   _exit (0);
 }
 
-/* clone3's arguments (as in the kernel's linux/sched.h; kept here to need no
- * newer kernel headers than Debian's). */
-struct clone3_args
-{
-  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-      set_tid_size, cgroup;
-};
-#define HUSK_CLONE_INTO_CGROUP 0x200000000ULL
-
-/* On pure cgroup v2, fork straight into the container's cgroup: clone3 with
- * CLONE_INTO_CGROUP (Linux 5.7) and no stack has fork's semantics, and spares
- * stage 1 its cgroup.procs write.  0 in the child, the pid in the parent, -1
- * (errno set) when the kernel cannot: the caller falls back to fork.  (glibc's
- * idea of the thread id stays the parent's in this child, which only raise()
- * would notice; stage 1 forks the init with fork(), which sets it right.) */
-static pid_t
-clone_into_cgroup (const char *dir)
-{
-  struct clone3_args a = { .flags = HUSK_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
-  int fd;
-  long r;
-
-  if (dir == NULL)
-    return errno = EOPNOTSUPP, -1;
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  a.cgroup = (uint64_t) fd;
-  r = syscall (SYS_clone3, &a, sizeof a);
-  if (r != 0)
-    {
-      int e = errno;
-      close (fd);
-      errno = e;
-    }
-  else
-    close (fd);
-  return (pid_t) r;
-}
-
 pid_t
 husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err)
 {
-  pid_t pid = clone_into_cgroup (s->clone_into_cgroup);
-  bool in_cgroup = pid >= 0;
+  bool in_cgroup;
+  pid_t pid = husk_cgjoin_fork (&s->cgroup, &in_cgroup);
 
-  /* ENOSYS/E2BIG: an older kernel; others (EOPNOTSUPP, EBUSY for a cgroup with
-   * controllers in subtree_control, ...): let the cgroup.procs write explain. */
-  if (pid < 0)
-    pid = fork ();
   if (pid < 0)
     return husk_error_set (err, errno, "fork");
   if (pid == 0)

@@ -17,10 +17,7 @@ struct husk_spawn
   const char *id;
   const char *bundle; /* absolute; the init's cwd while it mounts */
   const char *rootfs; /* absolute, symlinks resolved */
-  struct husk_cgjoin cgroup; /* stage 1 joins it (linux/cgjoin.h) */
-  /* Pure cgroup v2: the container's cgroup2 directory, which clone3 forks
-   * stage 1 straight into (then cgroup is not run); else NULL. */
-  const char *clone_into_cgroup;
+  struct husk_cgjoin cgroup; /* stage 1 is born in it or joins it (linux/cgjoin.h) */
   int sync_fd; /* the children's end of the sync socketpair */
   int fifo_fd; /* O_PATH fd of exec.fifo */
   int console_fd; /* connected --console-socket, or -1 */

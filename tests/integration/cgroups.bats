@@ -95,6 +95,30 @@ events_bg() {
 	grep -qx "$(ctr_pid)" "$(cg_mount unified 2>/dev/null || cg_mount pids)/husk/$CID/cgroup.procs"
 }
 
+# The init (stage 1) and exec's joiner are born in the cgroup2 directory (clone3
+# CLONE_INTO_CGROUP), pure v2 or hybrid: a move by cgroup.procs would wait for
+# an RCU grace period.  Seen by strace: the clone3 call, and no open of the
+# directory's cgroup.procs for writing; the processes are there all the same.
+@test "unified: the init and an exec'd process are born in the cgroup2 directory" {
+	requires_cg unified
+	command -v strace >/dev/null || skip "needs strace"
+	u=$(cg_mount unified)
+	# A foreground run (strace ends with the last process it follows).
+	set_args cat /proc/self/cgroup
+	strace -f -qq -o "$TESTDIR/run.trace" -e trace=clone3,openat \
+		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" >"$TESTDIR/run.out"
+	grep -q 'clone3({flags=CLONE_INTO_CGROUP' "$TESTDIR/run.trace"
+	! grep "$u$CG_PATH/cgroup.procs\".*O_WRONLY" "$TESTDIR/run.trace"
+	grep -qx "0::$CG_PATH" "$TESTDIR/run.out"
+	set_args sleep 100
+	create_ctr
+	strace -f -qq -o "$TESTDIR/exec.trace" -e trace=clone3,openat \
+		"$HUSK" --root "$ROOT" exec "$CID" cat /proc/self/cgroup >"$TESTDIR/exec.out"
+	grep -q 'clone3({flags=CLONE_INTO_CGROUP' "$TESTDIR/exec.trace"
+	! grep "$u$CG_PATH/cgroup.procs\".*O_WRONLY" "$TESTDIR/exec.trace"
+	grep -qx "0::$CG_PATH" "$TESTDIR/exec.out"
+}
+
 @test "memory: limit, reservation and swap in the cgroup files" {
 	requires_cg memory
 	update_config '.linux.resources.memory = {limit: 67108864, reservation: 33554432, swap: 134217728}'
