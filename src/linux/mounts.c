@@ -380,8 +380,9 @@ open_dest (struct entry *e, struct husk_error **err)
        * we cannot reach may still have a tree from the parent (mount_bind);
        * an idmapped one is its tree, whatever its path names here. */
       int tree = parent_tree (e);
-      if (is_idmapped (e) && tree >= 0 ? fstat (tree, &st) < 0
-          : stat (e->source, &st) < 0 && (tree < 0 || fstat (tree, &st) < 0))
+      if ((is_idmapped (e) && tree >= 0)
+              ? fstat (tree, &st) < 0
+              : (stat (e->source, &st) < 0 && (tree < 0 || fstat (tree, &st) < 0)))
         return husk_error_set (err, errno, "stat bind source `%s`", e->source);
       if (!S_ISDIR (st.st_mode))
         {

@@ -76,6 +76,15 @@ userns() {
 	[ "$output" = "second" ]
 }
 
+@test "an idmapped file an earlier mount made gets a file as its new mountpoint" {
+	idmap_bind "$ROOTFS/mnt/sub/owned" /etc/owned 100000 100000
+	set_args /bin/stat -c %F:%u:%g /etc/owned
+	run run_ctr
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "regular empty file:100007:100008" ]
+}
+
 @test "an idmapped source through a symlink of the rootfs resolves inside the rootfs" {
 	# The image's symlink names a host path; the host has a secret there, the
 	# rootfs a decoy at the same path.
