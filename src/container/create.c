@@ -308,6 +308,31 @@ hand_seccomp_listener (struct create_ctx *x, int fd, struct husk_error **err)
   return husk_seccomp_send_listener (s, listener, x->pid, json, err);
 }
 
+/* While the init mounts: the trees of idmapped binds whose source lies inside
+ * the rootfs, each at the init's request (sync 4a, 4b), until it says its mounts
+ * are ready (sync 4). */
+static int
+serve_mount_trees (struct create_ctx *x, struct husk_error **err)
+{
+  struct husk_sync_msg m;
+
+  for (;;)
+    {
+      cleanup_close int tree = -1;
+
+      if (husk_sync_recv (x->sync_fd, &m, "its mounts were ready", err) < 0)
+        return -1;
+      free (m.text);
+      if (m.type == HUSK_SYNC_HOOKS_PLS)
+        return 0;
+      if (m.type != HUSK_SYNC_MOUNT_PLS)
+        return husk_error_set (err, EPROTO, "sync: unexpected message %d", (int) m.type);
+      tree = husk_idmap_tree_in_container (x->config, x->bundle, x->rootfs, x->pid, m.value, err);
+      if (tree < 0 || husk_sync_send_fd (x->sync_fd, HUSK_SYNC_MOUNT_FD, tree, err) < 0)
+        return -1;
+    }
+}
+
 /* The parent's half of the sync protocol (see linux/sync.h). */
 static int
 sync_with_children (struct create_ctx *x, struct husk_error **err)
@@ -343,9 +368,8 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   if (husk_intelrdt_apply (x->config, x->o->id, x->pid, err) < 0
       || husk_netdev_move_in (x->config, x->pid, err) < 0)
     return -1;
-  if (husk_sync_expect (x->sync_fd, HUSK_SYNC_HOOKS_PLS, &m, "its mounts were ready", err) < 0) /* sync 4 */
+  if (serve_mount_trees (x, err) < 0) /* sync 4a, 4b, 4 */
     return -1;
-  free (m.text);
   /* The limits go on now, as runc sets them at procHooks: the init exists and has
    * made its device nodes, so a pids.limit of 1 or a deny-all device rule cannot
    * break the fork of the init or its mknods; the hooks and the user's process
@@ -472,7 +496,7 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
     }
   if (save_state (&x, err) < 0 || (x.cgroup && husk_cgroup_make (x.cgroup, err) < 0))
     goto fail;
-  x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, err);
+  x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, x.rootfs, err);
   if (x.idmap_fds == NULL)
     goto fail;
   if (connect_console (&x, err) < 0 || spawn (&x, err) < 0 || send_pidfd (&x, err) < 0

@@ -1,7 +1,9 @@
 /* Id maps: the container's user namespace maps, written by the parent (the one
  * place that chooses the writer: a direct write, or newuidmap/newgidmap), and
  * idmapped mounts: the user namespace that carries a mount's mappings, and the
- * idmapped trees the parent makes for the init (see rootfs.h). */
+ * idmapped trees the parent makes for the init (see rootfs.h): before the init
+ * exists from the host's paths, or at the init's request (sync 4a) from inside
+ * its mount namespace for a source inside the rootfs. */
 #define _GNU_SOURCE
 #include "linux/rootfs.h"
 
@@ -13,11 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/namespaces.h"
 #include "linux/rootfs-internal.h"
+#include "linux/sync.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -282,35 +286,32 @@ mount_userns (const struct oci_config *c, const struct oci_mount *m, struct husk
   return fd;
 }
 
-/* In the parent: a detached copy of the mount's source (open_tree clone: the
- * only kind of mount the kernel lets us idmap, and one move_mount() can attach
- * in another mount namespace), idmapped when the mount asks for it. */
+/* The bind options that shape its tree: rbind clones the submounts too, ridmap
+ * idmaps them as well. */
 static int
-source_tree (const struct oci_config *c, const struct oci_mount *m, const char *bundle,
-             bool idmap, struct husk_error **err)
+tree_options (const struct oci_mount *m, bool *rec, bool *ridmap, struct husk_error **err)
 {
   struct husk_mount_opts o = { 0 };
-  cleanup_free char *src = NULL;
-  cleanup_close int nsfd = -1;
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
-  int tree;
 
   if (husk_mount_opts_parse (m->options, &o, err) < 0)
     return -1;
-  bool rec = (o.flags & MS_REC) != 0, ridmap = o.ridmap;
+  *rec = (o.flags & MS_REC) != 0;
+  *ridmap = o.ridmap;
   husk_mount_opts_free (&o);
   if (m->source == NULL)
     return husk_error_set (err, EINVAL, "bind mount `%s` has no source", m->destination);
-  if (m->source[0] == '/')
-    src = xstrdup (m->source);
-  else
-    xasprintf (&src, "%s/%s", bundle, m->source);
-  tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
-  if (tree < 0)
-    return husk_error_set (err, errno, "open_tree `%s`", src);
-  if (!idmap)
-    return tree;
-  nsfd = mount_userns (c, m, err);
+  return 0;
+}
+
+/* Idmap the detached tree (closed on failure): the kernel wants CAP_SYS_ADMIN
+ * over the source's filesystem, which we hold here as root on the host. */
+static int
+idmap_tree (const struct oci_config *c, const struct oci_mount *m, int tree, bool ridmap,
+            const char *src, struct husk_error **err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+  cleanup_close int nsfd = mount_userns (c, m, err);
+
   attr.userns_fd = (uint64_t) nsfd;
   if (nsfd < 0
       || mount_setattr (tree, "", AT_EMPTY_PATH | (ridmap ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
@@ -321,6 +322,29 @@ source_tree (const struct oci_config *c, const struct oci_mount *m, const char *
       return -1;
     }
   return tree;
+}
+
+/* In the parent: a detached copy of the mount's source (open_tree clone: the
+ * only kind of mount the kernel lets us idmap, and one move_mount() can attach
+ * in another mount namespace), idmapped when the mount asks for it. */
+static int
+source_tree (const struct oci_config *c, const struct oci_mount *m, const char *bundle,
+             bool idmap, struct husk_error **err)
+{
+  cleanup_free char *src = NULL;
+  bool rec, ridmap;
+  int tree;
+
+  if (tree_options (m, &rec, &ridmap, err) < 0)
+    return -1;
+  if (m->source[0] == '/')
+    src = xstrdup (m->source);
+  else
+    xasprintf (&src, "%s/%s", bundle, m->source);
+  tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return husk_error_set (err, errno, "open_tree `%s`", src);
+  return idmap ? idmap_tree (c, m, tree, ridmap, src, err) : tree;
 }
 
 /* An idmapped mount: a bind with mappings of its own or an idmap/ridmap option. */
@@ -335,8 +359,51 @@ is_idmapped (const struct oci_mount *m)
   return false;
 }
 
+/* The path below the root, cleaned, when `path` (absolute) names a place inside
+ * `root` (absolute, clean); else NULL.  Caller frees. */
+static char *
+below (const char *path, const char *root)
+{
+  size_t n = strlen (root);
+
+  while (n > 0 && root[n - 1] == '/')
+    n--;
+  if (strncmp (path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+    return NULL;
+  return xstrdup (path[n] ? path + n : "/");
+}
+
+/* When the bind's source lies inside the container's rootfs: its path there
+ * ("/mnt/x"), else NULL.  Lexical, on the source as the config writes it, against
+ * the rootfs both as the config names it and as realpath() resolved it (runc's
+ * tests write "$PWD/rootfs/..."). */
+static char *
+source_in_rootfs (const struct oci_config *c, const struct oci_mount *m, const char *bundle,
+                  const char *rootfs)
+{
+  cleanup_free char *src = NULL, *root = NULL, *clean = NULL, *clean_root = NULL;
+  char *in;
+
+  if (m->source == NULL)
+    return NULL;
+  if (m->source[0] == '/')
+    src = xstrdup (m->source);
+  else
+    xasprintf (&src, "%s/%s", bundle, m->source);
+  clean = husk_path_clean (src);
+  if ((in = below (clean, rootfs)) != NULL || c->root == NULL || c->root->path == NULL)
+    return in;
+  if (c->root->path[0] == '/')
+    root = xstrdup (c->root->path);
+  else
+    xasprintf (&root, "%s/%s", bundle, c->root->path);
+  clean_root = husk_path_clean (root);
+  return below (clean, clean_root);
+}
+
 int *
-husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct husk_error **err)
+husk_idmap_trees_make (const struct oci_config *c, const char *bundle, const char *rootfs,
+                       struct husk_error **err)
 {
   int *fds = xmalloc ((c->mounts_len + 1) * sizeof (int));
   /* The sources of plain binds too, when the container's root may not reach
@@ -345,8 +412,6 @@ husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct hu
    * container can. */
   bool userns = oci_config_namespace (c, OCI_NS_USER) != NULL && geteuid () == 0;
 
-  if (fds == NULL)
-    abort ();
   for (size_t i = 0; i < c->mounts_len; i++)
     {
       const struct oci_mount *m = &c->mounts[i];
@@ -356,6 +421,15 @@ husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct hu
       fds[i] = -1;
       if (!husk_mount_is_bind (m) || !(idmap || userns))
         continue;
+      if (idmap)
+        {
+          /* A source inside the rootfs may be the work of an earlier mount of
+           * the container, seen only in its mount namespace: the init asks for
+           * it at its turn (husk_idmap_tree_in_container). */
+          cleanup_free char *in = source_in_rootfs (c, m, bundle, rootfs);
+          if (in)
+            continue;
+        }
       fds[i] = source_tree (c, m, bundle, idmap, idmap ? err : &tmp);
       /* A plain bind's source may appear only inside the container (an earlier
        * mount): the init then mounts it by its path and reports what fails. */
@@ -368,6 +442,98 @@ husk_idmap_trees_make (const struct oci_config *c, const char *bundle, struct hu
         }
     }
   return fds;
+}
+
+/* In a child of ours that joined the init's mount namespace: clone the tree at
+ * `in` (a path inside the rootfs), resolved inside the rootfs as the init sees it
+ * now (RESOLVE_IN_ROOT: a symlink of the image's cannot lead to the host), and
+ * send it over `sock`.  The rootfs is, until pivot_root, bound onto itself at
+ * the host's path, with the container's mounts below it. */
+static __attribute__ ((noreturn)) void
+clone_in_container (int sock, int mntns, const char *rootfs, const char *in, bool rec)
+{
+  struct husk_error *err = NULL;
+  cleanup_close int rootfd = -1, at = -1;
+  int tree;
+
+  if (setns (mntns, CLONE_NEWNS) < 0)
+    {
+      husk_error_set (&err, errno, "join the container's mount namespace");
+      husk_sync_fail (sock, err);
+    }
+  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    {
+      husk_error_set (&err, errno, "open the rootfs `%s` in the container's mount namespace",
+                      rootfs);
+      husk_sync_fail (sock, err);
+    }
+  at = husk_open_in_root (rootfd, in, O_PATH, 0, &err);
+  if (at < 0)
+    husk_sync_fail (sock, err);
+  tree = open_tree (at, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH
+                               | (rec ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    {
+      husk_error_set (&err, errno, "open_tree `%s` inside the rootfs", in);
+      husk_sync_fail (sock, err);
+    }
+  if (husk_sync_send_fd (sock, HUSK_SYNC_MOUNT_FD, tree, &err) < 0)
+    _exit (1);
+  _exit (0);
+}
+
+int
+husk_idmap_tree_in_container (const struct oci_config *c, const char *bundle,
+                              const char *rootfs, pid_t init, int64_t n,
+                              struct husk_error **err)
+{
+  const struct oci_mount *m = n >= 0 && (uint64_t) n < c->mounts_len ? &c->mounts[n] : NULL;
+  cleanup_free char *in = m ? source_in_rootfs (c, m, bundle, rootfs) : NULL;
+  cleanup_close int mntns = -1;
+  struct husk_sync_msg msg;
+  bool rec, ridmap;
+  char path[64];
+  int sv[2], r;
+  pid_t pid;
+
+  /* Only what husk_idmap_trees_make() left to the init: it asks for nothing else. */
+  if (m == NULL || !husk_mount_is_bind (m) || !is_idmapped (m) || in == NULL)
+    return husk_error_set (err, EPROTO, "sync: no idmapped mount to make for mounts[%lld]",
+                           (long long) n);
+  if (tree_options (m, &rec, &ridmap, err) < 0)
+    return husk_error_wrap (err, "mounts[%lld]", (long long) n);
+  snprintf (path, sizeof path, "/proc/%d/ns/mnt", (int) init);
+  mntns = open (path, O_RDONLY | O_CLOEXEC);
+  if (mntns < 0)
+    return husk_error_set (err, errno, "open `%s`", path);
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error_set (err, errno, "socketpair");
+  /* A process of its own, not a thread: setns(CLONE_NEWNS) needs a filesystem
+   * context (root, cwd) no other task shares, and a child leaves ours as it was. */
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (sv[0]);
+      clone_in_container (sv[1], mntns, rootfs, in, rec);
+    }
+  close (sv[1]);
+  if (pid < 0)
+    {
+      close (sv[0]);
+      return husk_error_set (err, errno, "fork");
+    }
+  r = husk_sync_expect (sv[0], HUSK_SYNC_MOUNT_FD, &msg, "the idmapped mount's source", err);
+  close (sv[0]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return husk_error_wrap (err, "mounts[%lld]: `%s`", (long long) n, m->source);
+  free (msg.text);
+  r = idmap_tree (c, m, msg.fd, ridmap, m->source, err);
+  if (r < 0)
+    husk_error_wrap (err, "mounts[%lld]", (long long) n);
+  return r;
 }
 
 void

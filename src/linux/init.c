@@ -210,7 +210,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
   if (!own_mnt && c->root && c->root->readonly)
     husk_warn ("root.readonly is not applied: the container has no mount namespace of its own");
-  if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, err) < 0)
+  if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, s->sync_fd, err) < 0)
     return -1;
   close_idmap_fds (s);
   /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,

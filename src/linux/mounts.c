@@ -30,6 +30,7 @@
 
 #include "linux/lsm.h"
 #include "linux/rootfs-internal.h"
+#include "linux/sync.h"
 #include "oci/names.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -203,6 +204,7 @@ struct entry
   bool existed; /* the destination was there before we created it */
   int dstfd; /* O_PATH of the mountpoint, before the mount */
   int mntfd; /* O_PATH of the new mount's root, after it */
+  int tree; /* the tree the parent made at our request (sync 4a), or -1 */
   bool named; /* the error already names the mount: do not wrap it */
 };
 
@@ -216,6 +218,8 @@ entry_release (struct entry *e)
     close (e->dstfd);
   if (e->mntfd >= 0)
     close (e->mntfd);
+  if (e->tree >= 0)
+    close (e->tree);
 }
 
 /* runc's checkProcMount: nothing but a procfs goes onto /proc, and under /proc only
@@ -314,9 +318,39 @@ parent_tree (const struct entry *e)
 {
   const struct husk_mount_ctx *ctx = e->ctx;
 
+  if (e->tree >= 0)
+    return e->tree;
   if (ctx->idmap_fds == NULL || e->m < ctx->c->mounts || e->m >= ctx->c->mounts + ctx->c->mounts_len)
     return -1;
   return ctx->idmap_fds[e->m - ctx->c->mounts];
+}
+
+static bool
+is_idmapped (const struct entry *e)
+{
+  return e->o.idmap || e->o.ridmap || e->m->uid_mappings_len || e->m->gid_mappings_len;
+}
+
+/* sync 4a, 4b: the tree of an idmapped bind the parent could not make before we
+ * existed (its source lies inside the rootfs, and an earlier mount of ours may
+ * be what put it there): the parent makes it now, from inside our mount
+ * namespace, where it still holds the host's privilege to idmap it. */
+static int
+ask_parent_tree (struct entry *e, struct husk_error **err)
+{
+  const struct husk_mount_ctx *ctx = e->ctx;
+  struct husk_sync_msg msg;
+
+  if (strcmp (e->type, "bind") != 0 || !is_idmapped (e) || parent_tree (e) >= 0
+      || e->m < ctx->c->mounts || e->m >= ctx->c->mounts + ctx->c->mounts_len)
+    return 0;
+  if (husk_sync_send (ctx->sync_fd, HUSK_SYNC_MOUNT_PLS, 0, e->m - ctx->c->mounts, NULL, err) < 0
+      || husk_sync_expect (ctx->sync_fd, HUSK_SYNC_MOUNT_FD, &msg, "the idmapped mount's tree",
+                           err) < 0)
+    return -1;
+  free (msg.text);
+  e->tree = msg.fd;
+  return 0;
 }
 
 /* Open the destination, creating it when missing: an empty file when a bind
@@ -343,8 +377,12 @@ open_dest (struct entry *e, struct husk_error **err)
   if (strcmp (e->type, "bind") == 0)
     {
       /* A missing source is an error: there would be nothing to bind.  One
-       * we cannot reach may still have a tree from the parent (mount_bind). */
-      if (stat (e->source, &st) < 0 && (parent_tree (e) < 0 || fstat (parent_tree (e), &st) < 0))
+       * we cannot reach may still have a tree from the parent (mount_bind);
+       * an idmapped one is its tree, whatever its path names here. */
+      int tree = parent_tree (e);
+      if ((is_idmapped (e) && tree >= 0)
+              ? fstat (tree, &st) < 0
+              : (stat (e->source, &st) < 0 && (tree < 0 || fstat (tree, &st) < 0)))
         return husk_error_set (err, errno, "stat bind source `%s`", e->source);
       if (!S_ISDIR (st.st_mode))
         {
@@ -494,7 +532,7 @@ static int
 mount_bind (struct entry *e, struct husk_error **err)
 {
   int tree = parent_tree (e);
-  bool idmap = e->o.idmap || e->o.ridmap || e->m->uid_mappings_len || e->m->gid_mappings_len;
+  bool idmap = is_idmapped (e);
   struct stat st;
   int r;
 
@@ -803,7 +841,7 @@ int
 husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *m,
                   struct husk_error **err)
 {
-  struct entry e = { .ctx = ctx, .m = m, .dstfd = -1, .mntfd = -1 };
+  struct entry e = { .ctx = ctx, .m = m, .dstfd = -1, .mntfd = -1, .tree = -1 };
   int r;
 
   if (m->destination == NULL)
@@ -817,6 +855,8 @@ husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *m,
   if (e.o.copyup && strcmp (e.type, "tmpfs") != 0)
     r = husk_error_set (err, EINVAL, "tmpcopyup is only for tmpfs mounts");
   else
+    r = ask_parent_tree (&e, err);
+  if (r == 0)
     r = open_dest (&e, err);
   if (r == 0)
     r = locate_dest (&e, err);

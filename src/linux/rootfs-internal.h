@@ -93,6 +93,7 @@ struct husk_mount_ctx
   bool userns; /* the container has (or runs in) a user namespace */
   bool cgroupns; /* the config asks for a new cgroup namespace */
   const int *idmap_fds; /* per config mount: a tree made by the parent, or -1 */
+  int sync_fd; /* to ask the parent for the others' trees (sync 4a) */
 };
 
 /* Mount one config entry inside the rootfs.  Errors read

@@ -99,9 +99,10 @@ make_parent_private (const char *rootfs, unsigned long prop, struct husk_error *
 
 int
 husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *idmap_fds,
-                     struct husk_error **err)
+                     int sync_fd, struct husk_error **err)
 {
-  struct husk_mount_ctx ctx = { .c = c, .rootfs = rootfs, .rootfd = -1, .idmap_fds = idmap_fds };
+  struct husk_mount_ctx ctx = { .c = c, .rootfs = rootfs, .rootfd = -1, .idmap_fds = idmap_fds,
+                                .sync_fd = sync_fd };
   unsigned long prop, flags;
   int r = 0;
 

@@ -2,6 +2,7 @@
 #include "linux/sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,12 +148,13 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
       msg->fd = -1;
       return husk_error_set (err, EPROTO, "sync: malformed message (%s)", what);
     }
-  if (h.type == HUSK_SYNC_SECCOMP_FD && msg->fd < 0)
+  bool carries_fd = h.type == HUSK_SYNC_SECCOMP_FD || h.type == HUSK_SYNC_MOUNT_FD;
+  if (carries_fd && msg->fd < 0)
     {
       free (buf);
       return husk_error_set (err, EPROTO, "sync: message %d without its fd (%s)", (int) h.type, what);
     }
-  if (h.type != HUSK_SYNC_SECCOMP_FD && msg->fd >= 0)
+  if (!carries_fd && msg->fd >= 0)
     {
       close (msg->fd);
       msg->fd = -1;

@@ -9,6 +9,12 @@
  *   sync 1  stage1 -> parent  USERMAP_PLS     (only with a new user namespace)
  *   sync 2  parent -> stage1  USERMAP_ACK     maps are written
  *   sync 3  stage1 -> parent  PID             value = pid of stage 2, then stage 1 exits
+ *   sync 4a stage2 -> parent  MOUNT_PLS       value = N: the detached tree of mounts[N], an
+ *                                             idmapped bind whose source lies inside the
+ *                                             rootfs (repeated for each such mount, at its
+ *                                             turn; see husk_idmap_tree_in_container)
+ *   sync 4b parent -> stage2  MOUNT_FD        the tree (SCM_RIGHTS), idmapped; on failure
+ *                                             the parent reports it and kills the init
  *   sync 4  stage2 -> parent  HOOKS_PLS       mounts are ready: run prestart + createRuntime
  *   sync 5  parent -> stage2  HOOKS_ACK       text = the state JSON (for the hooks of init)
  *   sync 5a stage2 -> parent  SECCOMP_FD      only with a SCMP_ACT_NOTIFY rule: the seccomp
@@ -41,6 +47,8 @@ enum husk_sync_type
   HUSK_SYNC_ERROR,
   HUSK_SYNC_SECCOMP_FD,
   HUSK_SYNC_LOG,
+  HUSK_SYNC_MOUNT_PLS,
+  HUSK_SYNC_MOUNT_FD,
 };
 
 /* The value of a LOG message. */
@@ -56,7 +64,7 @@ struct husk_sync_msg
   int errnum;
   int64_t value;
   char *text; /* malloc'd, may be NULL */
-  int fd; /* passed with SCM_RIGHTS (HUSK_SYNC_SECCOMP_FD only, O_CLOEXEC), else -1 */
+  int fd; /* passed with SCM_RIGHTS (SECCOMP_FD and MOUNT_FD only, O_CLOEXEC), else -1 */
 };
 
 int husk_sync_send (int fd, enum husk_sync_type type, int errnum, int64_t value,
