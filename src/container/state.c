@@ -59,7 +59,7 @@ summary_write (const char *dir, const struct husk_state *st)
   struct stat sb;
 
   xasprintf (&path, "%s/state.json", dir);
-  if (stat (path, &sb) < 0)
+  if (lstat (path, &sb) < 0)
     return;
   xasprintf (&target, SUMMARY_MAGIC "%llu %llu %lld %ld %d %llu %u %zu %zu %zu %zu %s%s%s%s",
              (unsigned long long) sb.st_ino, (unsigned long long) sb.st_size,
