@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -173,6 +174,7 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
 {
   const char *format = "table";
   bool quiet = false, ns = false;
+  cleanup_close int root_fd = -1;
   char **ids;
   struct row *rows;
   size_t n = 0, k = 0;
@@ -205,13 +207,15 @@ husk_cmd_list (const struct husk_globals *g, int argc, char **argv, struct husk_
   ids = husk_container_list (g->root, err);
   if (ids == NULL)
     return -1;
+  root_fd = open (g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   while (ids[n])
     n++;
   rows = xcalloc (n + 1, sizeof *rows);
   for (size_t i = 0; i < n; i++)
     {
       struct husk_error *e = NULL;
-      if (husk_container_load (g->root, ids[i], &rows[k].st, &rows[k].status, &e) < 0)
+      if (husk_container_load_listed (g->root, root_fd, ids[i], &rows[k].st, &rows[k].status, &e)
+          < 0)
         {
           /* Listed, but unreadable (a corrupt state.json): say so, go on;
            * `delete --force` removes it. */

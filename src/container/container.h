@@ -41,6 +41,11 @@ bool husk_container_exists (const char *root, const char *id);
 /* Fills *st (caller frees) and *status. */
 int husk_container_load (const char *root, const char *id, struct husk_state **st,
                          enum husk_status *status, struct husk_error **err);
+/* husk_container_load for list, from the summary (root_fd: the state root, or
+ * -1) when that is enough: when the init's pid is gone. */
+int husk_container_load_listed (const char *root, int root_fd, const char *id,
+                                struct husk_state **st, enum husk_status *status,
+                                struct husk_error **err);
 /* sig: signal number; all: every process of the container's cgroup. */
 int husk_container_kill (const char *root, const char *id, int sig, bool all,
                          struct husk_error **err);

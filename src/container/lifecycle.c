@@ -90,7 +90,8 @@ husk_container_exists (const char *root, const char *id)
 void
 husk_remove_state_dir (const char *dir)
 {
-  static const char *files[] = { "state.json", "config.json", "exec.fifo", NULL };
+  /* The summary before the state.json it summarizes. */
+  static const char *files[] = { HUSK_STATE_SUMMARY, "state.json", "config.json", "exec.fifo", NULL };
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
   char path[4096];
@@ -174,6 +175,24 @@ husk_container_load (const char *root, const char *id, struct husk_state **st,
   if (status)
     *status = husk_state_status (*st, dir);
   return 0;
+}
+
+int
+husk_container_load_listed (const char *root, int root_fd, const char *id, struct husk_state **st,
+                            enum husk_status *status, struct husk_error **err)
+{
+  if (husk_check_id (id, err) < 0)
+    return -1;
+  *st = root_fd >= 0 ? husk_state_read_summary (root_fd, id) : NULL;
+  /* No process with the init's pid: stopped, whatever else state.json says. */
+  if (*st && ((*st)->pid <= 0 || (kill ((*st)->pid, 0) < 0 && errno == ESRCH)))
+    {
+      *status = HUSK_STATUS_STOPPED;
+      return 0;
+    }
+  /* A live pid (or a reused one) is told apart as `state` does it. */
+  husk_state_free (*st);
+  return husk_container_load (root, id, st, status, err);
 }
 
 /* Take the container's lock, then load its state: a command that loaded first

@@ -2,6 +2,8 @@
 #include "container/state.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +35,49 @@ gen_annotations (struct json_gen *g, const struct husk_state *st)
   json_gen_map_close (g);
 }
 
+/* The summary: what `list` prints of a container, kept as the target of a
+ * symlink beside state.json, so that list reads it with one readlinkat and no
+ * open, read, close or JSON parser (systemd keeps small records in /run the same
+ * way).  A symlink is created whole or not at all.  It is a cache: it names the
+ * inode, size and mtime of the state.json it was made from, and a summary that
+ * is missing, malformed or does not match the state.json beside it is ignored
+ * (list reads state.json then, as for the state directory of an older husk).
+ *
+ *   husk-summary-1 INO SIZE MTIME_SEC MTIME_NSEC PID START_TIME OWNER
+ *   LEN(id) LEN(created) LEN(bundle) LEN(rootfs) <id><created><bundle><rootfs>
+ *
+ * on one line: numbers in decimal, each followed by one space, then the four
+ * strings back to back (a path may hold any byte but NUL). */
+#define SUMMARY_MAGIC "husk-summary-1 "
+
+static void
+summary_write (const char *dir, const struct husk_state *st)
+{
+  cleanup_free char *path = NULL, *target = NULL;
+  const char *id = or_empty (st->id), *created = or_empty (st->created);
+  const char *bundle = or_empty (st->bundle), *rootfs = or_empty (st->rootfs);
+  struct stat sb;
+
+  xasprintf (&path, "%s/state.json", dir);
+  if (lstat (path, &sb) < 0)
+    return;
+  xasprintf (&target, SUMMARY_MAGIC "%llu %llu %lld %ld %d %llu %u %zu %zu %zu %zu %s%s%s%s",
+             (unsigned long long) sb.st_ino, (unsigned long long) sb.st_size,
+             (long long) sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec, (int) st->pid, st->start_time,
+             (unsigned) st->owner, strlen (id), strlen (created), strlen (bundle), strlen (rootfs),
+             id, created, bundle, rootfs);
+  free (path);
+  xasprintf (&path, "%s/" HUSK_STATE_SUMMARY, dir);
+  /* Too long a target (long paths) fails: list reads state.json then. */
+  if (strlen (target) < PATH_MAX && symlink (target, path) < 0)
+    return;
+}
+
 int
 husk_state_write (const char *dir, const struct husk_state *st, struct husk_error **err)
 {
   struct json_gen *g = json_gen_new (NULL);
-  cleanup_free char *path = NULL, *json = NULL;
+  cleanup_free char *path = NULL, *summary = NULL, *json = NULL;
   size_t len;
 
   json_gen_map_open (g);
@@ -53,8 +93,86 @@ husk_state_write (const char *dir, const struct husk_state *st, struct husk_erro
   gen_annotations (g, st);
   json_gen_map_close (g);
   json = json_gen_finish (g, &len);
+  /* The old summary goes first and the new one comes last: a crash in between
+   * leaves none, never one that disagrees with state.json. */
+  xasprintf (&summary, "%s/" HUSK_STATE_SUMMARY, dir);
+  if (unlink (summary) < 0 && errno != ENOENT)
+    return husk_error_set (err, errno, "remove `%s`", summary);
   xasprintf (&path, "%s/state.json", dir);
-  return husk_write_file_atomic (path, json, len, 0600, err);
+  if (husk_write_file_atomic (path, json, len, 0600, err) < 0)
+    return -1;
+  summary_write (dir, st);
+  return 0;
+}
+
+/* A decimal number and the space after it; NULL when that is not what p has. */
+static const char *
+summary_num (const char *p, const char *end, unsigned long long max, unsigned long long *v)
+{
+  const char *start = p;
+  unsigned long long n = 0;
+
+  for (; p < end && *p >= '0' && *p <= '9'; p++)
+    {
+      unsigned d = (unsigned) (*p - '0');
+      if (n > (max - d) / 10)
+        return NULL;
+      n = n * 10 + d;
+    }
+  if (p == start || p == end || *p != ' ')
+    return NULL;
+  *v = n;
+  return p + 1;
+}
+
+struct husk_state *
+husk_state_read_summary (int root_fd, const char *id)
+{
+  enum { INO, SIZE, MSEC, MNSEC, PID, START, OWNER, LID, LCREATED, LBUNDLE, LROOTFS, NUMS };
+  static const unsigned long long max[NUMS] = {
+    [INO] = ULLONG_MAX, [SIZE] = LLONG_MAX, [MSEC] = LLONG_MAX, [MNSEC] = 999999999,
+    [PID] = INT_MAX, [START] = ULLONG_MAX, [OWNER] = UINT_MAX, [LID] = PATH_MAX,
+    [LCREATED] = PATH_MAX, [LBUNDLE] = PATH_MAX, [LROOTFS] = PATH_MAX,
+  };
+  unsigned long long v[NUMS];
+  char path[PATH_MAX], buf[PATH_MAX];
+  const char *p = buf, *end;
+  struct husk_state *st;
+  struct stat sb;
+  ssize_t n;
+
+  if ((size_t) snprintf (path, sizeof path, "%s/" HUSK_STATE_SUMMARY, id) >= sizeof path)
+    return NULL;
+  n = readlinkat (root_fd, path, buf, sizeof buf);
+  if (n < (ssize_t) strlen (SUMMARY_MAGIC) || n == (ssize_t) sizeof buf
+      || memcmp (buf, SUMMARY_MAGIC, strlen (SUMMARY_MAGIC)) != 0)
+    return NULL;
+  end = buf + n;
+  p += strlen (SUMMARY_MAGIC);
+  for (int i = 0; i < NUMS; i++)
+    if ((p = summary_num (p, end, max[i], &v[i])) == NULL)
+      return NULL;
+  if (v[LID] + v[LCREATED] + v[LBUNDLE] + v[LROOTFS] != (unsigned long long) (end - p))
+    return NULL;
+  /* Made from the state.json that is there now? */
+  snprintf (path, sizeof path, "%s/state.json", id);
+  if (fstatat (root_fd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (sb.st_mode)
+      || (unsigned long long) sb.st_ino != v[INO] || (unsigned long long) sb.st_size != v[SIZE]
+      || (unsigned long long) sb.st_mtim.tv_sec != v[MSEC]
+      || (unsigned long long) sb.st_mtim.tv_nsec != v[MNSEC])
+    return NULL;
+  st = xcalloc (1, sizeof *st);
+  st->pid = (pid_t) v[PID];
+  st->start_time = v[START];
+  st->owner = (uid_t) v[OWNER];
+  st->id = xstrndup (p, v[LID]);
+  p += v[LID];
+  st->created = xstrndup (p, v[LCREATED]);
+  p += v[LCREATED];
+  st->bundle = xstrndup (p, v[LBUNDLE]);
+  p += v[LBUNDLE];
+  st->rootfs = xstrndup (p, v[LROOTFS]);
+  return st;
 }
 
 static const char *
@@ -175,6 +293,9 @@ husk_state_pid_alive (const struct husk_state *st)
   char s;
 
   if (st->pid <= 0)
+    return false;
+  /* No process has the pid: kill costs a tenth of a failed open in /proc. */
+  if (kill (st->pid, 0) < 0 && errno == ESRCH)
     return false;
   s = husk_proc_stat (st->pid, &start);
   if (s == 0 || s == 'Z' || s == 'X')

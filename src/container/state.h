@@ -5,6 +5,10 @@
  *   config.json  a copy of the bundle's config, for poststop hooks and `delete`
  *                after the bundle is gone
  *   exec.fifo    present while the container is `created`
+ *   summary      a symlink whose target holds what `list` prints (id, pid and
+ *                start time, bundle, rootfs, created, owner), made from and
+ *                bound to the state.json beside it (state.c: the format);
+ *                list reads state.json where it is missing or does not match
  *
  * The status is never stored: it is derived (husk_state_status).
  */
@@ -40,8 +44,14 @@ enum husk_status
   HUSK_STATUS_STOPPED,
 };
 
+#define HUSK_STATE_SUMMARY "summary"
+
+/* state.json, then the summary. */
 int husk_state_write (const char *dir, const struct husk_state *st, struct husk_error **err);
 struct husk_state *husk_state_read (const char *dir, struct husk_error **err);
+/* <root_fd>/<id>/summary: NULL when it is missing, malformed or not made from the
+ * state.json there now.  No cgroup_dirs and no annotations. */
+struct husk_state *husk_state_read_summary (int root_fd, const char *id);
 void husk_state_free (struct husk_state *st);
 /* Derived: a dead (or reused) pid is stopped, a live exec.fifo means created, a
  * frozen cgroup means paused, else running. */
