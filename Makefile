@@ -40,11 +40,17 @@ WARNINGS := -Wall -Wextra -Wno-unused-parameter \
 # No .eh_frame (C has no exceptions; debuggers read .debug_frame, which -g
 # writes into the debug info that make install keeps apart), and each function
 # in a section of its own so that the linker drops what nothing calls: the
-# installed binary is ~10% smaller (352 -> 316 KiB).
+# installed binary is ~10% smaller (352 -> 316 KiB).  -Os rather than -O2: husk
+# waits on the kernel, not on its own code (run, state and the rest time the
+# same, contrib/bench), and the binary is 13% smaller (372 -> 324 KiB).  The
+# relative relocations of the PIE packed (DT_RELR, binutils 2.38, glibc 2.36):
+# 29 KiB of .rela.dyn become 0.5 KiB of .relr.dyn (-> 296 KiB).
 SIZE_OPT := -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
-OPT ?= -O2 -g $(SIZE_OPT)
+OPT ?= -Os -g $(SIZE_OPT)
 CFLAGS ?= $(OPT)
-LDFLAGS ?= -Wl,--gc-sections
+RELR := $(shell echo 'int main (void) { return 0; }' | $(CC) -x c - -Wl,-z,pack-relative-relocs \
+	-Wl,--fatal-warnings -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
+LDFLAGS ?= -Wl,--gc-sections $(RELR)
 HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-iquote src -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
 	-DHUSK_SPEC_VERSION='"$(SPEC_VERSION)"' \
