@@ -49,7 +49,10 @@ for p in timeit floor; do
 		${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -o "$BUILD/bench/$p" "$here/$p.c"
 	fi
 done
-timeit=$BUILD/bench/timeit floor=$BUILD/bench/floor
+if [ ! -x "$BUILD/bench/noop" ] || [ "$here/noop.c" -nt "$BUILD/bench/noop" ]; then
+	${CC:-cc} -std=gnu11 -O2 -static -o "$BUILD/bench/noop" "$here/noop.c"
+fi
+timeit=$BUILD/bench/timeit floor=$BUILD/bench/floor noop=$BUILD/bench/noop
 
 # One private mount namespace for everything that follows.
 if [ -z "${HUSK_BENCH_IN_NS:-}" ]; then
@@ -160,9 +163,13 @@ for ((n = 0; n < rounds; n++)); do
 	"$floor" "$bundle/rootfs" "husk-bench-fw$n-pre"
 	timed run-warm floor 0 "$floor" "$bundle/rootfs" "husk-bench-fw$n"
 	for r in "${runtimes[@]}"; do timed create "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" create -b "$bundle" "c$n"; done
+	# The floor of these three: starting any program at all (noop.c).
 	for r in "${runtimes[@]}"; do timed state "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" state "c$n"; done
+	timed state floor "$idle" "$noop"
 	for r in "${runtimes[@]}"; do timed start "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" start "c$n"; done
+	timed start floor "$idle" "$noop"
 	for r in "${runtimes[@]}"; do timed delete "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" delete "c$n"; done
+	timed delete floor "$idle" "$noop"
 	for r in "${runtimes[@]}"; do timed exec "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" exec exe /bin/true; done
 	for r in "${runtimes[@]}"; do timed list "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" list; done
 done
