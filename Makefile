@@ -19,10 +19,10 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
-PKGS := yajl libseccomp libcap libsystemd
+PKGS := yajl libseccomp libsystemd
 # libsystemd's headers only: the systemd driver loads it with dlopen when it is
 # used (src/cgroup/sdbus.h), so no other command pays for loading it.
-LINK_PKGS := yajl libseccomp libcap
+LINK_PKGS := yajl libseccomp
 
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -69,27 +68,11 @@ gen_seccomp (struct json_gen *g)
   json_gen_map_close (g);
 }
 
-/* Every capability libcap names ("CAP_CHOWN" ...), which the parser accepts. */
+/* Every capability the parser knows ("CAP_CHOWN" ...). */
 static void
 gen_capabilities (struct json_gen *g)
 {
-  json_gen_key (g, "capabilities");
-  json_gen_array_open (g);
-  for (cap_value_t v = 0; v < 64; v++)
-    {
-      char *name = cap_to_name (v);
-      if (name == NULL)
-        continue;
-      /* libcap prints a number for a capability it has no name for. */
-      if (!isdigit ((unsigned char) name[0]))
-        {
-          for (char *c = name; *c; c++)
-            *c = (char) toupper ((unsigned char) *c);
-          json_gen_str (g, name);
-        }
-      cap_free (name);
-    }
-  json_gen_array_close (g);
+  kv_names (g, "capabilities", oci_capabilities);
 }
 
 static void

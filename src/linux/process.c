@@ -14,16 +14,18 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "oci/names.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -46,46 +48,53 @@ husk_apply_rlimits (const struct oci_process *p, struct husk_error **err)
   return 0;
 }
 
-/* The highest capability the running kernel knows.  A config may name newer
- * ones than the kernel has; those are skipped, like runc does. */
+/* The highest capability the running kernel knows (PR_CAPBSET_READ fails with
+ * EINVAL beyond it; not /proc/sys/kernel/cap_last_cap, which a config may
+ * leave unmounted).  A config may name newer ones than the kernel has; those
+ * are skipped, like runc does. */
 static int
 kernel_last_cap (void)
 {
-  int n = (int) cap_max_bits ();
+  static int last = -1;
+  int lo = 0, hi = 63;
 
-  if (n <= 0 || n > 64)
-    n = CAP_LAST_CAP + 1;
-  return n - 1;
+  if (last >= 0)
+    return last;
+  if (prctl (PR_CAPBSET_READ, 0, 0, 0, 0) < 0)
+    return last = CAP_LAST_CAP;
+  while (lo < hi)
+    {
+      int mid = (lo + hi + 1) / 2;
+      if (prctl (PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  return last = lo;
 }
 
-/* Upper-case name of a capability for messages ("CAP_CHOWN"); caller frees. */
+/* Name of a capability for messages ("CAP_CHOWN", "CAP_41" past the table);
+ * caller frees. */
 static char *
 cap_name (int cap)
 {
-  char *lower = cap_to_name ((cap_value_t) cap), *name = NULL;
-  char *c;
+  char *name;
 
-  if (lower == NULL || xasprintf (&name, "%s", lower) < 0)
-    abort ();
-  cap_free (lower);
-  for (c = name; *c; c++)
-    *c = (char) toupper ((unsigned char) *c);
+  if (cap >= 0 && cap <= CAP_CHECKPOINT_RESTORE)
+    return xstrdup (oci_capabilities[cap].name);
+  xasprintf (&name, "CAP_%d", cap);
   return name;
 }
 
 /* The number of a capability named exactly as the spec spells it ("CAP_CHOWN")
- * and known to the running kernel, or -1.  cap_from_name() alone would also
- * take "chown", "12" and "cap_chown+ep". */
+ * and known to the running kernel, or -1. */
 static int
 cap_number (const char *name, int last)
 {
-  cap_value_t v;
-
-  if (strncmp (name, "CAP_", 4) != 0
-      || strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen (name)
-      || cap_from_name (name, &v) < 0 || v < 0 || v > last)
-    return -1;
-  return (int) v;
+  for (const struct oci_name *c = oci_capabilities; c->name; c++)
+    if (strcmp (c->name, name) == 0)
+      return (int) c->value <= last ? (int) c->value : -1;
+  return -1;
 }
 
 /* Unknown names, and caps newer than the running kernel, are skipped: runc
@@ -239,16 +248,6 @@ husk_apply_user (const struct oci_process *p, struct husk_error **err)
   return 0;
 }
 
-static void
-cap_state_add (cap_t state, cap_flag_t flag, uint64_t mask)
-{
-  cap_value_t v;
-
-  for (v = 0; v < 64; v++)
-    if (mask & (UINT64_C (1) << v))
-      cap_set_flag (state, flag, 1, &v, CAP_SET);
-}
-
 /* runc raises ambient caps one by one and only warns when one fails (EPERM
  * when it is not in both permitted and inheritable): do the same. */
 static int
@@ -277,21 +276,15 @@ husk_apply_capabilities (const struct oci_process *p, struct husk_error **err)
   const struct oci_capabilities *caps = process_caps (p);
   uint64_t eff = caps_mask (caps->effective), perm = caps_mask (caps->permitted);
   uint64_t inh = caps_mask (caps->inheritable), amb = caps_mask (caps->ambient);
-  cap_t state;
-  int ret;
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+  struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 
-  state = cap_init ();
-  if (state == NULL)
-    return husk_error_set (err, errno, "cap_init");
-  cap_state_add (state, CAP_EFFECTIVE, eff);
-  cap_state_add (state, CAP_PERMITTED, perm);
-  cap_state_add (state, CAP_INHERITABLE, inh);
-  ret = cap_set_proc (state);
-  if (ret < 0)
-    ret = husk_error_set (err, errno, "apply capabilities");
-  cap_free (state);
-  if (ret < 0)
-    return ret;
+  for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+    d[i] = (struct __user_cap_data_struct) { .effective = (uint32_t) (eff >> (32 * i)),
+                                             .permitted = (uint32_t) (perm >> (32 * i)),
+                                             .inheritable = (uint32_t) (inh >> (32 * i)) };
+  if (syscall (SYS_capset, &h, d) < 0)
+    return husk_error_set (err, errno, "apply capabilities");
   return raise_ambient (amb, err);
 }
 

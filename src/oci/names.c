@@ -2,11 +2,63 @@
 #define _GNU_SOURCE
 #include "oci/names.h"
 
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+
+/* ---- capabilities ---- */
+
+/* Every capability up to CAP_CHECKPOINT_RESTORE (Linux 5.9), in the kernel's
+ * order: the index is the number. */
+const struct oci_name oci_capabilities[] = {
+  { "CAP_CHOWN", CAP_CHOWN },
+  { "CAP_DAC_OVERRIDE", CAP_DAC_OVERRIDE },
+  { "CAP_DAC_READ_SEARCH", CAP_DAC_READ_SEARCH },
+  { "CAP_FOWNER", CAP_FOWNER },
+  { "CAP_FSETID", CAP_FSETID },
+  { "CAP_KILL", CAP_KILL },
+  { "CAP_SETGID", CAP_SETGID },
+  { "CAP_SETUID", CAP_SETUID },
+  { "CAP_SETPCAP", CAP_SETPCAP },
+  { "CAP_LINUX_IMMUTABLE", CAP_LINUX_IMMUTABLE },
+  { "CAP_NET_BIND_SERVICE", CAP_NET_BIND_SERVICE },
+  { "CAP_NET_BROADCAST", CAP_NET_BROADCAST },
+  { "CAP_NET_ADMIN", CAP_NET_ADMIN },
+  { "CAP_NET_RAW", CAP_NET_RAW },
+  { "CAP_IPC_LOCK", CAP_IPC_LOCK },
+  { "CAP_IPC_OWNER", CAP_IPC_OWNER },
+  { "CAP_SYS_MODULE", CAP_SYS_MODULE },
+  { "CAP_SYS_RAWIO", CAP_SYS_RAWIO },
+  { "CAP_SYS_CHROOT", CAP_SYS_CHROOT },
+  { "CAP_SYS_PTRACE", CAP_SYS_PTRACE },
+  { "CAP_SYS_PACCT", CAP_SYS_PACCT },
+  { "CAP_SYS_ADMIN", CAP_SYS_ADMIN },
+  { "CAP_SYS_BOOT", CAP_SYS_BOOT },
+  { "CAP_SYS_NICE", CAP_SYS_NICE },
+  { "CAP_SYS_RESOURCE", CAP_SYS_RESOURCE },
+  { "CAP_SYS_TIME", CAP_SYS_TIME },
+  { "CAP_SYS_TTY_CONFIG", CAP_SYS_TTY_CONFIG },
+  { "CAP_MKNOD", CAP_MKNOD },
+  { "CAP_LEASE", CAP_LEASE },
+  { "CAP_AUDIT_WRITE", CAP_AUDIT_WRITE },
+  { "CAP_AUDIT_CONTROL", CAP_AUDIT_CONTROL },
+  { "CAP_SETFCAP", CAP_SETFCAP },
+  { "CAP_MAC_OVERRIDE", CAP_MAC_OVERRIDE },
+  { "CAP_MAC_ADMIN", CAP_MAC_ADMIN },
+  { "CAP_SYSLOG", CAP_SYSLOG },
+  { "CAP_WAKE_ALARM", CAP_WAKE_ALARM },
+  { "CAP_BLOCK_SUSPEND", CAP_BLOCK_SUSPEND },
+  { "CAP_AUDIT_READ", CAP_AUDIT_READ },
+  { "CAP_PERFMON", CAP_PERFMON },
+  { "CAP_BPF", CAP_BPF },
+  { "CAP_CHECKPOINT_RESTORE", CAP_CHECKPOINT_RESTORE },
+  { NULL, 0 },
+};
+_Static_assert (sizeof oci_capabilities / sizeof oci_capabilities[0] == CAP_CHECKPOINT_RESTORE + 2,
+                "oci_capabilities: one entry per capability, by number");
 
 /* ---- seccomp ---- */
 

@@ -32,6 +32,7 @@ struct oci_name
   uint64_t value;
 };
 
+extern const struct oci_name oci_capabilities[]; /* CAP_*, by number: [n].value == n */
 extern const struct oci_name oci_seccomp_actions[]; /* SECCOMP_RET_*, errno data 0 */
 extern const struct oci_name oci_seccomp_operators[]; /* enum scmp_compare */
 extern const struct oci_name oci_seccomp_archs[]; /* names only: libseccomp resolves them */

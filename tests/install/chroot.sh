@@ -9,7 +9,7 @@ set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 DIR" >&2; exit 2; }
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
-INCLUDE=libyajl2,libseccomp2,libcap2
+INCLUDE=libyajl2,libseccomp2
 
 key=$(sha256sum "$0" | cut -d' ' -f1)
 [ -d "$out/root/usr" ] && [ "$(cat "$out/key" 2>/dev/null)" = "$key" ] && exit 0

@@ -151,7 +151,7 @@ build_husk() {
 	rm -rf "$root"
 	mkdir -p "$root/husk/build" "$root/husk/bats" "$root/husk/tests/integration"
 	IN_BASE=$out/base.files copy_bin "$root" "$husk" /husk/husk
-	# The libraries the base lacks (libyajl, libseccomp, libcap) join its
+	# The libraries the base lacks (libyajl, libseccomp) join its
 	# /usr/lib when the kernel unpacks this archive over it.
 	cp "$probe" "$root/husk/build/probe"
 	cp "$repo/bats/helpers.bash" "$root/husk/bats/"
