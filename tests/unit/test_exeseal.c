@@ -7,15 +7,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,14 +80,13 @@ sealed_child (char **argv)
 static int
 drop_sys_admin (void)
 {
-  cap_value_t v = CAP_SYS_ADMIN;
-  cap_t c = cap_get_proc ();
-  int r = -1;
+  struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+  struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 
-  if (c && cap_set_flag (c, CAP_EFFECTIVE, 1, &v, CAP_CLEAR) == 0)
-    r = cap_set_proc (c);
-  cap_free (c);
-  return r;
+  if (syscall (SYS_capget, &h, d) < 0)
+    return -1;
+  d[CAP_TO_INDEX (CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK (CAP_SYS_ADMIN);
+  return (int) syscall (SYS_capset, &h, d);
 }
 
 /* Fork; the child re-executes this program as --sealed-child WAY; its status. */
