@@ -20,9 +20,11 @@ BINDIR ?= $(PREFIX)/bin
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 PKGS := yajl libseccomp libsystemd
-# libsystemd's headers only: the systemd driver loads it with dlopen when it is
-# used (src/cgroup/sdbus.h), so no other command pays for loading it.
-LINK_PKGS := yajl libseccomp
+# libsystemd's and libseccomp's headers only: the systemd driver loads
+# libsystemd with dlopen when it is used (src/cgroup/sdbus.h), create and exec
+# load libseccomp when the config has linux.seccomp (src/linux/libseccomp.h), so
+# no other command pays for loading them.  dlopen is in glibc's libc since 2.34.
+LINK_PKGS := yajl
 
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

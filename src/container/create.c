@@ -146,6 +146,10 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
     husk_id_maps_default (x->config);
   if (oci_config_validate (x->config, err) < 0)
     return -1;
+  /* Here, on the host: the init builds the filter inside the container, with
+   * the library loaded now (linux/libseccomp.h). */
+  if (husk_seccomp_prepare (x->config->linux_ ? x->config->linux_->seccomp : NULL, err) < 0)
+    return -1;
   /* The spec makes process optional at create and required at start: the init
    * of such a container sets itself up as root in / with no capability and
    * waits on exec.fifo; `start` refuses it (the saved config has no process). */

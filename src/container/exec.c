@@ -540,7 +540,11 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
    * the joiner unblocks them for itself and the process. */
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old);
-  if (check_status (&x, err) < 0 || load_process (&x, err) < 0 || connect_console (&x, err) < 0
+  /* libseccomp is loaded here, on the host, for the joined process to build
+   * its filter inside the container (linux/libseccomp.h). */
+  if (check_status (&x, err) < 0 || load_process (&x, err) < 0
+      || husk_seccomp_prepare (x.config->linux_ ? x.config->linux_->seccomp : NULL, err) < 0
+      || connect_console (&x, err) < 0
       || cgroup_targets (&x, err) < 0 || open_init (&x, err) < 0)
     goto out;
   if (spawn (&x, err) < 0)

@@ -24,7 +24,6 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -36,6 +35,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "linux/libseccomp.h"
 #include "linux/sync.h"
 #include "oci/names.h"
 #include "util/jsongen.h"
@@ -152,10 +152,13 @@ resolve_arch (const char *name)
 bool
 husk_seccomp_arch_usable (const char *name)
 {
-  uint32_t arch = resolve_arch (name);
+  uint32_t arch;
   scmp_filter_ctx ctx;
   int r;
 
+  if (!husk_libseccomp_loaded ())
+    return false;
+  arch = resolve_arch (name);
   if (arch == 0 || (ctx = seccomp_init (SCMP_ACT_ALLOW)) == NULL)
     return false;
   r = seccomp_arch_add (ctx, arch);
@@ -521,6 +524,16 @@ load_filter (char *bpf, size_t len, unsigned long flags, int *listener, struct h
 }
 
 int
+husk_seccomp_prepare (const struct oci_seccomp *s, struct husk_error **err)
+{
+  if (s == NULL || husk_libseccomp_load (err) == 0)
+    return 0;
+  return husk_error_wrap (err, "%s: %s asks for a seccomp filter",
+                          s->origin.document ? s->origin.document : "config.json",
+                          s->origin.path ? s->origin.path : "linux.seccomp");
+}
+
+int
 husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error **err)
 {
   struct sock_filter stub[STUB_PER_ARCH * MAX_ARCHS];
@@ -534,6 +547,12 @@ husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error 
 
   if (s == NULL)
     return 0;
+  /* We are in the container: loading the library here would load the
+   * container's (libseccomp.h).  husk_seccomp_prepare() ran on the host. */
+  if (!husk_libseccomp_loaded ())
+    return husk_error_set (err, EINVAL,
+                           "internal error: seccomp: " HUSK_LIBSECCOMP_SONAME
+                           " was not loaded before the container was entered");
   notify = profile_has_notify (s);
   if (resolve_flags (s, notify, &flags, err) < 0)
     return -1;
