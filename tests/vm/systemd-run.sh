@@ -40,37 +40,12 @@
 # failed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-repo=$PWD
-BUILD=${BUILD:-build}
-HUSK=${HUSK:-$repo/husk}
+vm_name="systemd VM"
+# shellcheck source=tests/vm/common.sh
+. tests/vm/common.sh
 timeout_s=${HUSK_VM_TIMEOUT:-1200}
 image_timeout_s=${HUSK_VM_IMAGE_TIMEOUT:-1800}
 vmdir=$BUILD/vm-systemd
-
-skip() {
-	echo "1..1"
-	echo "ok 1 - systemd VM # skip $*"
-	exit 0
-}
-fail() {
-	echo "not ok - systemd VM: $*"
-	exit 1
-}
-
-command -v qemu-system-x86_64 >/dev/null ||
-	skip "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
-qemu-system-x86_64 -accel help 2>/dev/null | grep -qx tcg ||
-	skip "this qemu-system-x86_64 has no TCG accelerator"
-kernel=${HUSK_VM_KERNEL:-$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -n 1)}
-[ -r "$kernel" ] || skip "no kernel image in /boot (apt-get install linux-image-amd64)"
-kver=${kernel##*/vmlinuz-}
-[ -d "/lib/modules/$kver" ] || skip "no /lib/modules/$kver for $kernel"
-
-case $HUSK in /*) ;; */*) HUSK=$repo/$HUSK ;; *) HUSK=$(command -v "$HUSK") ;; esac
-[ -x "$HUSK" ] || fail "runtime $HUSK is not built (make)"
-probe=$BUILD/probe
-[ -x "$probe" ] || probe=build/probe
-[ -x "$probe" ] || fail "$BUILD/probe is not built (make $BUILD/probe)"
 
 tests=()
 if [ "${HUSK_VM_TESTS:-}" = none ]; then
