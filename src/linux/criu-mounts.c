@@ -14,23 +14,14 @@
 #include "linux/rootfs-internal.h"
 #include "linux/rootfs.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 /* The source of a bind mount as a host path. */
 static char *
 bind_source (const struct oci_mount *m, const char *bundle)
 {
-  char *s = NULL;
-
-  if (m->source == NULL)
-    return NULL;
-  if (m->source[0] == '/' || bundle == NULL)
-    s = xstrdup (m->source);
-  else if (xasprintf (&s, "%s/%s", bundle, m->source) < 0)
-    s = NULL;
-  if (s == NULL)
-    abort ();
-  return s;
+  return m->source ? husk_path_at (bundle, m->source) : NULL;
 }
 
 static bool

@@ -337,27 +337,13 @@ source_tree (const struct oci_config *c, const struct oci_mount *m, const char *
 
   if (tree_options (m, &rec, &ridmap, err) < 0)
     return -1;
-  if (m->source[0] == '/')
-    src = xstrdup (m->source);
-  else
-    xasprintf (&src, "%s/%s", bundle, m->source);
+  src = husk_path_at (bundle, m->source);
   tree = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
   if (tree < 0)
     return husk_error_set (err, errno, "open_tree `%s`", src);
   return idmap ? idmap_tree (c, m, tree, ridmap, src, err) : tree;
 }
 
-/* An idmapped mount: a bind with mappings of its own or an idmap/ridmap option. */
-static bool
-is_idmapped (const struct oci_mount *m)
-{
-  if (m->uid_mappings_len || m->gid_mappings_len)
-    return true;
-  for (size_t k = 0; m->options && m->options[k]; k++)
-    if (strcmp (m->options[k], "idmap") == 0 || strcmp (m->options[k], "ridmap") == 0)
-      return true;
-  return false;
-}
 
 /* The path below the root, cleaned, when `path` (absolute) names a place inside
  * `root` (absolute, clean); else NULL.  Caller frees. */
@@ -386,17 +372,11 @@ source_in_rootfs (const struct oci_config *c, const struct oci_mount *m, const c
 
   if (m->source == NULL)
     return NULL;
-  if (m->source[0] == '/')
-    src = xstrdup (m->source);
-  else
-    xasprintf (&src, "%s/%s", bundle, m->source);
+  src = husk_path_at (bundle, m->source);
   clean = husk_path_clean (src);
   if ((in = below (clean, rootfs)) != NULL || c->root == NULL || c->root->path == NULL)
     return in;
-  if (c->root->path[0] == '/')
-    root = xstrdup (c->root->path);
-  else
-    xasprintf (&root, "%s/%s", bundle, c->root->path);
+  root = husk_path_at (bundle, c->root->path);
   clean_root = husk_path_clean (root);
   return below (clean, clean_root);
 }
@@ -416,7 +396,7 @@ husk_idmap_trees_make (const struct oci_config *c, const char *bundle, const cha
     {
       const struct oci_mount *m = &c->mounts[i];
       struct husk_error *tmp = NULL;
-      bool idmap = is_idmapped (m);
+      bool idmap = husk_mount_is_idmapped (m);
 
       fds[i] = -1;
       if (!husk_mount_is_bind (m) || !(idmap || userns))
@@ -498,7 +478,7 @@ husk_idmap_tree_in_container (const struct oci_config *c, const char *bundle,
   pid_t pid;
 
   /* Only what husk_idmap_trees_make() left to the init: it asks for nothing else. */
-  if (m == NULL || !husk_mount_is_bind (m) || !is_idmapped (m) || in == NULL)
+  if (m == NULL || !husk_mount_is_bind (m) || !husk_mount_is_idmapped (m) || in == NULL)
     return husk_error_set (err, EPROTO, "sync: no idmapped mount to make for mounts[%lld]",
                            (long long) n);
   if (tree_options (m, &rec, &ridmap, err) < 0)

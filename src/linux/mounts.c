@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/magic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,17 @@ husk_mount_is_bind (const struct oci_mount *m)
   return false;
 }
 
+bool
+husk_mount_is_idmapped (const struct oci_mount *m)
+{
+  if (m->uid_mappings_len || m->gid_mappings_len)
+    return true;
+  for (size_t k = 0; m->options && m->options[k]; k++)
+    if (strcmp (m->options[k], "idmap") == 0 || strcmp (m->options[k], "ridmap") == 0)
+      return true;
+  return false;
+}
+
 /* ---- one entry ---- */
 
 #define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)
@@ -311,24 +323,25 @@ open_strict_dir (struct entry *e, struct husk_error **err)
   return 0;
 }
 
+/* The entry's index in the config's mounts; -1 for one of husk's own. */
+static ptrdiff_t
+config_index (const struct entry *e)
+{
+  const struct oci_config *c = e->ctx->c;
+
+  return e->m >= c->mounts && e->m < c->mounts + c->mounts_len ? e->m - c->mounts : -1;
+}
+
 /* The parent's tree for this entry: only config mounts have one (the cgroup v1
  * binds, for one, are entries of our own). */
 static int
 parent_tree (const struct entry *e)
 {
-  const struct husk_mount_ctx *ctx = e->ctx;
+  ptrdiff_t i = config_index (e);
 
   if (e->tree >= 0)
     return e->tree;
-  if (ctx->idmap_fds == NULL || e->m < ctx->c->mounts || e->m >= ctx->c->mounts + ctx->c->mounts_len)
-    return -1;
-  return ctx->idmap_fds[e->m - ctx->c->mounts];
-}
-
-static bool
-is_idmapped (const struct entry *e)
-{
-  return e->o.idmap || e->o.ridmap || e->m->uid_mappings_len || e->m->gid_mappings_len;
+  return e->ctx->idmap_fds && i >= 0 ? e->ctx->idmap_fds[i] : -1;
 }
 
 /* sync 4a, 4b: the tree of an idmapped bind the parent could not make before we
@@ -341,10 +354,10 @@ ask_parent_tree (struct entry *e, struct husk_error **err)
   const struct husk_mount_ctx *ctx = e->ctx;
   struct husk_sync_msg msg;
 
-  if (strcmp (e->type, "bind") != 0 || !is_idmapped (e) || parent_tree (e) >= 0
-      || e->m < ctx->c->mounts || e->m >= ctx->c->mounts + ctx->c->mounts_len)
+  if (strcmp (e->type, "bind") != 0 || !husk_mount_is_idmapped (e->m) || parent_tree (e) >= 0
+      || config_index (e) < 0)
     return 0;
-  if (husk_sync_send (ctx->sync_fd, HUSK_SYNC_MOUNT_PLS, 0, e->m - ctx->c->mounts, NULL, err) < 0
+  if (husk_sync_send (ctx->sync_fd, HUSK_SYNC_MOUNT_PLS, 0, config_index (e), NULL, err) < 0
       || husk_sync_expect (ctx->sync_fd, HUSK_SYNC_MOUNT_FD, &msg, "the idmapped mount's tree",
                            err) < 0)
     return -1;
@@ -380,7 +393,7 @@ open_dest (struct entry *e, struct husk_error **err)
        * we cannot reach may still have a tree from the parent (mount_bind);
        * an idmapped one is its tree, whatever its path names here. */
       int tree = parent_tree (e);
-      if ((is_idmapped (e) && tree >= 0)
+      if ((husk_mount_is_idmapped (e->m) && tree >= 0)
               ? fstat (tree, &st) < 0
               : (stat (e->source, &st) < 0 && (tree < 0 || fstat (tree, &st) < 0)))
         return husk_error_set (err, errno, "stat bind source `%s`", e->source);
@@ -532,7 +545,7 @@ static int
 mount_bind (struct entry *e, struct husk_error **err)
 {
   int tree = parent_tree (e);
-  bool idmap = is_idmapped (e);
+  bool idmap = husk_mount_is_idmapped (e->m);
   struct stat st;
   int r;
 

@@ -101,10 +101,12 @@ struct husk_mount_ctx
 int husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *m,
                       struct husk_error **err);
 
-/* ---- idmap.c ---- */
+/* ---- mounts.c, for idmap.c too ---- */
 
 /* Is this mount a bind (type "bind" or a bind/rbind option)? */
 bool husk_mount_is_bind (const struct oci_mount *m);
+/* An idmapped mount: mappings of its own or an idmap/ridmap option. */
+bool husk_mount_is_idmapped (const struct oci_mount *m);
 
 /* ---- devices.c ---- */
 

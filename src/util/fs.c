@@ -267,3 +267,14 @@ husk_proc_state (pid_t pid)
 
   return f ? f[0] : 0;
 }
+
+char *
+husk_path_at (const char *dir, const char *path)
+{
+  char *s;
+
+  if (path[0] == '/' || dir == NULL)
+    return xstrdup (path);
+  xasprintf (&s, "%s/%s", dir, path);
+  return s;
+}

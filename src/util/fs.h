@@ -19,6 +19,9 @@ int husk_write_file_atomic (const char *path, const char *data, size_t len, mode
 /* Read a whole file, NUL-terminated; *len excludes the NUL. */
 int husk_read_file (const char *path, char **data, size_t *len, struct husk_error **err);
 int husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err);
+/* path as it is when absolute (or dir is NULL), else dir/path; caller frees.  The
+ * config's relative paths (root.path, a bind's source) are the bundle's. */
+char *husk_path_at (const char *dir, const char *path);
 /* Start time of a process in clock ticks (field 22 of /proc/PID/stat); 0 if gone. */
 unsigned long long husk_proc_start_time (pid_t pid);
 /* Process state letter from /proc/PID/stat ('R', 'S', 'Z', ...); 0 if gone. */
