@@ -403,7 +403,7 @@ open_dest (struct entry *e, struct husk_error **err)
           mode = 0644;
         }
     }
-  e->dstfd = husk_mkpath_in_root (e->ctx->rootfd, e->dest, how, mode, err);
+  e->dstfd = husk_create_in_root (e->ctx->rootfd, e->dest, how, mode, err);
   return e->dstfd < 0 ? -1 : 0;
 }
 

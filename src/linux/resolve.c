@@ -377,6 +377,64 @@ husk_open_in_root (int rootfd, const char *path, int flags, mode_t mode,
   return fd;
 }
 
+/* The common case of a missing path: only its last component is missing (a
+ * mount destination in an existing directory).  Open the parent as the kernel
+ * resolves it inside the root, create the name in it and open that without
+ * following it: the walk's last step, without walking the parents one by one.
+ * Returns -1 (the caller walks) for anything else: a path with "..", whose
+ * lexical parent may not be where the kernel's walk goes; a missing parent; a
+ * symlink where the name was created (a race: the walk follows it inside the
+ * root). */
+static int
+mkpath_last (int rootfd, const char *path, enum husk_mkpath how, mode_t mode)
+{
+  cleanup_free char *clean = NULL;
+  cleanup_close int dirfd = -1;
+  struct husk_error *tmp = NULL;
+  struct stat st;
+  char *slash;
+  int fd;
+
+  if (strcmp (path, "..") == 0 || strncmp (path, "../", 3) == 0 || strstr (path, "/..") != NULL)
+    return -1;
+  clean = husk_path_clean (path);
+  slash = strrchr (clean, '/');
+  if (slash == NULL || slash[1] == '\0')
+    return -1;
+  *slash = '\0';
+  dirfd = husk_open_in_root (rootfd, clean[0] ? clean : "/", O_PATH | O_DIRECTORY, 0, &tmp);
+  if (dirfd < 0)
+    {
+      husk_error_release (&tmp);
+      return -1;
+    }
+  fd = create_component (dirfd, slash + 1, true, (int) how, mode);
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) < 0 || S_ISLNK (st.st_mode))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+int
+husk_create_in_root (int rootfd, const char *path, enum husk_mkpath how, mode_t mode,
+                     struct husk_error **err)
+{
+  int fd = mkpath_last (rootfd, path, how, mode);
+
+  if (fd >= 0)
+    return fd;
+  /* Walk it, creating each missing component in the directory fd where it
+   * belongs. */
+  fd = walk_in_root (rootfd, path, (int) how, mode);
+  if (fd < 0)
+    return husk_error_set (err, errno, "create `%s` inside the rootfs", path);
+  return fd;
+}
+
 int
 husk_mkpath_in_root (int rootfd, const char *path, enum husk_mkpath how, mode_t mode,
                      struct husk_error **err)
@@ -389,12 +447,7 @@ husk_mkpath_in_root (int rootfd, const char *path, enum husk_mkpath how, mode_t 
   if (tmp->errnum != ENOENT)
     return husk_error_propagate (err, &tmp);
   husk_error_release (&tmp);
-  /* Something is missing: walk it, creating each missing component in the
-   * directory fd where it belongs. */
-  fd = walk_in_root (rootfd, path, (int) how, mode);
-  if (fd < 0)
-    return husk_error_set (err, errno, "create `%s` inside the rootfs", path);
-  return fd;
+  return husk_create_in_root (rootfd, path, how, mode, err);
 }
 
 int

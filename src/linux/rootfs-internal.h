@@ -43,6 +43,10 @@ enum husk_mkpath
 int husk_mkpath_in_root (int rootfd, const char *path, enum husk_mkpath how, mode_t mode,
                          struct husk_error **err);
 
+/* husk_mkpath_in_root() for a path just found missing: skips the first open. */
+int husk_create_in_root (int rootfd, const char *path, enum husk_mkpath how, mode_t mode,
+                         struct husk_error **err);
+
 /* Open (O_PATH|O_DIRECTORY) the parent of `path` inside rootfd, creating it, and
  * return the last component in *name (malloc'd).  Fails on "/" itself. */
 int husk_open_parent_in_root (int rootfd, const char *path, char **name,
