@@ -17,6 +17,7 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+BUILD ?= build
 CC ?= gcc
 # The compiler of what is not husk: the test programs (tests/probe, the seccomp
 # agent), which link the system's C library.
@@ -53,8 +54,11 @@ WARNINGS := -Wall -Wextra -Wno-unused-parameter \
 SIZE_OPT := -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
 OPT ?= -Os -g $(SIZE_OPT)
 CFLAGS ?= $(OPT)
+LIBC ?= glibc
+ifeq ($(LIBC),glibc)
 RELR := $(shell echo 'int main (void) { return 0; }' | $(CC) -x c - -Wl,-z,pack-relative-relocs \
 	-Wl,--fatal-warnings -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
+endif
 LDFLAGS ?= -Wl,--gc-sections $(RELR)
 
 # LIBC=musl: husk linked statically against musl (Debian: musl-tools), as a
@@ -67,15 +71,12 @@ LDFLAGS ?= -Wl,--gc-sections $(RELR)
 # are linked into $(BUILD)/musl-include.  gcc's driver links (musl-gcc's specs do
 # not know -static-pie): rcrt1.o relocates the binary itself at start-up.  musl
 # 1.2.3 applies no packed relocations (DT_RELR): none are asked for.
-LIBC ?= glibc
 ifeq ($(LIBC),musl)
 MUSL_GCC ?= musl-gcc
 MULTIARCH := $(shell $(HOSTCC) -dumpmachine)
 MUSL_LIBDIR ?= /usr/lib/$(patsubst %-gnu,%-musl,$(MULTIARCH))
 MUSL_INC := $(BUILD)/musl-include
 CC := $(MUSL_GCC) -isystem $(MUSL_INC)
-RELR :=
-LDFLAGS := -Wl,--gc-sections
 LINK = $(HOSTCC) -nostdlib -static-pie $(CFLAGS) $(LDFLAGS) -o $@ $(MUSL_LIBDIR)/rcrt1.o \
 	$(MUSL_LIBDIR)/crti.o $(shell $(HOSTCC) -print-file-name=crtbeginS.o) $(1) \
 	$(MUSL_LIBDIR)/libc.a $(shell $(HOSTCC) -print-libgcc-file-name) \
@@ -91,7 +92,6 @@ LIBS := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))
-BUILD ?= build
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DEPS := $(OBJS:.o=.d)
@@ -108,9 +108,16 @@ all: $(HUSK_BIN)
 $(HUSK_BIN): $(OBJS)
 	$(call LINK,$(OBJS) $(LIBS))
 
-$(BUILD)/%.o: %.c | $(MUSL_INC)
+$(BUILD)/%.o: %.c $(BUILD)/libc.stamp | $(MUSL_INC)
 	@mkdir -p $(dir $@)
 	$(CC) $(HUSK_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Which C library the objects of $(BUILD) were compiled for: rewritten (and so
+# every object rebuilt) only when LIBC changes.
+$(BUILD)/libc.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo $(LIBC) | cmp -s - $@ || echo $(LIBC) >$@
+FORCE:
 
 ifeq ($(LIBC),musl)
 $(MUSL_INC):
@@ -170,7 +177,7 @@ CLIENT_BATS := $(addprefix tests/integration/,docker.bats containerd.bats podman
 ASAN_REPORTS := $(CURDIR)/build-asan/reports
 ASAN_BATS := $(filter-out $(CLIENT_BATS),$(wildcard tests/integration/*.bats))
 check-asan: deps
-	$(MAKE) BUILD=build-asan HUSK_BIN=build-asan/husk OPT="$(ASAN)" LDFLAGS="-fsanitize=address,undefined" \
+	$(MAKE) LIBC=glibc BUILD=build-asan HUSK_BIN=build-asan/husk OPT="$(ASAN)" LDFLAGS="-fsanitize=address,undefined" \
 		build-asan/husk unit build-asan/probe
 	@rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_REPORTS)/asan UBSAN_OPTIONS=print_stacktrace=1 \
@@ -243,6 +250,6 @@ clean:
 	rm -rf build build-asan build-fuzz husk
 
 
-.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo man install deb bench clean
+.PHONY: FORCE all unit deps check check-asan check-cgroup2 check-systemd fuzz demo man install deb bench clean
 
 -include $(DEPS)
