@@ -17,7 +17,11 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+BUILD ?= build
 CC ?= gcc
+# The compiler of what is not husk: the test programs (tests/probe, the seccomp
+# agent), which link the system's C library.
+HOSTCC := $(CC)
 PKG_CONFIG ?= pkg-config
 PKGS := yajl libseccomp libsystemd
 # libsystemd's and libseccomp's headers only: the systemd driver loads
@@ -50,9 +54,36 @@ WARNINGS := -Wall -Wextra -Wno-unused-parameter \
 SIZE_OPT := -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
 OPT ?= -Os -g $(SIZE_OPT)
 CFLAGS ?= $(OPT)
+LIBC ?= glibc
+ifeq ($(LIBC),glibc)
 RELR := $(shell echo 'int main (void) { return 0; }' | $(CC) -x c - -Wl,-z,pack-relative-relocs \
 	-Wl,--fatal-warnings -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
+endif
 LDFLAGS ?= -Wl,--gc-sections $(RELR)
+
+# LIBC=musl: husk linked statically against musl (Debian: musl-tools), as a
+# position-independent executable (static-pie).  Every husk command then starts
+# without a dynamic loader, and without glibc's start-up, whose CPU feature and
+# cache probing (some 40 CPUID instructions) costs ~0.2 ms in a virtual machine,
+# where each CPUID traps to the hypervisor (3.7 us here): `state` 0.87 -> 0.55 ms,
+# a static no-op 0.52 -> 0.25 ms.  musl-gcc compiles against musl's headers; the
+# kernel's (linux/, asm/) are the system's, which musl-gcc leaves out, so they
+# are linked into $(BUILD)/musl-include.  gcc's driver links (musl-gcc's specs do
+# not know -static-pie): rcrt1.o relocates the binary itself at start-up.  musl
+# 1.2.3 applies no packed relocations (DT_RELR): none are asked for.
+ifeq ($(LIBC),musl)
+MUSL_GCC ?= musl-gcc
+MULTIARCH := $(shell $(HOSTCC) -dumpmachine)
+MUSL_LIBDIR ?= /usr/lib/$(patsubst %-gnu,%-musl,$(MULTIARCH))
+MUSL_INC := $(BUILD)/musl-include
+CC := $(MUSL_GCC) -isystem $(MUSL_INC)
+LINK = $(HOSTCC) -nostdlib -static-pie $(CFLAGS) $(LDFLAGS) -o $@ $(MUSL_LIBDIR)/rcrt1.o \
+	$(MUSL_LIBDIR)/crti.o $(shell $(HOSTCC) -print-file-name=crtbeginS.o) $(1) \
+	$(MUSL_LIBDIR)/libc.a $(shell $(HOSTCC) -print-libgcc-file-name) \
+	$(shell $(HOSTCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)/crtn.o
+else
+LINK = $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(1)
+endif
 HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
 	-iquote src -DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"' \
 	-DHUSK_SPEC_VERSION='"$(SPEC_VERSION)"' \
@@ -61,7 +92,6 @@ LIBS := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
 LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))
-BUILD ?= build
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DEPS := $(OBJS:.o=.d)
@@ -76,25 +106,41 @@ HUSK_BIN ?= husk
 all: $(HUSK_BIN)
 
 $(HUSK_BIN): $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(call LINK,$(OBJS) $(LIBS))
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(BUILD)/libc.stamp | $(MUSL_INC)
 	@mkdir -p $(dir $@)
 	$(CC) $(HUSK_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Which C library the objects of $(BUILD) were compiled for: rewritten (and so
+# every object rebuilt) only when LIBC changes.
+$(BUILD)/libc.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo $(LIBC) | cmp -s - $@ || echo $(LIBC) >$@
+FORCE:
+
+ifeq ($(LIBC),musl)
+$(MUSL_INC):
+	@mkdir -p $@
+	ln -sfn /usr/include/linux /usr/include/asm-generic $@/
+	ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
+	@test -f $(MUSL_LIBDIR)/rcrt1.o || { echo "LIBC=musl: no $(MUSL_LIBDIR)/rcrt1.o (apt-get install musl-tools)" >&2; exit 1; }
+endif
+
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -c -o $@.o $<
+	$(call LINK,$@.o $(LIB_OBJS) $(LIBS))
 
 # The static program the integration tests run inside containers.
 $(BUILD)/probe: tests/probe/probe.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
+	$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -static -o $@ $<
 
 # The seccomp notify agent of tests/integration/seccomp.bats (runs on the host).
 $(BUILD)/seccomp-agent: tests/seccomp/agent.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 $(WARNINGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+	$(HOSTCC) -std=gnu11 -O2 $(WARNINGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
 
 unit: $(UNIT_BINS)
 
@@ -131,7 +177,7 @@ CLIENT_BATS := $(addprefix tests/integration/,docker.bats containerd.bats podman
 ASAN_REPORTS := $(CURDIR)/build-asan/reports
 ASAN_BATS := $(filter-out $(CLIENT_BATS),$(wildcard tests/integration/*.bats))
 check-asan: deps
-	$(MAKE) BUILD=build-asan HUSK_BIN=build-asan/husk OPT="$(ASAN)" LDFLAGS="-fsanitize=address,undefined" \
+	$(MAKE) LIBC=glibc BUILD=build-asan HUSK_BIN=build-asan/husk OPT="$(ASAN)" LDFLAGS="-fsanitize=address,undefined" \
 		build-asan/husk unit build-asan/probe
 	@rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
 	ASAN_OPTIONS=detect_leaks=0:log_path=$(ASAN_REPORTS)/asan UBSAN_OPTIONS=print_stacktrace=1 \
@@ -204,6 +250,6 @@ clean:
 	rm -rf build build-asan build-fuzz husk
 
 
-.PHONY: all unit deps check check-asan check-cgroup2 check-systemd fuzz demo man install deb bench clean
+.PHONY: FORCE all unit deps check check-asan check-cgroup2 check-systemd fuzz demo man install deb bench clean
 
 -include $(DEPS)

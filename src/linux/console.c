@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 

@@ -41,6 +41,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "util/cleanup.h"
 
 extern char **environ;

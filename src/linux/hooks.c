@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "linux/namespaces.h"
 #include "linux/rootfs-internal.h"
 #include "linux/sync.h"

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "linux/hooks.h"
 #include "linux/lsm.h"
 #include "linux/netdev.h"

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "linux/lsm.h"
 #include "linux/rootfs-internal.h"
 #include "linux/sync.h"

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "util/cleanup.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0

@@ -8,6 +8,7 @@
  * component at a time with O_NOFOLLOW, expanding symlinks itself. */
 #define _GNU_SOURCE
 #include "linux/rootfs.h"
+#include "linux/sys.h"
 
 #include <errno.h>
 #include <dirent.h>

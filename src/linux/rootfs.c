@@ -25,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"

@@ -6,7 +6,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/mount.h>
+#include "linux/sys.h"
 #include <sys/personality.h>
 
 /* ---- capabilities ---- */
