@@ -480,16 +480,12 @@ skip_space (struct parser *p)
 
 static int parse_value (struct parser *p, json_val *out);
 
-/* Room for one more in an array of *cap elements of size bytes, doubling. */
-static void *
-grow (void *arr, size_t len, size_t *cap, size_t size)
+/* The next capacity of a growing array: doubling keeps a huge object or array
+ * linear.  (No overflow: each element takes at least 2 bytes of the text.) */
+static size_t
+next_cap (size_t cap)
 {
-  if (len < *cap)
-    return arr;
-  *cap = *cap ? *cap * 2 : 4;
-  if (*cap > SIZE_MAX / size)
-    abort (); /* unreachable: the elements come from a text in memory */
-  return xrealloc (arr, *cap * size);
+  return cap ? 2 * cap : 4;
 }
 
 /* A new container of type at p->pos ('{' or '['), as the innermost frame. */
@@ -540,9 +536,9 @@ parse_members (struct parser *p, json_val obj)
         }
       if (n == cap)
         {
-          size_t c = cap;
-          obj->u.object.keys = grow (obj->u.object.keys, n, &c, sizeof (char *));
-          obj->u.object.values = grow (obj->u.object.values, n, &cap, sizeof (json_val));
+          cap = next_cap (cap);
+          obj->u.object.keys = xrealloc (obj->u.object.keys, cap * sizeof (char *));
+          obj->u.object.values = xrealloc (obj->u.object.values, cap * sizeof (json_val));
         }
       obj->u.object.keys[n] = key;
       obj->u.object.values[n] = value;
@@ -574,7 +570,11 @@ parse_elements (struct parser *p, json_val arr)
 
       if (parse_value (p, &value) < 0)
         return -1;
-      arr->u.array.values = grow (arr->u.array.values, n, &cap, sizeof (json_val));
+      if (n == cap)
+        {
+          cap = next_cap (cap);
+          arr->u.array.values = xrealloc (arr->u.array.values, cap * sizeof (json_val));
+        }
       arr->u.array.values[n] = value;
       arr->u.array.len = n + 1;
       skip_space (p);
