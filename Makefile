@@ -23,12 +23,14 @@ CC ?= gcc
 # agent), which link the system's C library.
 HOSTCC := $(CC)
 PKG_CONFIG ?= pkg-config
-PKGS := yajl libseccomp libsystemd
+PKGS := libseccomp libsystemd
 # libsystemd's and libseccomp's headers only: the systemd driver loads
 # libsystemd with dlopen when it is used (src/cgroup/sdbus.h), create and exec
 # load libseccomp when the config has linux.seccomp (src/linux/libseccomp.h), so
 # no other command pays for loading them.  dlopen is in glibc's libc since 2.34.
-LINK_PKGS := yajl
+# JSON is husk's own (src/oci/jsontree.c, src/util/jsongen.c): nothing but libc
+# is linked.
+LINK_PKGS :=
 
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -191,7 +193,7 @@ check-asan: deps
 FUZZ_SRCS := $(filter src/oci/% src/util/%,$(LIB_SRCS))
 fuzz:
 	@mkdir -p build-fuzz
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote src $(shell $(PKG_CONFIG) --cflags yajl) \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote src \
 		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(LIBS)
 
 # deps first, then a new make: LIBS and the pkg-config flags are read when a make

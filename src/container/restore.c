@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_tree.h>
 
 #include "cgroup/cgroup.h"
 #include "container/container.h"
@@ -33,6 +32,7 @@
 #include "linux/criu.h"
 #include "linux/hooks.h"
 #include "oci/config.h"
+#include "oci/jsontree.h"
 #include "util/cleanup.h"
 #include "util/fdpass.h"
 #include "util/fs.h"
@@ -126,29 +126,28 @@ inherit_stdio (struct rst_ctx *x, struct husk_error **err)
 {
   const char *image = x->o->c.image_path ? x->o->c.image_path : "checkpoint";
   cleanup_free char *path = NULL, *data = NULL;
-  char errbuf[256];
-  yajl_val v;
+  json_val v;
   size_t len;
 
   xasprintf (&path, "%s/descriptors.json", image);
   if (husk_read_file (path, &data, &len, err) < 0)
     return husk_error_wrap (err, "restore: not a checkpoint of husk or runc");
-  v = yajl_tree_parse (data, errbuf, sizeof errbuf);
-  if (v == NULL || !YAJL_IS_ARRAY (v))
+  v = json_tree_parse (path, data, len, NULL);
+  if (!json_is_array (v))
     {
-      yajl_tree_free (v);
+      json_tree_free (v);
       return husk_error_set (err, EINVAL, "`%s`: not a JSON array", path);
     }
   for (size_t i = 0; i < v->u.array.len && i < 3; i++)
     {
-      const char *s = YAJL_GET_STRING (v->u.array.values[i]);
+      const char *s = json_string_of (v->u.array.values[i]);
       char fd[16];
       if (s == NULL || strstr (s, "pipe:") == NULL)
         continue;
       snprintf (fd, sizeof fd, "%zu", i);
       husk_criu_kv_add (&x->opts.inherit_fd, &x->opts.inherit_fd_len, s, fd);
     }
-  yajl_tree_free (v);
+  json_tree_free (v);
   return 0;
 }
 

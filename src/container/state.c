@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_tree.h>
 
 #include "cgroup/cgroup.h"
+#include "oci/jsontree.h"
 #include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -176,19 +176,16 @@ husk_state_read_summary (int root_fd, const char *id)
 }
 
 static const char *
-tree_str (yajl_val root, const char *key)
+tree_str (json_val root, const char *key)
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_string);
-  return v ? YAJL_GET_STRING (v) : NULL;
+  return json_string_of (json_object_get (root, key));
 }
 
 static long long
-tree_int (yajl_val root, const char *key)
+tree_int (json_val root, const char *key)
 {
-  const char *path[] = { key, NULL };
-  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
-  return v && YAJL_IS_INTEGER (v) ? YAJL_GET_INTEGER (v) : 0;
+  json_val v = json_object_get (root, key);
+  return json_is_integer (v) ? v->u.number.i : 0;
 }
 
 static char *
@@ -198,31 +195,27 @@ dup_or_null (const char *s)
 }
 
 static void
-read_lists (yajl_val root, struct husk_state *st)
+read_lists (json_val root, struct husk_state *st)
 {
-  const char *cgp[] = { "cgroup_dirs", NULL };
-  const char *anp[] = { "annotations", NULL };
-  yajl_val dirs = yajl_tree_get (root, cgp, yajl_t_array);
-  yajl_val ann = yajl_tree_get (root, anp, yajl_t_object);
-  size_t n = dirs ? YAJL_GET_ARRAY (dirs)->len : 0;
+  json_val dirs = json_object_get (root, "cgroup_dirs");
+  json_val ann = json_object_get (root, "annotations");
+  size_t n = json_is_array (dirs) ? dirs->u.array.len : 0;
 
   st->cgroup_dirs = xcalloc (n + 1, sizeof (char *));
   for (size_t i = 0, j = 0; i < n; i++)
     {
-      yajl_val d = YAJL_GET_ARRAY (dirs)->values[i];
-      const char *str = YAJL_IS_STRING (d) ? YAJL_GET_STRING (d) : NULL;
+      const char *str = json_string_of (dirs->u.array.values[i]);
       if (str)
         st->cgroup_dirs[j++] = xstrdup (str);
     }
-  if (ann == NULL)
+  if (!json_is_object (ann))
     return;
-  n = YAJL_GET_OBJECT (ann)->len;
+  n = ann->u.object.len;
   st->annotations = xcalloc (n + 1, sizeof (struct oci_kv));
   for (size_t i = 0; i < n; i++)
     {
-      yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
-      st->annotations[st->annotations_len].key = xstrdup (YAJL_GET_OBJECT (ann)->keys[i]);
-      const char *str = YAJL_IS_STRING (v) ? YAJL_GET_STRING (v) : NULL;
+      const char *str = json_string_of (ann->u.object.values[i]);
+      st->annotations[st->annotations_len].key = xstrdup (ann->u.object.keys[i]);
       st->annotations[st->annotations_len].value = xstrdup (str ? str : "");
       st->annotations_len++;
     }
@@ -232,17 +225,17 @@ struct husk_state *
 husk_state_read (const char *dir, struct husk_error **err)
 {
   cleanup_free char *path = NULL, *data = NULL;
-  char ebuf[256];
   struct husk_state *st;
-  yajl_val root;
+  json_val root;
+  size_t len;
 
   xasprintf (&path, "%s/state.json", dir);
-  if (husk_read_file (path, &data, NULL, err) < 0)
+  if (husk_read_file (path, &data, &len, err) < 0)
     return NULL;
-  root = yajl_tree_parse (data, ebuf, sizeof ebuf);
-  if (root == NULL || !YAJL_IS_OBJECT (root))
+  root = json_tree_parse ("state.json", data, len, NULL);
+  if (!json_is_object (root))
     {
-      yajl_tree_free (root);
+      json_tree_free (root);
       husk_error_set (err, 0, "corrupt state file `%s`", path);
       return NULL;
     }
@@ -255,7 +248,7 @@ husk_state_read (const char *dir, struct husk_error **err)
   st->created = dup_or_null (tree_str (root, "created"));
   st->owner = (uid_t) tree_int (root, "owner");
   read_lists (root, st);
-  yajl_tree_free (root);
+  json_tree_free (root);
   if (st->id == NULL)
     {
       husk_state_free (st);

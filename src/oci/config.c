@@ -258,11 +258,11 @@ static const struct json_type t_oom_score_adj
 /* --- leaves specific to config.json -------------------------------------- */
 
 static int
-parse_ns_type (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+parse_ns_type (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   int type;
 
-  if (!YAJL_IS_STRING (v))
+  if (!json_is_string (v))
     return json_error (ctx, "expected a string, got %s", json_type_name (v));
   type = oci_ns_type_from_name (v->u.string);
   if (type < 0)
@@ -276,7 +276,7 @@ static const struct json_type t_ns_type = { .size = sizeof (enum oci_ns_type),
 
 /* A string map entry: {"key": "value"} into struct oci_kv. */
 static int
-parse_kv (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+parse_kv (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   struct oci_kv *kv = dest;
   return json_parse_string (ctx, v, &kv->value, &json_string);
@@ -308,7 +308,7 @@ static const struct json_type t_kv = { .size = sizeof (struct oci_kv), .parse = 
  * read as "leave unchanged" or refuse: a process meant to run as nobody in
  * particular would keep running as root. */
 static int
-parse_id (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+parse_id (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   if (json_parse_uint (ctx, v, dest, t) < 0)
     return -1;
@@ -352,7 +352,7 @@ static const struct json_field capabilities_fields[] = {
 OBJECT_TYPE (t_capabilities, struct oci_capabilities, capabilities_fields, NULL);
 
 static int
-check_rlimit (struct json_ctx *ctx, yajl_val v, void *dest)
+check_rlimit (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_rlimit *r = dest;
 
@@ -400,7 +400,7 @@ static const struct json_field cpu_affinity_fields[] = {
 OBJECT_TYPE (t_cpu_affinity, struct oci_exec_cpu_affinity, cpu_affinity_fields, NULL);
 
 static int
-check_process (struct json_ctx *ctx, yajl_val v, void *dest)
+check_process (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_process *p = dest;
 
@@ -455,7 +455,7 @@ static const struct json_field root_fields[] = {
 OBJECT_TYPE (t_root, struct oci_root, root_fields, NULL);
 
 static int
-check_id_mapping (struct json_ctx *ctx, yajl_val v, void *dest)
+check_id_mapping (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_id_mapping *m = dest;
 
@@ -654,7 +654,7 @@ static const struct json_field seccomp_arg_fields[] = {
 OBJECT_TYPE (t_seccomp_arg, struct oci_seccomp_arg, seccomp_arg_fields, NULL);
 
 static int
-check_syscall (struct json_ctx *ctx, yajl_val v, void *dest)
+check_syscall (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_seccomp_syscall *s = dest;
 
@@ -690,7 +690,7 @@ ORIGIN_TYPE (t_seccomp, struct oci_seccomp, seccomp_fields, NULL);
 /* --- the rest of linux ---------------------------------------------------- */
 
 static int
-check_namespace (struct json_ctx *ctx, yajl_val v, void *dest)
+check_namespace (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_namespace *ns = dest;
 
@@ -713,15 +713,15 @@ static const struct json_field namespace_fields[] = {
 OBJECT_TYPE (t_namespace, struct oci_namespace, namespace_fields, check_namespace);
 
 static int
-check_device (struct json_ctx *ctx, yajl_val v, void *dest)
+check_device (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_device *d = dest;
 
   if (strcmp (d->type, "p") == 0)
     return 0;
-  if (json_get (v, "major") == NULL || YAJL_IS_NULL (json_get (v, "major")))
+  if (json_get (v, "major") == NULL || json_is_null (json_get (v, "major")))
     return json_error_at (ctx, "major", "required for device type \"%s\"", d->type);
-  if (json_get (v, "minor") == NULL || YAJL_IS_NULL (json_get (v, "minor")))
+  if (json_get (v, "minor") == NULL || json_is_null (json_get (v, "minor")))
     return json_error_at (ctx, "minor", "required for device type \"%s\"", d->type);
   return 0;
 }
@@ -739,7 +739,7 @@ static const struct json_field device_fields[] = {
 OBJECT_TYPE (t_device, struct oci_device, device_fields, check_device);
 
 static int
-check_net_device (struct json_ctx *ctx, yajl_val v, void *dest)
+check_net_device (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_net_device *d = dest;
 
@@ -777,7 +777,7 @@ OBJECT_TYPE (t_personality, struct oci_personality, personality_fields, NULL);
 
 /* mode is required: checked here, to say so in runc's words. */
 static int
-check_memory_policy (struct json_ctx *ctx, yajl_val v, void *dest)
+check_memory_policy (struct json_ctx *ctx, json_val v, void *dest)
 {
   const struct oci_memory_policy *mp = dest;
 
@@ -812,7 +812,7 @@ static const struct json_field time_offsets_fields[] = {
 OBJECT_TYPE (t_time_offsets, struct oci_linux, time_offsets_fields, NULL);
 
 static int
-check_linux (struct json_ctx *ctx, yajl_val v, void *dest)
+check_linux (struct json_ctx *ctx, json_val v, void *dest)
 {
   struct oci_linux *l = dest;
 
@@ -873,7 +873,7 @@ oci_json_parse_document (const char *document, const char *data, size_t len,
                          const struct json_type *t, void *dest, struct husk_error **err)
 {
   struct json_ctx ctx = { .err = err, .document = document };
-  yajl_val tree;
+  json_val tree;
   int r;
 
   if (data == NULL)
@@ -881,7 +881,7 @@ oci_json_parse_document (const char *document, const char *data, size_t len,
   tree = json_tree_parse (document, data, len, err);
   if (tree == NULL)
     return -1;
-  if (!YAJL_IS_OBJECT (tree))
+  if (!json_is_object (tree))
     {
       husk_error_set (err, 0, "%s: expected an object at the top level, got %s",
                       document ? document : "config.json", json_type_name (tree));

@@ -1,6 +1,6 @@
 /* The runtime-spec 1.3 config.json as plain C structs.
  *
- * oci_config_parse() fills these from the document (yajl tree), checking every
+ * oci_config_parse() fills these from the document (a tree of oci/jsontree.h), checking every
  * field's JSON type and range and naming the JSON path on error; unknown keys are
  * ignored.  Cross-field rules live in oci_config_validate().  linux/ and cgroup/
  * only read these structs.
@@ -408,7 +408,7 @@ struct oci_config
 };
 
 /* Parse a config document held in memory.  On error, the message has the form
- * "config.json: <json path>: <what was expected>" (or "config.json: <yajl parse error>"). */
+ * "config.json: <json path>: <what was expected>" (or "config.json: parse error: <what> at line L, column C"). */
 struct oci_config *oci_config_parse (const char *data, size_t len, struct husk_error **err);
 /* The same for a document of another name (create --config FILE): FILE in
  * place of config.json, in the parser's messages and in every origin. */

@@ -193,36 +193,36 @@ json_error_at (struct json_ctx *ctx, const char *key, const char *fmt, ...)
 }
 
 const char *
-json_type_name (yajl_val v)
+json_type_name (json_val v)
 {
   if (v == NULL)
     return "nothing";
   switch (v->type)
     {
-    case yajl_t_string:
+    case JSON_T_STRING:
       return "string";
-    case yajl_t_number:
+    case JSON_T_NUMBER:
       return "number";
-    case yajl_t_object:
+    case JSON_T_OBJECT:
       return "object";
-    case yajl_t_array:
+    case JSON_T_ARRAY:
       return "array";
-    case yajl_t_true:
-    case yajl_t_false:
+    case JSON_T_TRUE:
+    case JSON_T_FALSE:
       return "boolean";
-    case yajl_t_null:
+    case JSON_T_NULL:
       return "null";
     default:
       return "unknown value";
     }
 }
 
-yajl_val
-json_get (yajl_val v, const char *key)
+json_val
+json_get (json_val v, const char *key)
 {
-  yajl_val found = NULL;
+  json_val found = NULL;
 
-  if (!YAJL_IS_OBJECT (v))
+  if (!json_is_object (v))
     return NULL;
   /* As Go's encoding/json, which runc's users write for: a key matches its
    * field case-insensitively ("pagesize" is pageSize), and the last of repeated
@@ -261,11 +261,11 @@ json_check_abspath (struct json_ctx *ctx, const char *s, const struct json_type 
 }
 
 int
-json_parse_string (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+json_parse_string (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   char **out = dest;
 
-  if (!YAJL_IS_STRING (v))
+  if (!json_is_string (v))
     return json_error (ctx, "expected a string, got %s", json_type_name (v));
   if (check_string_value (ctx, v->u.string, t) < 0)
     return -1;
@@ -283,22 +283,22 @@ json_free_string (void *dest)
 }
 
 int
-json_parse_strv (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+json_parse_strv (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   char ***out = dest;
   char **vec;
   size_t n;
 
-  if (!YAJL_IS_ARRAY (v))
+  if (!json_is_array (v))
     return json_error (ctx, "expected an array of strings, got %s", json_type_name (v));
   n = v->u.array.len;
   json_free_strv (dest);
   vec = *out = xcalloc (n + 1, sizeof (char *));
   for (size_t i = 0; i < n; i++)
     {
-      yajl_val e = v->u.array.values[i];
+      json_val e = v->u.array.values[i];
       size_t saved = json_push_index (ctx, i);
-      if (!YAJL_IS_STRING (e))
+      if (!json_is_string (e))
         return json_error (ctx, "expected a string, got %s", json_type_name (e));
       if (check_string_value (ctx, e->u.string, t) < 0)
         return -1;
@@ -326,33 +326,33 @@ is_fraction (const char *r)
 }
 
 static bool
-is_bool (yajl_val v)
+is_bool (json_val v)
 {
-  return v && (v->type == yajl_t_true || v->type == yajl_t_false);
+  return v && (v->type == JSON_T_TRUE || v->type == JSON_T_FALSE);
 }
 
 static int
-parse_bool (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+parse_bool (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   if (!is_bool (v))
     return json_error (ctx, "expected a boolean, got %s", json_type_name (v));
-  *(bool *) dest = YAJL_IS_TRUE (v);
+  *(bool *) dest = json_is_true (v);
   return 0;
 }
 
-/* Numbers are read from yajl's string form: its long long cannot hold the
+/* Numbers are read from their text: an int64 cannot hold the
  * uint64 values the spec allows (rlimits up to 18446744073709551615). */
 int
-json_parse_uint (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+json_parse_uint (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   const char *r;
   char *end;
   unsigned long long n;
   uint64_t max = t->max ? t->max : UINT64_MAX;
 
-  if (!YAJL_IS_NUMBER (v))
+  if (!json_is_number (v))
     return json_error (ctx, "expected a non-negative integer, got %s", json_type_name (v));
-  r = YAJL_GET_NUMBER (v);
+  r = v->u.number.r;
   if (is_fraction (r))
     return json_error (ctx, "expected a non-negative integer, got fractional number %s", r);
   if (r[0] == '-')
@@ -381,16 +381,16 @@ json_parse_uint (struct json_ctx *ctx, yajl_val v, void *dest, const struct json
 }
 
 int
-json_parse_int (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+json_parse_int (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   const char *r;
   char *end;
   long long n;
   int64_t max = (int64_t) t->max;
 
-  if (!YAJL_IS_NUMBER (v))
+  if (!json_is_number (v))
     return json_error (ctx, "expected an integer, got %s", json_type_name (v));
-  r = YAJL_GET_NUMBER (v);
+  r = v->u.number.r;
   if (is_fraction (r))
     return json_error (ctx, "expected an integer, got fractional number %s", r);
   errno = 0;
@@ -433,21 +433,21 @@ _Static_assert (sizeof (int) == 4, "json_int stores 4 bytes");
 
 /* --- objects, arrays and maps -------------------------------------------- */
 
-static int parse_field (struct json_ctx *ctx, const struct json_field *f, yajl_val v,
+static int parse_field (struct json_ctx *ctx, const struct json_field *f, json_val v,
                         char *base);
 
 static int
-parse_object (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+parse_object (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
-  if (!YAJL_IS_OBJECT (v))
+  if (!json_is_object (v))
     return json_error (ctx, "expected an object, got %s", json_type_name (v));
   for (const struct json_field *f = t->fields; f->name; f++)
     {
-      yajl_val fv = json_get (v, f->name);
+      json_val fv = json_get (v, f->name);
       size_t saved;
       int r;
 
-      if (fv == NULL || YAJL_IS_NULL (fv))
+      if (fv == NULL || json_is_null (fv))
         {
           if (f->required)
             return json_error_at (ctx, f->name, "required");
@@ -473,7 +473,7 @@ record_origin (struct json_ctx *ctx, void *dest, const struct json_type *t)
 }
 
 int
-json_parse (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t)
+json_parse (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t)
 {
   int r;
 
@@ -491,13 +491,13 @@ json_parse (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type
 }
 
 static int
-parse_array (struct json_ctx *ctx, const struct json_field *f, yajl_val v, char *base)
+parse_array (struct json_ctx *ctx, const struct json_field *f, json_val v, char *base)
 {
   const struct json_type *t = f->type;
   size_t n;
   char *arr;
 
-  if (!YAJL_IS_ARRAY (v))
+  if (!json_is_array (v))
     return json_error (ctx, "expected an array, got %s", json_type_name (v));
   n = v->u.array.len;
   /* Store the storage first: a failure below leaves a struct json_free() can walk. */
@@ -515,13 +515,13 @@ parse_array (struct json_ctx *ctx, const struct json_field *f, yajl_val v, char 
 }
 
 static int
-parse_map (struct json_ctx *ctx, const struct json_field *f, yajl_val v, char *base)
+parse_map (struct json_ctx *ctx, const struct json_field *f, json_val v, char *base)
 {
   const struct json_type *t = f->type;
   size_t n;
   char *arr;
 
-  if (!YAJL_IS_OBJECT (v))
+  if (!json_is_object (v))
     return json_error (ctx, "expected an object, got %s", json_type_name (v));
   n = v->u.object.len;
   arr = xcalloc (n, t->size);
@@ -544,7 +544,7 @@ parse_map (struct json_ctx *ctx, const struct json_field *f, yajl_val v, char *b
 }
 
 static int
-parse_field (struct json_ctx *ctx, const struct json_field *f, yajl_val v, char *base)
+parse_field (struct json_ctx *ctx, const struct json_field *f, json_val v, char *base)
 {
   void *p;
 

@@ -1,4 +1,4 @@
-/* A table-driven reader from a yajl tree into plain C structs.
+/* A table-driven reader from a JSON tree (oci/jsontree.h) into plain C structs.
  *
  * Each struct is described by a `struct json_type` with a table of
  * `struct json_field` rows: JSON key, how the value is stored (inline, behind a
@@ -23,8 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <yajl/yajl_tree.h>
-
+#include "oci/jsontree.h"
 #include "util/error.h"
 
 struct json_ctx
@@ -40,9 +39,9 @@ struct json_type;
 struct json_field;
 struct oci_name;
 
-typedef int (*json_parse_fn) (struct json_ctx *ctx, yajl_val v, void *dest,
+typedef int (*json_parse_fn) (struct json_ctx *ctx, json_val v, void *dest,
                               const struct json_type *t);
-typedef int (*json_check_fn) (struct json_ctx *ctx, yajl_val v, void *dest);
+typedef int (*json_check_fn) (struct json_ctx *ctx, json_val v, void *dest);
 typedef int (*json_str_check_fn) (struct json_ctx *ctx, const char *s, const struct json_type *t);
 
 struct json_type
@@ -104,14 +103,14 @@ extern const struct json_type json_string, json_abspath, json_bool, json_strv, j
 
 /* Parse v into dest (of type t), with path as the root of the JSON path ("" for the
  * document itself). */
-int json_parse (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t);
+int json_parse (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t);
 void json_free (void *dest, const struct json_type *t);
 
 /* Leaf parsers, for building other types. */
-int json_parse_string (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t);
-int json_parse_strv (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t);
-int json_parse_uint (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t);
-int json_parse_int (struct json_ctx *ctx, yajl_val v, void *dest, const struct json_type *t);
+int json_parse_string (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t);
+int json_parse_strv (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t);
+int json_parse_uint (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t);
+int json_parse_int (struct json_ctx *ctx, json_val v, void *dest, const struct json_type *t);
 void json_free_string (void *dest);
 void json_free_strv (void *dest);
 int json_check_abspath (struct json_ctx *ctx, const char *s, const struct json_type *t);
@@ -126,19 +125,11 @@ int json_error (struct json_ctx *ctx, const char *fmt, ...) __attribute__ ((form
 int json_error_at (struct json_ctx *ctx, const char *key, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 /* "string", "number", "boolean", "null", "object", "array". */
-const char *json_type_name (yajl_val v);
+const char *json_type_name (json_val v);
 /* The value of key in object v (the last one when repeated), or NULL. */
-yajl_val json_get (yajl_val v, const char *key);
+json_val json_get (json_val v, const char *key);
 
 void json_ctx_release (struct json_ctx *ctx);
-
-/* The tree of a JSON text (jsontree.c): comments refused, every key and string
- * checked (no NUL, strict UTF-8, paired surrogate escapes) with its JSON path in
- * the error, nesting limited.  Errors start with document (NULL: "config.json").
- * Free with json_tree_free(), not yajl_tree_free(). */
-yajl_val json_tree_parse (const char *document, const char *data, size_t len,
-                          struct husk_error **err);
-void json_tree_free (yajl_val v);
 
 /* A copy of s of at most about max bytes: a longer s keeps its start and end
  * (cut at UTF-8 boundaries) around "[... N bytes elided ...]". */
@@ -148,7 +139,7 @@ char *json_elide (const char *s, size_t max);
 void json_elide_error (struct husk_error **err);
 
 /* Parse a whole document (a JSON object) into dest with table t: the checks of
- * config.c (no NUL byte, a nesting limit, one-line yajl errors).  Errors read
+ * config.c (no NUL byte, a nesting limit, one-line parse errors).  Errors read
  * "<document>: ..." (NULL: "config.json"), and so do the origins it fills. */
 int oci_json_parse_document (const char *document, const char *data, size_t len,
                              const struct json_type *t, void *dest, struct husk_error **err);

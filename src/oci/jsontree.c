@@ -1,23 +1,21 @@
-/* JSON text -> a yajl_val tree, strictly.
+/* JSON text -> a tree (jsontree.h), strictly: RFC 8259 and nothing more.
  *
- * yajl_tree_parse() cannot be configured: it turns comments on, and its tree
- * keeps strings as C strings, so "a\u0000b" silently became "a".  This builds
- * the same tree from yajl's callbacks with comments off, and checks every key
- * and string while the JSON path is known:
+ * A recursive descent over the text, one value at a time; the recursion is
+ * bounded by JSON_MAX_DEPTH, checked before a container is built.  Each open
+ * container has a frame (the container and, for an object, the key being
+ * read), so that a problem in a key or a string is reported with its JSON
+ * path ("annotations.x: invalid UTF-8 ..."); a syntax error is reported with
+ * its line and column.
  *
- *   - no NUL character (the strings become C strings);
- *   - strict UTF-8: yajl checks only the shape of multi-byte sequences, so
- *     overlong forms (C0 AF for '/'), UTF-16 surrogates and code points past
- *     U+10FFFF got through;
- *   - \u escapes: yajl decodes an unpaired high surrogate to '?' and pairs a
- *     high surrogate with any following escape; a lexical pre-scan finds those
- *     (the callbacks only see decoded bytes) and the callback of that string
- *     reports it with its path.
- *
- * Nesting is limited before anything deep is built or freed.
+ * Every string is decoded into one allocation of at most its raw length (an
+ * escape never grows), then checked: no NUL (the strings become C strings),
+ * strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF), and
+ * each \u escape of a surrogate paired with the other half.  Members and
+ * elements are appended to arrays that double, so a huge object or array
+ * costs linear time.
  */
 #define _GNU_SOURCE
-#include "oci/json.h"
+#include "oci/jsontree.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -25,50 +23,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_parse.h>
-
+#include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
-/* Deeper than anything a config needs; also bounds the recursion of tree_free. */
-#define MAX_DEPTH 256
 #define DOCUMENT(d) ((d) ? (d) : "config.json")
 
 struct frame
 {
-  yajl_val v; /* an object or an array being filled */
-  size_t cap;
-  char *key; /* objects: the key whose value is being read */
+  json_val v; /* the object or array being filled */
+  const char *key; /* objects: the key of the member being read, or NULL */
 };
 
-struct builder
+struct parser
 {
-  struct frame *stack;
-  size_t depth, cap;
-  yajl_val root;
+  const char *s;
+  size_t len, pos;
+  const char *document;
   struct husk_error **err;
-  const char *document; /* for messages; NULL: "config.json" */
-  bool failed; /* *err holds our own error */
-  size_t n_strings; /* keys and strings seen, in text order */
-  size_t bad_escape; /* ordinal of the first string with a bad \u escape, or SIZE_MAX */
-  char bad_escape_text[16];
+  size_t depth;
+  struct frame stack[JSON_MAX_DEPTH];
 };
-
 
 void
-json_tree_free (yajl_val v)
+json_tree_free (json_val v)
 {
   if (v == NULL)
     return;
   switch (v->type)
     {
-    case yajl_t_string:
+    case JSON_T_STRING:
       free (v->u.string);
       break;
-    case yajl_t_number:
+    case JSON_T_NUMBER:
       free (v->u.number.r);
       break;
-    case yajl_t_object:
+    case JSON_T_OBJECT:
       for (size_t i = 0; i < v->u.object.len; i++)
         {
           free ((char *) v->u.object.keys[i]);
@@ -77,7 +67,7 @@ json_tree_free (yajl_val v)
       free (v->u.object.keys);
       free (v->u.object.values);
       break;
-    case yajl_t_array:
+    case JSON_T_ARRAY:
       for (size_t i = 0; i < v->u.array.len; i++)
         json_tree_free (v->u.array.values[i]);
       free (v->u.array.values);
@@ -88,7 +78,100 @@ json_tree_free (yajl_val v)
   free (v);
 }
 
-/* --- checks on strings --------------------------------------------------- */
+json_val
+json_object_get (json_val v, const char *key)
+{
+  if (!json_is_object (v))
+    return NULL;
+  for (size_t i = 0; i < v->u.object.len; i++)
+    if (strcmp (v->u.object.keys[i], key) == 0)
+      return v->u.object.values[i];
+  return NULL;
+}
+
+/* --- errors ---------------------------------------------------------------- */
+
+static int syntax_error (struct parser *p, size_t at, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* "<document>: parse error: <what> at line L, column C".  Returns -1. */
+static int
+syntax_error (struct parser *p, size_t at, const char *fmt, ...)
+{
+  cleanup_free char *msg = NULL;
+  size_t line = 1, line_start = 0;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  for (const char *nl = p->s; (nl = memchr (nl, '\n', at - (size_t) (nl - p->s))); nl++)
+    {
+      line++;
+      line_start = (size_t) (nl - p->s) + 1;
+    }
+  return husk_error_set (p->err, 0, "%s: parse error: %s at line %zu, column %zu",
+                         DOCUMENT (p->document), msg, line, at - line_start + 1);
+}
+
+/* A byte for a message: `x`, or byte 0xNN. */
+static const char *
+describe_byte (unsigned char c, char buf[16])
+{
+  if (c > 0x20 && c < 0x7f)
+    snprintf (buf, 16, "`%c`", c);
+  else
+    snprintf (buf, 16, "byte 0x%02x", c);
+  return buf;
+}
+
+/* Not what the grammar allows at p->pos, where `expected` was. */
+static int
+unexpected (struct parser *p, const char *expected)
+{
+  char buf[16];
+
+  if (p->pos >= p->len)
+    return syntax_error (p, p->len, "premature EOF");
+  if (p->s[p->pos] == '/')
+    return syntax_error (p, p->pos, "found a comment (comments are not enabled)");
+  return syntax_error (p, p->pos, "expected %s, got %s", expected,
+                       describe_byte ((unsigned char) p->s[p->pos], buf));
+}
+
+static int path_error (struct parser *p, bool for_key, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* "<document>: <path>: <what>" for a problem in a string: the path of the value
+ * being read; for a key, of the object that holds it. */
+static int
+path_error (struct parser *p, bool for_key, const char *fmt, ...)
+{
+  struct json_ctx ctx = { .err = p->err, .document = p->document };
+  cleanup_free char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  for (size_t i = 0; i < p->depth; i++)
+    {
+      struct frame *f = &p->stack[i];
+      if (for_key && i + 1 == p->depth)
+        break;
+      if (f->v->type == JSON_T_ARRAY)
+        json_push_index (&ctx, f->v->u.array.len);
+      else if (f->key)
+        json_push_key (&ctx, f->key);
+    }
+  json_error (&ctx, "%s", msg);
+  json_ctx_release (&ctx);
+  return -1;
+}
+
+/* --- strings --------------------------------------------------------------- */
 
 /* What is wrong with s as UTF-8 (RFC 3629), or NULL; *at is the byte offset. */
 static const char *
@@ -132,13 +215,15 @@ utf8_problem (const unsigned char *s, size_t len, size_t *at)
   return NULL;
 }
 
-static int
-hex4 (const char *p)
+/* The value of the 4 hex digits at s, or -1. */
+static long
+hex4 (const char *s)
 {
-  int v = 0;
+  long v = 0;
+
   for (int i = 0; i < 4; i++)
     {
-      char c = p[i];
+      char c = s[i];
       v <<= 4;
       if (c >= '0' && c <= '9')
         v |= c - '0';
@@ -152,334 +237,422 @@ hex4 (const char *p)
   return v;
 }
 
-/* The first string (keys count) with an unpaired surrogate escape: its ordinal
- * in text order, and the escape.  A malformed escape is left to yajl's lexer. */
-static void
-scan_escapes (const char *s, size_t len, struct builder *b)
+static size_t
+put_utf8 (char *out, unsigned long cp)
 {
-  bool in_string = false;
-  size_t ordinal = 0;
-
-  b->bad_escape = SIZE_MAX;
-  for (size_t i = 0; i < len; i++)
+  if (cp < 0x80)
+    return out[0] = (char) cp, 1;
+  if (cp < 0x800)
     {
-      if (!in_string)
-        {
-          if (s[i] == '"')
-            in_string = true;
-          continue;
-        }
-      if (s[i] == '"')
-        {
-          in_string = false;
-          ordinal++;
-          continue;
-        }
-      if (s[i] != '\\' || i + 1 >= len)
-        continue;
-      i++;
-      if (s[i] != 'u' || i + 4 >= len)
-        continue;
-      int u = hex4 (s + i + 1), low = -1;
-      if (u < 0)
-        continue;
-      if (u >= 0xd800 && u <= 0xdbff && i + 10 < len && s[i + 5] == '\\' && s[i + 6] == 'u')
-        low = hex4 (s + i + 7);
-      if ((u >= 0xd800 && u <= 0xdbff && (low < 0xdc00 || low > 0xdfff))
-          || (u >= 0xdc00 && u <= 0xdfff))
-        {
-          b->bad_escape = ordinal;
-          snprintf (b->bad_escape_text, sizeof b->bad_escape_text, "\\u%.4s", s + i + 1);
-          return;
-        }
-      i += low >= 0 ? 10 : 4;
+      out[0] = (char) (0xc0 | (cp >> 6));
+      out[1] = (char) (0x80 | (cp & 0x3f));
+      return 2;
     }
-}
-
-/* The JSON path of what is being read: each open container adds the key or
- * index of its member under construction; for a key, the innermost does not. */
-static void
-build_path (struct builder *b, struct json_ctx *ctx, bool for_key)
-{
-  for (size_t i = 0; i < b->depth; i++)
+  if (cp < 0x10000)
     {
-      struct frame *f = &b->stack[i];
-      if (for_key && i + 1 == b->depth)
-        break;
-      if (f->v->type == yajl_t_array)
-        json_push_index (ctx, f->v->u.array.len);
-      else if (f->key)
-        json_push_key (ctx, f->key);
+      out[0] = (char) (0xe0 | (cp >> 12));
+      out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+      out[2] = (char) (0x80 | (cp & 0x3f));
+      return 3;
     }
+  out[0] = (char) (0xf0 | (cp >> 18));
+  out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
+  out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
+  out[3] = (char) (0x80 | (cp & 0x3f));
+  return 4;
 }
 
+/* The escape at s[i] ('\\'; the string's closing quote is at end): its bytes
+ * appended at out + *n, i moved past it.  Returns -1 with the error. */
 static int
-fail (struct builder *b, bool for_key, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static int
-fail (struct builder *b, bool for_key, const char *fmt, ...)
+decode_escape (struct parser *p, size_t *i, size_t end, char *out, size_t *n, bool is_key)
 {
-  struct json_ctx ctx = { .err = b->err, .document = b->document };
-  cleanup_free char *msg = NULL;
-  va_list ap;
+  const char *s = p->s;
+  const char *what = is_key ? "a key: " : "";
+  char c = s[*i + 1], buf[16];
+  long cp, low;
 
-  va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  build_path (b, &ctx, for_key);
-  json_error (&ctx, "%s", msg);
-  json_ctx_release (&ctx);
-  b->failed = true;
-  return 0; /* cancels the parse */
+  switch (c)
+    {
+    case '"':
+    case '\\':
+    case '/':
+      out[(*n)++] = c;
+      break;
+    case 'b':
+      out[(*n)++] = '\b';
+      break;
+    case 'f':
+      out[(*n)++] = '\f';
+      break;
+    case 'n':
+      out[(*n)++] = '\n';
+      break;
+    case 'r':
+      out[(*n)++] = '\r';
+      break;
+    case 't':
+      out[(*n)++] = '\t';
+      break;
+    case 'u':
+      if (*i + 5 >= end || (cp = hex4 (s + *i + 2)) < 0)
+        return syntax_error (p, *i, "invalid escape: \\u takes 4 hexadecimal digits");
+      if (cp >= 0xd800 && cp <= 0xdbff && *i + 11 < end && s[*i + 6] == '\\'
+          && s[*i + 7] == 'u' && (low = hex4 (s + *i + 8)) >= 0xdc00 && low <= 0xdfff)
+        {
+          *n += put_utf8 (out + *n, 0x10000 + ((unsigned long) (cp - 0xd800) << 10)
+                                        + (unsigned long) (low - 0xdc00));
+          *i += 12;
+          return 0;
+        }
+      if (cp >= 0xd800 && cp <= 0xdfff)
+        return path_error (p, is_key, "%sinvalid escape \\u%.4s: an unpaired UTF-16 surrogate",
+                           what, s + *i + 2);
+      *n += put_utf8 (out + *n, (unsigned long) cp);
+      *i += 6;
+      return 0;
+    default:
+      return syntax_error (p, *i, "invalid escape \\ followed by %s",
+                           describe_byte ((unsigned char) c, buf));
+    }
+  *i += 2;
+  return 0;
 }
 
-/* 1 if s (len bytes, decoded) may be a string of the document, else 0 with the error. */
+/* The string at p->pos (its opening quote), decoded and checked, into *out. */
 static int
-check_string (struct builder *b, const unsigned char *s, size_t len, bool is_key)
+parse_string (struct parser *p, char **out, bool is_key)
 {
+  const char *s = p->s;
   const char *what = is_key ? "a key: " : "";
   const char *problem;
-  size_t at;
+  size_t start = p->pos + 1, end, n = 0, at;
+  cleanup_free char *buf = NULL;
 
-  if (b->n_strings++ == b->bad_escape)
-    return fail (b, is_key, "%sinvalid escape %s: an unpaired UTF-16 surrogate", what,
-                 b->bad_escape_text);
-  if (memchr (s, '\0', len))
-    return fail (b, is_key, "%scontains \\u0000: a NUL character cannot be passed on", what);
-  if ((problem = utf8_problem (s, len, &at)))
-    return fail (b, is_key, "%sinvalid UTF-8: %s at byte %zu", what, problem, at);
-  return 1;
-}
-
-/* --- building ------------------------------------------------------------ */
-
-static yajl_val
-new_value (yajl_type type)
-{
-  yajl_val v = xcalloc (1, sizeof *v);
-  v->type = type;
-  return v;
-}
-
-/* Put v where the innermost container expects it (or make it the root). */
-static int
-add_value (struct builder *b, yajl_val v)
-{
-  struct frame *f;
-
-  if (b->depth == 0)
+  /* Where it ends; raw control characters are not allowed (RFC 8259 7). */
+  for (end = start; end < p->len && s[end] != '"'; end++)
+    if (s[end] == '\\')
+      end++;
+    else if ((unsigned char) s[end] < 0x20)
+      return syntax_error (p, end, "unescaped control character 0x%02x in a string",
+                           (unsigned char) s[end]);
+  if (end >= p->len)
+    return syntax_error (p, p->len, "premature EOF");
+  buf = xmalloc (end - start + 1);
+  for (size_t i = start; i < end;)
     {
-      b->root = v;
-      return 1;
+      const char *bs = memchr (s + i, '\\', end - i);
+      size_t run = bs ? (size_t) (bs - (s + i)) : end - i;
+
+      memcpy (buf + n, s + i, run);
+      n += run;
+      i += run;
+      if (i < end && decode_escape (p, &i, end, buf, &n, is_key) < 0)
+        return -1;
     }
-  f = &b->stack[b->depth - 1];
-  if (f->v->type == yajl_t_array)
-    {
-      size_t n = f->v->u.array.len;
-      if (n == f->cap)
-        {
-          f->cap = f->cap ? f->cap * 2 : 8;
-          f->v->u.array.values = xrealloc (f->v->u.array.values, f->cap * sizeof (yajl_val));
-        }
-      f->v->u.array.values[n] = v;
-      f->v->u.array.len = n + 1;
-      return 1;
-    }
-  size_t n = f->v->u.object.len;
-  if (n == f->cap)
-    {
-      f->cap = f->cap ? f->cap * 2 : 8;
-      f->v->u.object.keys = xrealloc (f->v->u.object.keys, f->cap * sizeof (char *));
-      f->v->u.object.values = xrealloc (f->v->u.object.values, f->cap * sizeof (yajl_val));
-    }
-  f->v->u.object.keys[n] = f->key;
-  f->v->u.object.values[n] = v;
-  f->v->u.object.len = n + 1;
-  f->key = NULL;
-  return 1;
+  buf[n] = '\0';
+  if (memchr (buf, '\0', n))
+    return path_error (p, is_key, "%scontains \\u0000: a NUL character cannot be passed on", what);
+  if ((problem = utf8_problem ((const unsigned char *) buf, n, &at)))
+    return path_error (p, is_key, "%sinvalid UTF-8: %s at byte %zu", what, problem, at);
+  p->pos = end + 1;
+  *out = buf;
+  buf = NULL;
+  return 0;
 }
 
-static int
-on_null (void *ctx)
+/* --- numbers and literals -------------------------------------------------- */
+
+static bool
+is_digit (char c)
 {
-  return add_value (ctx, new_value (yajl_t_null));
+  return c >= '0' && c <= '9';
 }
 
+/* Skips the digits at p->pos; at least one is required, else an error on what. */
 static int
-on_boolean (void *ctx, int value)
+digits (struct parser *p, const char *what)
 {
-  return add_value (ctx, new_value (value ? yajl_t_true : yajl_t_false));
+  if (p->pos >= p->len || !is_digit (p->s[p->pos]))
+    return unexpected (p, what);
+  while (p->pos < p->len && is_digit (p->s[p->pos]))
+    p->pos++;
+  return 0;
 }
 
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int
-on_number (void *ctx, const char *s, size_t len)
+parse_number (struct parser *p, json_val *out)
 {
-  yajl_val v = new_value (yajl_t_number);
+  size_t start = p->pos;
+  bool integer = true;
+  json_val v;
   char *end;
 
-  v->u.number.r = xstrndup (s, len);
-  /* As yajl_tree fills them, though the readers use only the text. */
-  errno = 0;
-  v->u.number.i = strtoll (v->u.number.r, &end, 10);
-  if (errno == 0 && *end == '\0')
-    v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+  if (p->s[p->pos] == '-')
+    p->pos++;
+  if (p->pos < p->len && p->s[p->pos] == '0')
+    {
+      p->pos++;
+      if (p->pos < p->len && is_digit (p->s[p->pos]))
+        return syntax_error (p, p->pos - 1, "invalid number: a leading zero");
+    }
+  else if (digits (p, "a digit in a number") < 0)
+    return -1;
+  if (p->pos < p->len && p->s[p->pos] == '.')
+    {
+      p->pos++;
+      integer = false;
+      if (digits (p, "a digit after the decimal point") < 0)
+        return -1;
+    }
+  if (p->pos < p->len && (p->s[p->pos] == 'e' || p->s[p->pos] == 'E'))
+    {
+      p->pos++;
+      integer = false;
+      if (p->pos < p->len && (p->s[p->pos] == '+' || p->s[p->pos] == '-'))
+        p->pos++;
+      if (digits (p, "a digit in the exponent") < 0)
+        return -1;
+    }
+  v = xcalloc (1, sizeof *v);
+  v->type = JSON_T_NUMBER;
+  v->u.number.r = xstrndup (p->s + start, p->pos - start);
+  if (integer)
+    {
+      errno = 0;
+      v->u.number.i = strtoll (v->u.number.r, &end, 10);
+      if (errno == 0 && *end == '\0')
+        v->u.number.flags |= JSON_NUMBER_INT_VALID;
+      errno = 0;
+      if (v->u.number.r[0] != '-')
+        {
+          v->u.number.u = strtoull (v->u.number.r, &end, 10);
+          if (errno == 0 && *end == '\0')
+            v->u.number.flags |= JSON_NUMBER_UINT_VALID;
+        }
+    }
   errno = 0;
   v->u.number.d = strtod (v->u.number.r, &end);
   if (errno == 0 && *end == '\0')
-    v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
-  return add_value (ctx, v);
+    v->u.number.flags |= JSON_NUMBER_DOUBLE_VALID;
+  *out = v;
+  return 0;
 }
 
 static int
-on_string (void *ctx, const unsigned char *s, size_t len)
+parse_literal (struct parser *p, json_val *out)
 {
-  yajl_val v;
+  static const struct
+  {
+    const char *text;
+    enum json_value_type type;
+  } literals[] = { { "true", JSON_T_TRUE }, { "false", JSON_T_FALSE }, { "null", JSON_T_NULL } };
 
-  if (!check_string (ctx, s, len, false))
-    return 0;
-  v = new_value (yajl_t_string);
-  v->u.string = xstrndup ((const char *) s, len);
-  return add_value (ctx, v);
-}
-
-static int
-push_container (struct builder *b, yajl_type type)
-{
-  yajl_val v = new_value (type);
-
-  if (b->depth == MAX_DEPTH)
+  for (size_t k = 0; k < sizeof literals / sizeof literals[0]; k++)
     {
-      free (v);
-      husk_error_set (b->err, 0, "%s: parse error: nested deeper than %d levels",
-                      DOCUMENT (b->document), MAX_DEPTH);
-      b->failed = true;
+      size_t n = strlen (literals[k].text), have = p->len - p->pos;
+
+      if (literals[k].text[0] != p->s[p->pos])
+        continue;
+      if (have < n && memcmp (p->s + p->pos, literals[k].text, have) == 0)
+        return syntax_error (p, p->len, "premature EOF");
+      if (have < n || memcmp (p->s + p->pos, literals[k].text, n) != 0)
+        return syntax_error (p, p->pos, "invalid literal (expected %s)", literals[k].text);
+      p->pos += n;
+      *out = xcalloc (1, sizeof **out);
+      (*out)->type = literals[k].type;
       return 0;
     }
-  if (b->depth == b->cap)
-    {
-      b->cap = b->cap ? b->cap * 2 : 16;
-      b->stack = xrealloc (b->stack, b->cap * sizeof *b->stack);
-    }
-  b->stack[b->depth++] = (struct frame){ .v = v };
-  return 1;
+  return unexpected (p, "a value");
 }
 
-static int
-pop_container (struct builder *b)
-{
-  struct frame f = b->stack[--b->depth];
+/* --- containers ------------------------------------------------------------ */
 
-  free (f.key);
-  return add_value (b, f.v);
-}
-
-static int
-on_start_map (void *ctx)
-{
-  return push_container (ctx, yajl_t_object);
-}
-
-static int
-on_map_key (void *ctx, const unsigned char *s, size_t len)
-{
-  struct builder *b = ctx;
-  struct frame *f = &b->stack[b->depth - 1];
-
-  if (!check_string (b, s, len, true))
-    return 0;
-  free (f->key);
-  f->key = xstrndup ((const char *) s, len);
-  return 1;
-}
-
-static int
-on_end (void *ctx)
-{
-  return pop_container (ctx);
-}
-
-static int
-on_start_array (void *ctx)
-{
-  return push_container (ctx, yajl_t_array);
-}
-
-static const yajl_callbacks callbacks = {
-  .yajl_null = on_null,
-  .yajl_boolean = on_boolean,
-  .yajl_number = on_number,
-  .yajl_string = on_string,
-  .yajl_start_map = on_start_map,
-  .yajl_map_key = on_map_key,
-  .yajl_end_map = on_end,
-  .yajl_start_array = on_start_array,
-  .yajl_end_array = on_end,
-};
-
-/* yajl's message is several lines (an excerpt and an arrow): keep the first. */
 static void
-yajl_failure (yajl_handle h, const char *document, const char *data, size_t len,
-              struct husk_error **err)
+skip_space (struct parser *p)
 {
-  unsigned char *text = yajl_get_error (h, 1, (const unsigned char *) data, len);
-  char *msg = (char *) text, *nl;
-
-  if (msg == NULL)
-    {
-      husk_error_set (err, 0, "%s: parse error: invalid document", DOCUMENT (document));
-      return;
-    }
-  if ((nl = strchr (msg, '\n')))
-    *nl = '\0';
-  if (strncmp (msg, "parse error: ", 13) == 0)
-    msg += 13;
-  for (size_t n = strlen (msg); n && (msg[n - 1] == ' ' || msg[n - 1] == '.'); n--)
-    msg[n - 1] = '\0';
-  husk_error_set (err, 0, "%s: parse error: %s", DOCUMENT (document),
-                  *msg ? msg : "invalid document");
-  yajl_free_error (h, text);
+  while (p->pos < p->len
+         && (p->s[p->pos] == ' ' || p->s[p->pos] == '\n' || p->s[p->pos] == '\t'
+             || p->s[p->pos] == '\r'))
+    p->pos++;
 }
 
-yajl_val
+static int parse_value (struct parser *p, json_val *out);
+
+/* The next capacity of a growing array: doubling keeps a huge object or array
+ * linear.  (No overflow: each element takes at least 2 bytes of the text.) */
+static size_t
+next_cap (size_t cap)
+{
+  return cap ? 2 * cap : 4;
+}
+
+/* A new container of type at p->pos ('{' or '['), as the innermost frame. */
+static int
+push_container (struct parser *p, enum json_value_type type, json_val *out)
+{
+  if (p->depth == JSON_MAX_DEPTH)
+    return syntax_error (p, p->pos, "nested deeper than %d levels", JSON_MAX_DEPTH);
+  *out = xcalloc (1, sizeof **out);
+  (*out)->type = type;
+  p->stack[p->depth++] = (struct frame){ .v = *out };
+  p->pos++;
+  skip_space (p);
+  return 0;
+}
+
+static int
+parse_members (struct parser *p, json_val obj)
+{
+  struct frame *f = &p->stack[p->depth - 1];
+  size_t cap = 0;
+
+  if (p->pos < p->len && p->s[p->pos] == '}')
+    return p->pos++, 0;
+  for (;;)
+    {
+      char *key = NULL;
+      json_val value = NULL;
+      size_t n = obj->u.object.len;
+
+      skip_space (p);
+      if (p->pos >= p->len || p->s[p->pos] != '"')
+        return unexpected (p, "a string (an object key)");
+      if (parse_string (p, &key, true) < 0)
+        return -1;
+      f->key = key;
+      skip_space (p);
+      if (p->pos >= p->len || p->s[p->pos] != ':')
+        {
+          free (key);
+          return unexpected (p, "`:` after an object key");
+        }
+      p->pos++;
+      if (parse_value (p, &value) < 0)
+        {
+          free (key);
+          return -1;
+        }
+      if (n == cap)
+        {
+          cap = next_cap (cap);
+          obj->u.object.keys = xrealloc (obj->u.object.keys, cap * sizeof (char *));
+          obj->u.object.values = xrealloc (obj->u.object.values, cap * sizeof (json_val));
+        }
+      obj->u.object.keys[n] = key;
+      obj->u.object.values[n] = value;
+      obj->u.object.len = n + 1;
+      f->key = NULL;
+      skip_space (p);
+      if (p->pos < p->len && p->s[p->pos] == ',')
+        {
+          p->pos++;
+          continue;
+        }
+      if (p->pos < p->len && p->s[p->pos] == '}')
+        return p->pos++, 0;
+      return unexpected (p, "`,` or `}` after an object member");
+    }
+}
+
+static int
+parse_elements (struct parser *p, json_val arr)
+{
+  size_t cap = 0;
+
+  if (p->pos < p->len && p->s[p->pos] == ']')
+    return p->pos++, 0;
+  for (;;)
+    {
+      json_val value = NULL;
+      size_t n = arr->u.array.len;
+
+      if (parse_value (p, &value) < 0)
+        return -1;
+      if (n == cap)
+        {
+          cap = next_cap (cap);
+          arr->u.array.values = xrealloc (arr->u.array.values, cap * sizeof (json_val));
+        }
+      arr->u.array.values[n] = value;
+      arr->u.array.len = n + 1;
+      skip_space (p);
+      if (p->pos < p->len && p->s[p->pos] == ',')
+        {
+          p->pos++;
+          continue;
+        }
+      if (p->pos < p->len && p->s[p->pos] == ']')
+        return p->pos++, 0;
+      return unexpected (p, "`,` or `]` after an array element");
+    }
+}
+
+static int
+parse_value (struct parser *p, json_val *out)
+{
+  int r;
+
+  skip_space (p);
+  if (p->pos >= p->len)
+    return unexpected (p, "a value");
+  switch (p->s[p->pos])
+    {
+    case '{':
+    case '[':
+      if (push_container (p, p->s[p->pos] == '{' ? JSON_T_OBJECT : JSON_T_ARRAY, out) < 0)
+        return -1;
+      r = (*out)->type == JSON_T_OBJECT ? parse_members (p, *out) : parse_elements (p, *out);
+      p->depth--;
+      if (r < 0)
+        {
+          json_tree_free (*out);
+          *out = NULL;
+        }
+      return r;
+    case '"':
+      *out = xcalloc (1, sizeof **out);
+      (*out)->type = JSON_T_STRING;
+      if (parse_string (p, &(*out)->u.string, false) < 0)
+        {
+          free (*out);
+          *out = NULL;
+          return -1;
+        }
+      return 0;
+    case '-':
+    case '0' ... '9':
+      return parse_number (p, out);
+    default:
+      return parse_literal (p, out);
+    }
+}
+
+json_val
 json_tree_parse (const char *document, const char *data, size_t len, struct husk_error **err)
 {
-  struct builder b = { .err = err, .document = document };
-  yajl_handle h;
-  yajl_status st;
+  struct parser *p = xcalloc (1, sizeof *p);
+  const char *nul;
+  json_val root = NULL;
 
-  if (memchr (data, '\0', len))
-    return husk_error_set (err, 0, "%s: parse error: the document contains a NUL byte",
-                           DOCUMENT (document)),
-           NULL;
-  scan_escapes (data, len, &b);
-  h = yajl_alloc (&callbacks, NULL, &b);
-  if (h == NULL)
-    abort ();
-  /* Comments stay off (yajl's default; yajl_tree_parse turns them on), and
-   * yajl's own UTF-8 check stays on: check_string adds what it lets through. */
-  st = yajl_parse (h, (const unsigned char *) data, len);
-  if (st == yajl_status_ok)
-    st = yajl_complete_parse (h);
-  if (st != yajl_status_ok && !b.failed)
-    yajl_failure (h, document, data, len, err);
-  yajl_free (h);
-  if (st == yajl_status_ok && b.depth == 0 && b.root)
+  *p = (struct parser){ .s = data ? data : "", .len = data ? len : 0, .document = document,
+                        .err = err };
+  if ((nul = memchr (p->s, '\0', p->len)))
+    syntax_error (p, (size_t) (nul - p->s), "the document contains a NUL byte");
+  else if (parse_value (p, &root) == 0)
     {
-      free (b.stack);
-      return b.root;
+      skip_space (p);
+      if (p->pos < p->len)
+        {
+          if (p->s[p->pos] == '/')
+            unexpected (p, "");
+          else
+            syntax_error (p, p->pos, "trailing garbage after the value");
+          json_tree_free (root);
+          root = NULL;
+        }
     }
-  /* A failure leaves the open containers on the stack, each not yet linked
-   * to its parent: free them innermost first (the root is the outermost). */
-  while (b.depth > 0)
-    {
-      struct frame *f = &b.stack[--b.depth];
-      free (f->key);
-      json_tree_free (f->v);
-    }
-  json_tree_free (b.root); /* complete, but followed by trailing garbage */
-  free (b.stack);
-  if (st == yajl_status_ok)
-    husk_error_set (err, 0, "%s: parse error: premature EOF", DOCUMENT (document));
-  return NULL;
+  free (p);
+  return root;
 }

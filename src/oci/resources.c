@@ -18,7 +18,7 @@ oci_resources_parse (const char *data, size_t len, struct husk_error **err)
 {
   struct json_ctx ctx = { .err = err, .document = "resources" };
   struct oci_resources *r;
-  yajl_val tree;
+  json_val tree;
   int rc;
 
   if (memchr (data, '\0', len))
@@ -26,7 +26,7 @@ oci_resources_parse (const char *data, size_t len, struct husk_error **err)
   tree = json_tree_parse ("resources", data, len, err);
   if (tree == NULL)
     return NULL;
-  if (!YAJL_IS_OBJECT (tree))
+  if (!json_is_object (tree))
     {
       json_tree_free (tree);
       return husk_error_set (err, 0, "resources: expected a JSON object"), NULL;

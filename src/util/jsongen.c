@@ -1,4 +1,15 @@
-/* JSON output over yajl_gen (jsongen.h). */
+/* JSON output (jsongen.h).
+ *
+ * The layout is the one husk has always printed (yajl_gen's, which state.json,
+ * `state`, `features` and `spec` were written with, and which clients may
+ * compare byte for byte): compact, or beautified with a newline after every
+ * '{', '[' and ',', ": " between a key and its value, the indent string once per
+ * level, and a newline after the top-level value.  So an empty container spans
+ * lines ("[\n\n  ]").
+ *
+ * Each open level has a state; a call that does not fit it (a value where a key
+ * is due, anything after the top-level value is complete) writes nothing.
+ */
 #define _GNU_SOURCE
 #include "util/jsongen.h"
 #include "util/xalloc.h"
@@ -7,25 +18,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
+
+enum gen_state
+{
+  GEN_START, /* nothing written yet at this level */
+  GEN_MAP_START, /* an object just opened: a key is due */
+  GEN_MAP_KEY, /* a member written: ',' and a key are due */
+  GEN_MAP_VAL, /* a key written: ':' and its value are due */
+  GEN_ARRAY_START,
+  GEN_IN_ARRAY, /* an element written: ',' and another are due */
+  GEN_COMPLETE, /* the top-level value is written */
+};
 
 struct json_gen
 {
-  yajl_gen y;
+  char *buf;
+  size_t len, cap;
+  const char *indent; /* NULL: compact */
+  enum gen_state *state; /* state[depth] is the innermost level's */
+  size_t depth, state_cap;
 };
+
+static void
+put (struct json_gen *g, const char *s, size_t n)
+{
+  if (g->len + n + 1 > g->cap)
+    {
+      size_t cap = g->cap ? g->cap : 256;
+      while (cap < g->len + n + 1)
+        cap *= 2;
+      g->buf = xrealloc (g->buf, cap);
+      g->cap = cap;
+    }
+  memcpy (g->buf + g->len, s, n);
+  g->len += n;
+  g->buf[g->len] = '\0';
+}
+
+static void
+put_str (struct json_gen *g, const char *s)
+{
+  put (g, s, strlen (s));
+}
 
 struct json_gen *
 json_gen_new (const char *indent)
 {
-  struct json_gen *g = xmalloc (sizeof *g);
+  struct json_gen *g = xcalloc (1, sizeof *g);
 
-  if (g == NULL || (g->y = yajl_gen_alloc (NULL)) == NULL)
-    abort ();
-  if (indent)
-    {
-      yajl_gen_config (g->y, yajl_gen_beautify, 1);
-      yajl_gen_config (g->y, yajl_gen_indent_string, indent);
-    }
+  g->indent = indent;
+  g->state_cap = 8;
+  g->state = xcalloc (g->state_cap, sizeof *g->state);
+  g->state[0] = GEN_START;
   return g;
 }
 
@@ -34,104 +78,282 @@ json_gen_free (struct json_gen *g)
 {
   if (g == NULL)
     return;
-  yajl_gen_free (g->y);
+  free (g->buf);
+  free (g->state);
   free (g);
 }
 
 char *
 json_gen_finish (struct json_gen *g, size_t *len)
 {
-  const unsigned char *buf = NULL;
-  size_t n = 0;
-  char *out;
+  char *out = g->buf ? g->buf : xstrdup ("");
 
-  yajl_gen_get_buf (g->y, &buf, &n);
-  out = xstrndup (buf ? (const char *) buf : "", n);
   if (len)
-    *len = n;
+    *len = g->len;
+  g->buf = NULL;
   json_gen_free (g);
   return out;
+}
+
+/* Whether anything may be written now; a value (not a key) also needs a level
+ * that does not wait for a key. */
+static bool
+can_write (struct json_gen *g, bool is_key_or_string)
+{
+  enum gen_state s = g->state[g->depth];
+
+  if (s == GEN_COMPLETE)
+    return false;
+  return is_key_or_string || (s != GEN_MAP_START && s != GEN_MAP_KEY);
+}
+
+/* What goes before an item: the separator from the previous one, then the
+ * indent (not after a key, whose value follows on its line). */
+static void
+before_item (struct json_gen *g)
+{
+  enum gen_state s = g->state[g->depth];
+
+  if (s == GEN_MAP_KEY || s == GEN_IN_ARRAY)
+    put_str (g, g->indent ? ",\n" : ",");
+  else if (s == GEN_MAP_VAL)
+    put_str (g, g->indent ? ": " : ":");
+  if (g->indent && s != GEN_MAP_VAL)
+    for (size_t i = 0; i < g->depth; i++)
+      put_str (g, g->indent);
+}
+
+/* The current level has one more item. */
+static void
+advance (struct json_gen *g)
+{
+  enum gen_state *s = &g->state[g->depth];
+
+  switch (*s)
+    {
+    case GEN_START:
+      *s = GEN_COMPLETE;
+      break;
+    case GEN_MAP_START:
+    case GEN_MAP_KEY:
+      *s = GEN_MAP_VAL;
+      break;
+    case GEN_ARRAY_START:
+      *s = GEN_IN_ARRAY;
+      break;
+    case GEN_MAP_VAL:
+      *s = GEN_MAP_KEY;
+      break;
+    default:
+      break;
+    }
+}
+
+/* Beautified, the document ends with a newline. */
+static void
+final_newline (struct json_gen *g)
+{
+  if (g->indent && g->state[g->depth] == GEN_COMPLETE)
+    put_str (g, "\n");
+}
+
+static void
+after_item (struct json_gen *g)
+{
+  advance (g);
+  final_newline (g);
+}
+
+/* A scalar already formatted. */
+static void
+atom (struct json_gen *g, const char *text, size_t n)
+{
+  if (!can_write (g, false))
+    return;
+  before_item (g);
+  put (g, text, n);
+  after_item (g);
+}
+
+static void
+open_level (struct json_gen *g, enum gen_state state, const char *bracket)
+{
+  if (!can_write (g, false))
+    return;
+  before_item (g);
+  if (++g->depth == g->state_cap)
+    {
+      g->state_cap *= 2;
+      g->state = xrealloc (g->state, g->state_cap * sizeof *g->state);
+    }
+  g->state[g->depth] = state;
+  put_str (g, bracket);
+  if (g->indent)
+    put_str (g, "\n");
+}
+
+static void
+close_level (struct json_gen *g, const char *bracket)
+{
+  if (g->depth == 0)
+    return;
+  g->depth--;
+  if (g->indent)
+    put_str (g, "\n");
+  advance (g);
+  if (g->indent && g->state[g->depth] != GEN_MAP_VAL)
+    for (size_t i = 0; i < g->depth; i++)
+      put_str (g, g->indent);
+  put_str (g, bracket);
+  final_newline (g);
 }
 
 void
 json_gen_map_open (struct json_gen *g)
 {
-  yajl_gen_map_open (g->y);
+  open_level (g, GEN_MAP_START, "{");
 }
 
 void
 json_gen_map_close (struct json_gen *g)
 {
-  yajl_gen_map_close (g->y);
+  close_level (g, "}");
 }
 
 void
 json_gen_array_open (struct json_gen *g)
 {
-  yajl_gen_array_open (g->y);
+  open_level (g, GEN_ARRAY_START, "[");
 }
 
 void
 json_gen_array_close (struct json_gen *g)
 {
-  yajl_gen_array_close (g->y);
+  close_level (g, "]");
+}
+
+/* s between quotes: '"', '\\' and the control characters escaped (the short
+ * forms where JSON has one, else \u00XX); every other byte as it is. */
+static void
+put_quoted (struct json_gen *g, const char *s)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  const char *run = s;
+
+  put_str (g, "\"");
+  for (; *s; s++)
+    {
+      unsigned char c = (unsigned char) *s;
+      const char *esc = NULL;
+      char u[7];
+
+      switch (c)
+        {
+        case '"':
+          esc = "\\\"";
+          break;
+        case '\\':
+          esc = "\\\\";
+          break;
+        case '\b':
+          esc = "\\b";
+          break;
+        case '\f':
+          esc = "\\f";
+          break;
+        case '\n':
+          esc = "\\n";
+          break;
+        case '\r':
+          esc = "\\r";
+          break;
+        case '\t':
+          esc = "\\t";
+          break;
+        default:
+          if (c < 0x20)
+            {
+              memcpy (u, "\\u00", 4);
+              u[4] = hex[c >> 4];
+              u[5] = hex[c & 0xf];
+              u[6] = '\0';
+              esc = u;
+            }
+          break;
+        }
+      if (esc)
+        {
+          put (g, run, (size_t) (s - run));
+          put_str (g, esc);
+          run = s + 1;
+        }
+    }
+  put (g, run, (size_t) (s - run));
+  put_str (g, "\"");
+}
+
+static void
+string (struct json_gen *g, const char *s)
+{
+  if (!can_write (g, true))
+    return;
+  before_item (g);
+  put_quoted (g, s);
+  after_item (g);
 }
 
 void
 json_gen_str (struct json_gen *g, const char *s)
 {
   if (s == NULL)
-    yajl_gen_null (g->y);
+    json_gen_null (g);
   else
-    yajl_gen_string (g->y, (const unsigned char *) s, strlen (s));
+    string (g, s);
 }
 
 void
 json_gen_key (struct json_gen *g, const char *key)
 {
-  yajl_gen_string (g->y, (const unsigned char *) key, strlen (key));
+  string (g, key);
 }
 
 void
 json_gen_int (struct json_gen *g, long long v)
 {
-  yajl_gen_integer (g->y, v);
+  char s[24];
+  int n = snprintf (s, sizeof s, "%lld", v);
+
+  atom (g, s, (size_t) n);
 }
 
 void
 json_gen_u64 (struct json_gen *g, uint64_t v)
 {
   char s[24];
+  int n = snprintf (s, sizeof s, "%" PRIu64, v);
 
-  /* yajl's integers are signed: a larger one goes out as the number's text. */
-  if (v <= INT64_MAX)
-    {
-      yajl_gen_integer (g->y, (long long) v);
-      return;
-    }
-  snprintf (s, sizeof s, "%" PRIu64, v);
-  yajl_gen_number (g->y, s, strlen (s));
+  atom (g, s, (size_t) n);
 }
 
 void
 json_gen_bool (struct json_gen *g, bool v)
 {
-  yajl_gen_bool (g->y, v);
+  atom (g, v ? "true" : "false", v ? 4 : 5);
 }
 
 void
 json_gen_null (struct json_gen *g)
 {
-  yajl_gen_null (g->y);
+  atom (g, "null", 4);
 }
 
 void
 json_gen_strv (struct json_gen *g, const char *const *v)
 {
-  yajl_gen_array_open (g->y);
+  json_gen_array_open (g);
   for (; v && *v; v++)
     json_gen_str (g, *v);
-  yajl_gen_array_close (g->y);
+  json_gen_array_close (g);
 }
 
 void

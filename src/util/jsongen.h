@@ -1,8 +1,8 @@
 /* Writing JSON: every document husk prints or saves (state, list, ns, features,
  * spec, events, ps, the --log-format json line, descriptors.json, the seccomp
- * agent's message) is built with these calls, so that no other file includes
- * yajl_gen.  A thin layer over yajl_gen: strings escaped as yajl does, keys in
- * the order they are generated.
+ * agent's message) is built with these calls.  Strings are escaped ('"', '\\', control characters; other bytes
+ * go out as they are), keys come in the order they are generated, and the
+ * layout is kept byte for byte from the yajl_gen days (jsongen.c).
  *
  *   struct json_gen *g = json_gen_new (NULL);
  *   json_gen_map_open (g);
