@@ -131,8 +131,9 @@ endif
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -c -o $@.o $<
-	$(call LINK,$@.o $(LIB_OBJS) $(LIBS))
+	@mkdir -p $(BUILD)/tests/unit
+	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -c -o $(BUILD)/tests/unit/$*.o $<
+	$(call LINK,$(BUILD)/tests/unit/$*.o $(LIB_OBJS) $(LIBS))
 
 # The static program the integration tests run inside containers.
 $(BUILD)/probe: tests/probe/probe.c
