@@ -19,11 +19,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
-PKGS := yajl libseccomp libsystemd
-# libsystemd's and libseccomp's headers only: the systemd driver loads
-# libsystemd with dlopen when it is used (src/cgroup/sdbus.h), create and exec
-# load libseccomp when the config has linux.seccomp (src/linux/libseccomp.h), so
-# no other command pays for loading them.  dlopen is in glibc's libc since 2.34.
+PKGS := yajl libseccomp
+# libseccomp's headers only: create and exec load libseccomp when the config has
+# linux.seccomp (src/linux/libseccomp.h), so no other command pays for loading
+# it.  dlopen is in glibc's libc since 2.34.  The systemd driver needs no
+# library: husk speaks D-Bus itself (src/cgroup/dbus.h).
 LINK_PKGS := yajl
 
 VERSION := 0.1.0
