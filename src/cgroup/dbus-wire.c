@@ -557,21 +557,20 @@ parse_fields (struct dbus_msg *m, size_t fields_len, struct husk_error **err)
       if (!walk_align (&w, 8) || w.pos >= w.n)
         goto bad;
       code = w.p[w.pos++];
-      if (!walk_string (&w, 'g', &start, &len) || len != 1)
+      if (!walk_string (&w, 'g', &start, &len) || len == 0 || code == 0)
         goto bad;
       vs = (const char *) w.p + start;
-      if (code == 0)
-        goto bad;
-      if (code < sizeof types && types[code] != vs[0])
-        goto bad;
       if (code >= sizeof types)
         {
-          /* Unknown fields are skipped, as the specification says. */
+          /* Unknown fields are skipped, as the specification says: any
+           * single complete type. */
           size_t si = 0;
-          if (!walk_value (&w, vs, &si))
+          if (complete_type (vs, len, 0, 0) != (int) len || !walk_value (&w, vs, &si))
             goto bad;
           continue;
         }
+      if (len != 1 || types[code] != vs[0])
+        goto bad;
       if (types[code] == 'u')
         {
           if (!walk_fixed (&w, 4))

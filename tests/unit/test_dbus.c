@@ -516,6 +516,23 @@ test_hostile (void)
           "an empty a{sv} without the padding of its first entry is refused");
   check (parse_body ("a{vs}", "00000000") < 0, "a dict entry with a variant key is refused");
 
+  /* Header fields: an unknown one (code 200, an array of strings) is
+   * skipped; REPLY_SERIAL as a string is refused. */
+  {
+    struct dbus_msg m;
+    check (parse_hex ("6c020001000000000100000022000000"
+                      "0501750001000000" "c802617300000000" "0e000000" "0100000078000000"
+                      "010000007900" "000000000000",
+                      &m) == 0
+               && m.reply_serial == 1,
+           "an unknown header field of type as is skipped");
+    dbus_msg_free (&m);
+    check (parse_hex ("6c02000100000000010000000e000000" "0501730001000000" "31000000", &m) < 0,
+           "REPLY_SERIAL as a string is refused");
+    check (parse_hex ("6c02000100000000010000000e000000" "0501750001000000" "31000000", &m) < 0,
+           "(the same with a u: its value 1, then 2 stray bytes in the fields)");
+  }
+
   /* Signatures nested past 32 arrays or structs. */
   memset (deep, 'a', 32);
   deep[32] = 'y';
