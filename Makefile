@@ -23,13 +23,13 @@ CC ?= gcc
 # agent), which link the system's C library.
 HOSTCC := $(CC)
 PKG_CONFIG ?= pkg-config
-PKGS := libseccomp libsystemd
-# libsystemd's and libseccomp's headers only: the systemd driver loads
-# libsystemd with dlopen when it is used (src/cgroup/sdbus.h), create and exec
-# load libseccomp when the config has linux.seccomp (src/linux/libseccomp.h), so
-# no other command pays for loading them.  dlopen is in glibc's libc since 2.34.
-# JSON is husk's own (src/oci/jsontree.c, src/util/jsongen.c): nothing but libc
-# is linked.
+PKGS := libseccomp
+# libseccomp's headers only: create and exec load libseccomp when the config has
+# linux.seccomp (src/linux/libseccomp.h), so no other command pays for loading
+# it.  dlopen is in glibc's libc since 2.34.  JSON is husk's own
+# (src/oci/jsontree.c, src/util/jsongen.c) and the systemd driver needs no
+# library (husk speaks D-Bus itself, src/cgroup/dbus.h): nothing but libc is
+# linked.
 LINK_PKGS :=
 
 VERSION := 0.1.0

@@ -7,7 +7,7 @@
 # be installed, `make check` goes on and those suites skip with a loud message
 # naming the daemon that could not start.
 set -u
-pkgs=(gcc make pkg-config musl-tools libseccomp-dev libsystemd-dev bats jq
+pkgs=(gcc make pkg-config musl-tools libseccomp-dev dbus-daemon bats jq
 	python3-jsonschema busybox-static iproute2 util-linux procps strace
 	cpio linux-image-amd64 qemu-system-x86 debootstrap e2fsprogs uidmap
 	crun gnuplot-nox binutils

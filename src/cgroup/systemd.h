@@ -25,7 +25,8 @@
  * controllers user@.service names (Debian: memory and pids).
  *
  * sdconv.c holds what needs no bus (names, slice expansion, the property
- * list); systemd.c talks to systemd with sd-bus. */
+ * list); systemd.c talks to systemd with husk's own D-Bus client (dbus.h),
+ * and sends what sd-bus sent, byte for byte. */
 #ifndef HUSK_CGROUP_SYSTEMD_H
 #define HUSK_CGROUP_SYSTEMD_H
 
@@ -93,8 +94,15 @@ void cg_sd_props_free (struct cg_sd_props *p);
 int cg_sd_resource_props (const struct oci_resources *r, struct oci_cpu *cpu,
                           struct cg_sd_props *out, struct husk_error **err);
 
-/* systemd.c: the bus side.  Each opens its own connection (sd-bus refuses one
- * inherited across fork; stage 1 is a fork).  The errors name the unit. */
+/* systemd.c: the bus side.  Each opens its own connection (stage 1 is a
+ * fork: one connection, one process).  The errors name the unit, and what
+ * systemd said with its error's name. */
+
+struct dbus_buf;
+/* The bodies of StartTransientUnit (the scope with pid in it) and of
+ * SetUnitProperties (runtime), as they go on the bus. */
+void cg_sd_start_body (const struct husk_cgroup *cg, pid_t pid, struct dbus_buf *body);
+void cg_sd_set_body (const char *unit, const struct cg_sd_props *p, struct dbus_buf *body);
 
 /* The cgroup of the caller's own manager (systemd --user): its property
  * ControlGroup, "/user.slice/user-UID.slice/user@UID.service".  A clear error
