@@ -19,11 +19,12 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
-PKGS := yajl libseccomp libsystemd
-# libsystemd's and libseccomp's headers only: the systemd driver loads
-# libsystemd with dlopen when it is used (src/cgroup/sdbus.h), create and exec
-# load libseccomp when the config has linux.seccomp (src/linux/libseccomp.h), so
-# no other command pays for loading them.  dlopen is in glibc's libc since 2.34.
+PKGS := yajl libsystemd
+# libsystemd's headers only: the systemd driver loads libsystemd with dlopen
+# when it is used (src/cgroup/sdbus.h), so no other command pays for loading
+# it.  dlopen is in glibc's libc since 2.34.  Seccomp needs no library: husk
+# compiles linux.seccomp itself (src/linux/bpf-seccomp.h); libseccomp is the
+# oracle of its unit test and the notify agent's library, nothing else.
 LINK_PKGS := yajl
 
 VERSION := 0.1.0
@@ -78,13 +79,21 @@ all: $(HUSK_BIN)
 $(HUSK_BIN): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
+# The syscall numbers of the seccomp compiler, from the kernel headers.
+$(BUILD)/gen/syscalls.h: contrib/gen-syscalls.sh
+	@mkdir -p $(dir $@)
+	contrib/gen-syscalls.sh $(CC) $@
+$(OBJS): | $(BUILD)/gen/syscalls.h
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HUSK_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(HUSK_CFLAGS) -iquote $(BUILD)/gen $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# A test's own libraries: libseccomp is test_seccomp_bpf's oracle.
+UNIT_LIBS_test_seccomp_bpf := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LIBS) $(UNIT_LIBS_$*)
 
 # The static program the integration tests run inside containers.
 $(BUILD)/probe: tests/probe/probe.c
