@@ -424,10 +424,21 @@ jump (struct em *e, uint16_t op, uint32_t k, size_t t, size_t f)
   return put (e, BPF_JMP | op | BPF_K, k, (uint8_t) (c - t - 1), (uint8_t) (c - f - 1));
 }
 
+/* Instruction `code k` followed by `next`: a label that is not the last one
+ * emitted is not where the program falls through to, so it gets a `ja`. */
 static size_t
-ld (struct em *e, uint32_t offset)
+put_before (struct em *e, size_t next, uint16_t code, uint32_t k)
 {
-  return put (e, BPF_LD | BPF_W | BPF_ABS, offset, 0, 0);
+  if (next + 1 != e->n)
+    ja (e, next);
+  return put (e, code, k, 0, 0);
+}
+
+/* A = the word at offset of seccomp_data, then on to next. */
+static size_t
+ld (struct em *e, uint32_t offset, size_t next)
+{
+  return put_before (e, next, BPF_LD | BPF_W | BPF_ABS, offset);
 }
 
 #define ARG_LO(i) ((uint32_t) (offsetof (struct seccomp_data, args) + 8 * (i)))
@@ -435,13 +446,13 @@ ld (struct em *e, uint32_t offset)
 #define LD_NR offsetof (struct seccomp_data, nr)
 #define LD_ARCH offsetof (struct seccomp_data, arch)
 
-/* A = the half of the argument at offset, masked. */
+/* A = the half of the argument at offset, masked, then on to next. */
 static size_t
-load_masked (struct em *e, uint32_t offset, uint32_t mask)
+load_masked (struct em *e, uint32_t offset, uint32_t mask, size_t next)
 {
   if (mask != 0xffffffffU)
-    put (e, BPF_ALU | BPF_AND | BPF_K, mask, 0, 0);
-  return ld (e, offset);
+    next = put_before (e, next, BPF_ALU | BPF_AND | BPF_K, mask);
+  return ld (e, offset, next);
 }
 
 /* One half: if ((arg_half & mask) <op> datum) goto t else f. */
@@ -449,8 +460,7 @@ static size_t
 half (struct em *e, uint32_t offset, uint32_t mask, uint16_t op, uint32_t datum, size_t t,
       size_t f)
 {
-  jump (e, op, datum, t, f);
-  return load_masked (e, offset, mask);
+  return load_masked (e, offset, mask, jump (e, op, datum, t, f));
 }
 
 /* The test of one condition: goto t when it holds, else f. */
@@ -555,7 +565,7 @@ arch_block (struct em *e, struct table *t, uint32_t def, const struct arch_info 
       else
         rules = jump (e, BPF_JGE, X32_BIT, jump (e, BPF_JEQ, 0xffffffffU, rules, bad), rules);
     }
-  return ld (e, LD_NR);
+  return ld (e, LD_NR, rules);
 }
 
 /* ---- runc's ENOSYS stub ---- */
@@ -622,9 +632,8 @@ enosys_stub (struct em *e, const struct oci_seccomp *s, uint32_t def,
           size_t t32 = jump (e, BPF_JGT, x32 ? highest_named (s, x32) : NOT_NAMED, enosys, next);
           test = jump (e, BPF_JSET, X32_BIT, t32, test);
         }
-      test = ld (e, LD_NR);
-      jump (e, BPF_JEQ, a->audit, test, next);
-      next = ld (e, LD_ARCH);
+      test = ld (e, LD_NR, test);
+      next = ld (e, LD_ARCH, jump (e, BPF_JEQ, a->audit, test, next));
     }
   return next;
 }
@@ -702,7 +711,7 @@ husk_seccomp_compile (const struct oci_seccomp *s, struct sock_filter **prog, si
   for (size_t i = n; i-- > 0;)
     if (labels[i] != (size_t) -1)
       next = jump (&e, BPF_JEQ, archs[i]->audit, labels[i], next);
-  next = ld (&e, LD_ARCH);
+  next = ld (&e, LD_ARCH, next);
   enosys_stub (&e, s, def, archs, n, next);
   if (e.n > BPF_MAXINSNS)
     {
