@@ -864,7 +864,7 @@ main (int argc, char **argv)
     unsigned long long c0 = n_cases;
     for (size_t i = 0; i < n_random; i++)
       {
-        char *json = rnd_profile (), what[32];
+        char *json = rnd_profile (), what[48];
         struct oci_config *c = parse_profile (json);
         size_t len;
         unsigned long long before = n_diff;
