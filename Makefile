@@ -23,13 +23,12 @@ CC ?= gcc
 # agent), which link the system's C library.
 HOSTCC := $(CC)
 PKG_CONFIG ?= pkg-config
-PKGS := libseccomp
-# libseccomp's headers only: create and exec load libseccomp when the config has
-# linux.seccomp (src/linux/libseccomp.h), so no other command pays for loading
-# it.  dlopen is in glibc's libc since 2.34.  JSON is husk's own
-# (src/oci/jsontree.c, src/util/jsongen.c) and the systemd driver needs no
-# library (husk speaks D-Bus itself, src/cgroup/dbus.h): nothing but libc is
-# linked.
+# husk uses no library but the C library: JSON is its own (src/oci/jsontree.c,
+# src/util/jsongen.c), it compiles linux.seccomp into BPF itself
+# (src/linux/bpf-seccomp.h) and speaks D-Bus to systemd itself
+# (src/cgroup/dbus.h).  libseccomp is the oracle of a unit test and the notify
+# agent's library, nothing else.
+PKGS :=
 LINK_PKGS :=
 
 VERSION := 0.1.0
@@ -110,9 +109,15 @@ all: $(HUSK_BIN)
 $(HUSK_BIN): $(OBJS)
 	$(call LINK,$(OBJS) $(LIBS))
 
+# The syscall numbers of the seccomp compiler, from the kernel headers.
+$(BUILD)/gen/syscalls.h: contrib/gen-syscalls.sh | $(MUSL_INC)
+	@mkdir -p $(dir $@)
+	contrib/gen-syscalls.sh $(CC) $@
+$(OBJS): | $(BUILD)/gen/syscalls.h
+
 $(BUILD)/%.o: %.c $(BUILD)/libc.stamp | $(MUSL_INC)
 	@mkdir -p $(dir $@)
-	$(CC) $(HUSK_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(HUSK_CFLAGS) -iquote $(BUILD)/gen $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # Which C library the objects of $(BUILD) were compiled for: rewritten (and so
 # every object rebuilt) only when LIBC changes.
@@ -127,13 +132,22 @@ $(MUSL_INC):
 	ln -sfn /usr/include/linux /usr/include/asm-generic $@/
 	ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
 	@test -f $(MUSL_LIBDIR)/rcrt1.o || { echo "LIBC=musl: no $(MUSL_LIBDIR)/rcrt1.o (apt-get install musl-tools)" >&2; exit 1; }
+
+# test_seccomp_bpf links libseccomp (its oracle), which is the system's, built
+# for glibc: the test comes from a glibc build of its own, in $(BUILD)/glibc.
+$(BUILD)/unit/test_seccomp_bpf: FORCE
+	@$(MAKE) --no-print-directory LIBC=glibc BUILD=$(BUILD)/glibc $(BUILD)/glibc/unit/test_seccomp_bpf
+	@mkdir -p $(dir $@)
+	cp $(BUILD)/glibc/unit/test_seccomp_bpf $@
 endif
 
+# A test's own libraries: libseccomp is test_seccomp_bpf's oracle.
+UNIT_LIBS_test_seccomp_bpf := $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@mkdir -p $(BUILD)/tests/unit
 	$(CC) $(HUSK_CFLAGS) $(CFLAGS) -Itests/unit -c -o $(BUILD)/tests/unit/$*.o $<
-	$(call LINK,$(BUILD)/tests/unit/$*.o $(LIB_OBJS) $(LIBS))
+	$(call LINK,$(BUILD)/tests/unit/$*.o $(LIB_OBJS) $(LIBS) $(UNIT_LIBS_$*))
 
 # The static program the integration tests run inside containers.
 $(BUILD)/probe: tests/probe/probe.c

@@ -16,7 +16,6 @@
 
 #include "cmd/cmd.h"
 #include "linux/criu.h"
-#include "linux/libseccomp.h"
 #include "linux/seccomp.h"
 #include "util/jsongen.h"
 #include "util/log.h"
@@ -48,7 +47,7 @@ gen_seccomp (struct json_gen *g)
 {
   json_gen_key (g, "seccomp");
   json_gen_map_open (g);
-  json_gen_kv_bool (g, "enabled", husk_libseccomp_loaded ());
+  json_gen_kv_bool (g, "enabled", true);
   kv_names (g, "actions", oci_seccomp_actions);
   kv_names (g, "operators", oci_seccomp_operators);
   /* Only the architectures usable on this host. */
@@ -132,14 +131,8 @@ features_json (const char *criu_version, bool criu_ok)
   gen_linux (g);
   json_gen_key (g, "annotations");
   json_gen_map_open (g);
-  if (husk_libseccomp_loaded ())
-    {
-      const struct scmp_version *v = seccomp_version ();
-      char version[64];
-
-      snprintf (version, sizeof version, "%u.%u.%u", v->major, v->minor, v->micro);
-      json_gen_kv_str (g, "io.github.seccomp.libseccomp.version", version);
-    }
+  /* No io.github.seccomp.libseccomp.version: husk uses no libseccomp (runc
+   * and crun built without it leave the key out too). */
   /* runc's key: checkpoint and restore work here (criu found, new enough,
    * and its own check passes on this kernel). */
   json_gen_kv_str (g, "org.opencontainers.runc.checkpoint.enabled", criu_ok ? "true" : "false");
@@ -167,19 +160,6 @@ husk_cmd_features (const struct husk_globals *gl, int argc, char **argv, struct 
     }
   if (optind < argc)
     return husk_error_set (err, 0, "features: takes no arguments");
-  {
-    /* Without libseccomp, seccomp is reported disabled: a config asking for
-     * it fails (husk_seccomp_prepare), the rest works. */
-    struct husk_error *e = NULL;
-
-    if (husk_libseccomp_load (&e) < 0)
-      {
-        char *why = husk_error_text (e);
-        husk_debug ("seccomp: %s", why);
-        free (why);
-      }
-    husk_error_release (&e);
-  }
   {
     struct husk_error *e = NULL;
     char v[32] = "";

@@ -146,8 +146,7 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
     husk_id_maps_default (x->config);
   if (oci_config_validate (x->config, err) < 0)
     return -1;
-  /* Here, on the host: the init builds the filter inside the container, with
-   * the library loaded now (linux/libseccomp.h). */
+  /* Here, on the host: the init loads the filter compiled now. */
   if (husk_seccomp_prepare (x->config->linux_ ? x->config->linux_->seccomp : NULL, err) < 0)
     return -1;
   /* The spec makes process optional at create and required at start: the init

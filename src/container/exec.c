@@ -540,8 +540,8 @@ husk_container_exec (const struct husk_exec_opts *o, int *status, struct husk_er
    * the joiner unblocks them for itself and the process. */
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old);
-  /* libseccomp is loaded here, on the host, for the joined process to build
-   * its filter inside the container (linux/libseccomp.h). */
+  /* The seccomp filter is compiled here, on the host, for the joined process
+   * to load inside the container. */
   if (check_status (&x, err) < 0 || load_process (&x, err) < 0
       || husk_seccomp_prepare (x.config->linux_ ? x.config->linux_->seccomp : NULL, err) < 0
       || connect_console (&x, err) < 0

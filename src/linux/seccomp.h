@@ -1,4 +1,4 @@
-/* linux.seccomp: building the filter with libseccomp, loading it, and handing a
+/* linux.seccomp: building the filter (linux/bpf-seccomp.h), loading it, and handing a
  * SCMP_ACT_NOTIFY listener to the agent at listenerPath.
  *
  * The init calls husk_seccomp_apply() as late as it can (see init.c for where and
@@ -13,17 +13,17 @@
 #include "oci/config.h"
 #include "util/error.h"
 
-/* Host side, before the container's processes are forked: load libseccomp
- * (linux/libseccomp.h) when s asks for a filter; an error names the library and
- * the config's linux.seccomp.  Never from a process inside the container. */
+/* Host side, before the container's processes are forked: check what the
+ * kernel supports of s (actions, flags) and compile its filter, which the
+ * forked processes inherit; errors name the JSON path below linux.seccomp.
+ * Nothing to do when s is NULL. */
 int husk_seccomp_prepare (const struct oci_seccomp *s, struct husk_error **err);
 
-/* Build and load the filter for the calling thread.  When the profile has a
- * SCMP_ACT_NOTIFY rule, the kernel's listener fd is sent to the parent over
- * sync_fd (HUSK_SYNC_SECCOMP_FD) and closed here.  Uses the libseccomp that
- * husk_seccomp_prepare() loaded, fails (internal error) if it did not: it never
- * loads it itself.  Errors name the JSON path of
- * what the kernel or libseccomp cannot do. */
+/* Load the filter for the calling thread: the one husk_seccomp_prepare() made
+ * for s, else compiled here.  When the profile has a SCMP_ACT_NOTIFY rule, the
+ * kernel's listener fd is sent to the parent over sync_fd
+ * (HUSK_SYNC_SECCOMP_FD) and closed here.  Errors name the JSON path of what
+ * the kernel cannot do. */
 int husk_seccomp_apply (const struct oci_seccomp *s, int sync_fd, struct husk_error **err);
 
 /* The parent's half: connect to s->listener_path and send, in one message, the
@@ -39,10 +39,9 @@ int husk_seccomp_send_listener (const struct oci_seccomp *s, int listener_fd, pi
  * EFAULT means the flag was accepted, EINVAL that it is unknown; nothing is
  * loaded. */
 bool husk_seccomp_flag_supported (unsigned long flag);
-/* Whether a profile may list the architecture ("SCMP_ARCH_X86_64") here
- * (false when libseccomp is not loaded):
- * libseccomp must know it, and add it to a filter of this host (it refuses the
- * other endianness). */
+/* Whether a profile may list the architecture ("SCMP_ARCH_X86_64"): every
+ * name of the spec; those of another family than the build's are left out of
+ * the filter (linux/bpf-seccomp.h). */
 bool husk_seccomp_arch_usable (const char *name);
 
 #endif
