@@ -112,7 +112,7 @@ $(HUSK_BIN): $(OBJS)
 # The syscall numbers of the seccomp compiler, from the kernel headers.
 $(BUILD)/gen/syscalls.h: contrib/gen-syscalls.sh | $(MUSL_INC)
 	@mkdir -p $(dir $@)
-	contrib/gen-syscalls.sh $(CC) $@
+	contrib/gen-syscalls.sh "$(CC)" $@
 $(OBJS): | $(BUILD)/gen/syscalls.h
 
 $(BUILD)/%.o: %.c $(BUILD)/libc.stamp | $(MUSL_INC)
