@@ -55,7 +55,7 @@ WARNINGS := -Wall -Wextra -Wno-unused-parameter \
 SIZE_OPT := -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
 OPT ?= -Os -g $(SIZE_OPT)
 CFLAGS ?= $(OPT)
-LIBC ?= glibc
+LIBC ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl,glibc)
 ifeq ($(LIBC),glibc)
 RELR := $(shell echo 'int main (void) { return 0; }' | $(CC) -x c - -Wl,-z,pack-relative-relocs \
 	-Wl,--fatal-warnings -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
@@ -133,6 +133,12 @@ $(MUSL_INC):
 	ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
 	@test -f $(MUSL_LIBDIR)/rcrt1.o || { echo "LIBC=musl: no $(MUSL_LIBDIR)/rcrt1.o (apt-get install musl-tools)" >&2; exit 1; }
 
+# The glibc build of the same code, for the tests that need a dynamically
+# linked husk (security-exe.bats: a preloaded library), in $(BUILD)/glibc.
+GLIBC_HUSK := $(BUILD)/glibc/husk
+$(GLIBC_HUSK): FORCE
+	@$(MAKE) --no-print-directory LIBC=glibc BUILD=$(BUILD)/glibc HUSK_BIN=$@ $@
+
 # test_seccomp_bpf links libseccomp (its oracle), which is the system's, built
 # for glibc: the test comes from a glibc build of its own, in $(BUILD)/glibc.
 $(BUILD)/unit/test_seccomp_bpf: FORCE
@@ -166,7 +172,7 @@ deps:
 	@contrib/deps.sh
 
 check: deps
-	$(MAKE) $(HUSK_BIN) unit $(BUILD)/probe $(BUILD)/seccomp-agent
+	$(MAKE) $(HUSK_BIN) unit $(BUILD)/probe $(BUILD)/seccomp-agent $(GLIBC_HUSK)
 	@tests/run-all.sh
 
 # Part of check too (tests/run-all.sh runs tests/vm/run.sh unless HUSK_SKIP_VM=1).

@@ -161,6 +161,12 @@ set_args() {
 # ---------------------------------------------------------------------------
 # Requirements and conditions
 
+# is_static BIN: BIN has no program interpreter (a static or static-pie build:
+# the default husk, linked against musl).
+is_static() {
+	! readelf -lW "$1" 2>/dev/null | grep -q 'program interpreter'
+}
+
 # requires FEATURE...: skip the test unless each holds.
 requires() {
 	local f

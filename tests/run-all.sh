@@ -13,6 +13,11 @@ cd "$(dirname "$0")/.." || exit 1
 exec </dev/null
 
 BUILD=${BUILD:-build}
+# The glibc build beside the default static one (make check builds it): the
+# LD_PRELOAD attack of security-exe.bats needs a dynamically linked husk.
+if [ -z "${HUSK_GLIBC:-}" ] && [ -x "$BUILD/glibc/husk" ]; then
+	export HUSK_GLIBC=$PWD/$BUILD/glibc/husk
+fi
 PER_FILE_TIMEOUT=${HUSK_TEST_TIMEOUT:-600}
 passed=0 failed=0 skipped=0
 
