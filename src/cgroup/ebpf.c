@@ -200,7 +200,7 @@ cg_devices_ebpf (const char *dir, const struct oci_device_cgroup *rules, size_t 
 {
   size_t len, nold;
   cleanup_free struct bpf_insn *prog = build_program (rules, n, &len);
-  cleanup_close int cgfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int cgfd = openat (AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int pfd = -1;
   uint32_t old[64];
   union bpf_attr a;

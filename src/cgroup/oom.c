@@ -23,7 +23,7 @@ husk_cgroup_oom_fd (const struct husk_cgroup *cg, struct husk_error **err)
   if (d)
     {
       cleanup_free char *oc = cg_path (d, "memory.oom_control");
-      cleanup_close int ofd = open (oc, O_RDONLY | O_CLOEXEC);
+      cleanup_close int ofd = openat (AT_FDCWD, oc, O_RDONLY | O_CLOEXEC);
       int efd;
       if (ofd < 0)
         return husk_error_set (err, errno, "open `%s`", oc);

@@ -298,7 +298,7 @@ write_spec (const char *bundle, const char *buf, size_t len, struct husk_error *
   cleanup_close int dirfd = -1;
   cleanup_close int fd = -1;
 
-  dirfd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  dirfd = openat (AT_FDCWD, bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return husk_error_set (err, errno, "open bundle `%s`", bundle);
   /* O_EXCL: never overwrite, not even through a dangling symlink. */

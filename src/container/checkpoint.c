@@ -35,7 +35,7 @@ open_dir (const char *path, bool make, const char *what, struct husk_error **err
 
   if (make && husk_mkdir_p (path, 0700, err) < 0)
     return husk_error_wrap (err, "%s", what);
-  fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "%s `%s`", what, path);
   return fd;

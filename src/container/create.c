@@ -235,7 +235,7 @@ make_state_dir (struct create_ctx *x, struct husk_error **err)
   /* 0622: the init may have switched to an unprivileged uid when it opens it. */
   if (mkfifo (path, 0622) < 0 || chmod (path, 0622) < 0)
     return husk_error_set (err, errno, "mkfifo `%s`", path);
-  x->fifo_fd = open (path, O_PATH | O_CLOEXEC);
+  x->fifo_fd = openat (AT_FDCWD, path, O_PATH | O_CLOEXEC);
   if (x->fifo_fd < 0)
     return husk_error_set (err, errno, "open `%s`", path);
   return 0;

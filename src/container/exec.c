@@ -399,7 +399,7 @@ open_init (struct exec_ctx *x, struct husk_error **err)
   char path[64];
 
   snprintf (path, sizeof path, "/proc/%d", (int) x->st->pid);
-  x->proc_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  x->proc_fd = openat (AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (x->proc_fd < 0 || husk_exec_proc_start_time (x->proc_fd) != x->st->start_time)
     return husk_error_set (err, 0, "cannot exec in a stopped container");
   /* A zombie init (killed, not yet reaped) has no namespaces left to join. */

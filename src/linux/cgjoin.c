@@ -25,7 +25,7 @@ clone_into (const char *dir)
   int fd, e;
   long r;
 
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return -1;
   a.cgroup = (uint64_t) fd;

@@ -31,7 +31,7 @@
 static int
 bind_console (int slave, struct husk_error **err)
 {
-  cleanup_close int dev = open ("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int dev = openat (AT_FDCWD, "/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   cleanup_close int target = -1, tree = -1;
   struct stat st;
 
@@ -67,7 +67,7 @@ open_slave (int master, const char *pts, int n, struct husk_error **err)
 
   if (fd >= 0)
     return fd;
-  fd = open (pts, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+  fd = openat (AT_FDCWD, pts, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open `%s`", pts);
   /* Unix98 pty slaves: majors 136-143. */
@@ -129,7 +129,7 @@ console_setup (const struct oci_process *p, int console_fd, int ptmx, bool is_in
   if (console_fd < 0)
     return husk_error_set (err, EINVAL, "terminal requested without a console socket");
   if (master < 0)
-    master = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    master = openat (AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0)
     return husk_error_set (err, errno, "open /dev/ptmx");
   if (ioctl (master, TIOCSPTLCK, &unlock) < 0 || ioctl (master, TIOCGPTN, &n) < 0)

@@ -123,7 +123,7 @@ int
 husk_criu_restore_mountpoints (const struct oci_config *c, const char *rootfs, const char *bundle,
                                struct husk_error **err)
 {
-  cleanup_close int rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int rootfd = openat (AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
   if (rootfd < 0)
     return husk_error_set (err, errno, "open rootfs `%s`", rootfs);
@@ -201,7 +201,7 @@ husk_criu_namespaces (const struct oci_config *c, bool restore, struct husk_criu
         }
       if (*n_fds >= max_fds)
         return husk_error_set (err, E2BIG, "restore: too many namespaces to pass to criu");
-      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      fd = openat (AT_FDCWD, ns->path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
         return husk_error_set (err, errno, "restore: %s namespace `%s` must exist", name, ns->path);
       fds[(*n_fds)++] = fd;

@@ -79,7 +79,7 @@ criu_child (const struct husk_criu_call *c, const char *bin, int sock, int errfd
     sigprocmask (SIG_SETMASK, c->sigmask, NULL);
   if (husk_cgjoin_run (&c->cgroup, false, &err) < 0)
     goto fail;
-  devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  devnull = openat (AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC);
   /* Every source above the targets first, so that no dup2 overwrites one. */
   for (int i = 0; i < n; i++)
     {
@@ -371,7 +371,7 @@ husk_criu_check (const char *criu, struct husk_error **err)
     return husk_error_set (err, errno, "fork criu check");
   if (pid == 0)
     {
-      int fd = open ("/dev/null", O_RDWR);
+      int fd = openat (AT_FDCWD, "/dev/null", O_RDWR);
       if (fd >= 0)
         {
           dup2 (fd, 0);

@@ -71,11 +71,11 @@ fd_is_sealed (int fd)
 bool
 husk_exe_is_sealed (void)
 {
-  cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = openat (AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
 
   /* An execute-only binary: the mount check needs no read permission. */
   if (fd < 0)
-    fd = open ("/proc/self/exe", O_PATH | O_CLOEXEC);
+    fd = openat (AT_FDCWD, "/proc/self/exe", O_PATH | O_CLOEXEC);
   return fd >= 0 && fd_is_sealed (fd);
 }
 
@@ -122,7 +122,7 @@ exec_ro_bind (char **argv)
 static int
 exec_memfd (char **argv)
 {
-  cleanup_close int src = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  cleanup_close int src = openat (AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
   cleanup_close int mfd = -1;
   struct stat st;
   off_t off = 0;

@@ -72,7 +72,7 @@ hook_child (const struct oci_hook *h, char *const *default_env, int in_fd, int e
   /* stdout first, while fd 2 is still husk's stderr. */
   if (dup2 (STDERR_FILENO, STDOUT_FILENO) < 0)
     {
-      int null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+      int null = openat (AT_FDCWD, "/dev/null", O_WRONLY | O_CLOEXEC);
       if (null < 0 || dup2 (null, STDOUT_FILENO) < 0)
         goto fail;
     }

@@ -194,7 +194,7 @@ write_map (const char *procdir, const char *file, const struct oci_id_mapping *m
     }
   if (len == 0)
     return 0;
-  fd = open (path, O_WRONLY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
   /* One write: the kernel takes the whole map at once or not at all. */
   if (fd < 0 || write (fd, buf, len) != (ssize_t) len)
     return husk_error_set (err, errno, "write `%s`", path);
@@ -250,7 +250,7 @@ userns_with_maps (const struct oci_id_mapping *uids, size_t n_uids,
         {
           char path[64];
           snprintf (path, sizeof path, "/proc/%s/ns/user", name);
-          nsfd = open (path, O_RDONLY | O_CLOEXEC);
+          nsfd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
           if (nsfd < 0)
             husk_error_set (err, errno, "open `%s`", path);
         }
@@ -281,7 +281,7 @@ mount_userns (const struct oci_config *c, const struct oci_mount *m, struct husk
   if (ns->path == NULL)
     return userns_with_maps (c->linux_->uid_mappings, c->linux_->uid_mappings_len,
                              c->linux_->gid_mappings, c->linux_->gid_mappings_len, err);
-  fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, ns->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open user namespace `%s`", ns->path);
   return fd;
@@ -442,7 +442,7 @@ clone_in_container (int sock, int mntns, const char *rootfs, const char *in, boo
       husk_error_set (&err, errno, "join the container's mount namespace");
       husk_sync_fail (sock, err);
     }
-  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  rootfd = openat (AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     {
       husk_error_set (&err, errno, "open the rootfs `%s` in the container's mount namespace",
@@ -485,7 +485,7 @@ husk_idmap_tree_in_container (const struct oci_config *c, const char *bundle,
   if (tree_options (m, &rec, &ridmap, err) < 0)
     return husk_error_wrap (err, "mounts[%lld]", (long long) n);
   snprintf (path, sizeof path, "/proc/%d/ns/mnt", (int) init);
-  mntns = open (path, O_RDONLY | O_CLOEXEC);
+  mntns = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (mntns < 0)
     return husk_error_set (err, errno, "open `%s`", path);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

@@ -234,7 +234,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
       /* The terminal from the devpts we see now: the rootfs may have no /dev,
        * and nothing gets mounted into it in the host's mount namespace. */
       if (c->process->terminal
-          && (ptmx = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+          && (ptmx = openat (AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
         return husk_error_set (err, errno, "open /dev/ptmx");
       if (chroot (s->rootfs) < 0 || chdir ("/") < 0)
         return husk_error_set (err, errno, "chroot to `%s`", s->rootfs);

@@ -27,7 +27,7 @@ static int selinux_state = -1;
 static bool
 read_first_line (const char *path, char *buf, size_t size)
 {
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  int fd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   ssize_t n;
 
   if (fd < 0)

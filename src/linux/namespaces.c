@@ -125,7 +125,7 @@ husk_ns_join (const struct oci_config *c, int *unshare_flags, struct husk_error 
           *unshare_flags |= husk_ns_clone_flag (ns->type);
           continue;
         }
-      fds[ns->type] = open (ns->path, O_RDONLY | O_CLOEXEC);
+      fds[ns->type] = openat (AT_FDCWD, ns->path, O_RDONLY | O_CLOEXEC);
       if (fds[ns->type] < 0)
         {
           ret = husk_error_set (err, errno, "open %s namespace `%s`",
@@ -166,7 +166,7 @@ husk_open_time_offsets (const struct oci_config *c, struct husk_error **err)
 
   if (!wants_time_offsets (c))
     return -1;
-  fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, "/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     husk_error_set (err, errno, "set time namespace offsets: open `/proc/self/timens_offsets`");
   return fd;

@@ -129,7 +129,7 @@ nl_open (int nsfd, struct husk_error **err)
 
   if (nsfd >= 0)
     {
-      self = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+      self = openat (AT_FDCWD, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
       if (self < 0)
         return husk_error_set (err, errno, "open /proc/thread-self/ns/net");
       if (setns (nsfd, CLONE_NEWNET) < 0)
@@ -367,7 +367,7 @@ husk_netdev_move_in (const struct oci_config *c, pid_t pid, struct husk_error **
     return 0;
   /* The init has joined or created its network namespace by now. */
   snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
-  ns = open (path, O_RDONLY | O_CLOEXEC);
+  ns = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (ns < 0)
     return husk_error_set (err, errno, "open `%s`", path);
   host = nl_open (-1, err);
@@ -397,13 +397,13 @@ open_container_netns (const struct oci_config *c, pid_t pid)
   if (pid > 0)
     {
       snprintf (path, sizeof path, "/proc/%d/ns/net", (int) pid);
-      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      int fd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
       if (fd >= 0)
         return fd;
     }
   /* A joined namespace outlives the container. */
   if (n && n->path)
-    return open (n->path, O_RDONLY | O_CLOEXEC);
+    return openat (AT_FDCWD, n->path, O_RDONLY | O_CLOEXEC);
   errno = ESRCH;
   return -1;
 }
@@ -424,7 +424,7 @@ husk_netdev_move_out (const struct oci_config *c, pid_t pid)
                   "returned physical devices to the initial namespace", strerror (errno));
       return;
     }
-  host_ns = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  host_ns = openat (AT_FDCWD, "/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (host_ns < 0 || (host = nl_open (-1, &err)) < 0 || (ctr = nl_open (ns, &err)) < 0)
     goto fail;
   for (size_t i = l->net_devices_len; i-- > 0;)

@@ -61,7 +61,7 @@ husk_procfs_open (enum husk_procfs_kind kind, struct husk_error **err)
   /* ENOSYS, EINVAL (no subset=pid), EPERM (a user namespace where no procfs is
    * fully visible): the /proc we see, if it is one. */
   if (fd < 0)
-    fd = open ("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    fd = openat (AT_FDCWD, "/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open a procfs");
   if (!is_procfs_root (fd))

@@ -348,7 +348,7 @@ open_in_root_walk (int rootfd, const char *path, int flags, mode_t mode)
     return steal_fd (fd);
   /* Re-open the walked object for real through its fd: no path lookup again. */
   fp = husk_fd_path (fd);
-  return open (fp.s, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+  return openat (AT_FDCWD, fp.s, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
 }
 
 int

@@ -123,7 +123,7 @@ husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *
     return husk_error_set (err, errno, "bind mount the rootfs `%s` onto itself", rootfs);
   /* Opened after the bind: the fd must be of the new mount, or the config mounts
    * would land in the directory underneath it. */
-  ctx.rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  ctx.rootfd = openat (AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (ctx.rootfd < 0)
     return husk_error_set (err, errno, "open the rootfs `%s`", rootfs);
   ctx.userns = husk_config_has_ns (c, OCI_NS_USER) || husk_running_in_userns ();
@@ -204,8 +204,8 @@ husk_rootfs_pivot (const char *rootfs, bool no_pivot, struct husk_error **err)
 
   if (no_pivot)
     return move_root (rootfs, err);
-  oldroot = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  newroot = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  oldroot = openat (AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  newroot = openat (AT_FDCWD, rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (oldroot < 0 || newroot < 0)
     return husk_error_set (err, errno, "open `%s`", oldroot < 0 ? "/" : rootfs);
   if (fchdir (newroot) < 0)
@@ -440,7 +440,7 @@ readonly_root (struct husk_error **err)
 int
 husk_rootfs_finalize (const struct oci_config *c, struct husk_error **err)
 {
-  cleanup_close int rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int rootfd = openat (AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   unsigned long prop;
 
   if (rootfd < 0)

@@ -964,7 +964,7 @@ oci_config_load (const char *path, struct husk_error **err)
   cleanup_free char *data = NULL;
   size_t len = 0;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open %s", path), NULL;
   data = read_all (fd, &len);

@@ -58,7 +58,7 @@ write_all (int fd, const char *data, size_t len)
 int
 husk_write_file (const char *path, const char *data, size_t len, struct husk_error **err)
 {
-  cleanup_close int fd = open (path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  cleanup_close int fd = openat (AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 
   if (fd < 0)
     return husk_error_set (err, errno, "open `%s`", path);
@@ -83,7 +83,7 @@ open_parent (const char *path, const char **base, struct husk_error **err)
     dir = xstrdup (".");
   else
     dir = xstrndup (path, slash == path ? 1 : (size_t) (slash - path));
-  dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  dfd = openat (AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return husk_error_set (err, errno, "open directory `%s`", dir);
   return dfd;
@@ -168,9 +168,39 @@ husk_write_file_atomic (const char *path, const char *data, size_t len, mode_t m
 int
 husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err)
 {
-  size_t cap = 4096, n = 0;
-  char *buf = xmalloc (cap);
+  char small[4096];
+  size_t cap, n = 0;
+  char *buf;
 
+  /* Most files husk reads (state.json, /proc/PID/stat, cgroup files) fit in a
+   * page: read them on the stack and allocate what they hold, no more.  A
+   * page-sized buffer from the heap would be mapped and unmapped by musl's
+   * allocator at every file (`list` reads one or two per container). */
+  for (;;)
+    {
+      ssize_t r = read (fd, small + n, sizeof small - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return husk_error_set (err, errno, "read");
+      if (r == 0)
+        {
+          buf = xmalloc (n + 1);
+          memcpy (buf, small, n);
+          buf[n] = '\0';
+          *data = buf;
+          if (len)
+            *len = n;
+          return 0;
+        }
+      n += (size_t) r;
+      if (n == sizeof small)
+        break;
+    }
+  /* Longer: on the heap, doubling. */
+  cap = 2 * sizeof small;
+  buf = xmalloc (cap);
+  memcpy (buf, small, n);
   for (;;)
     {
       if (cap - n < 2)
@@ -201,7 +231,7 @@ husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err)
 int
 husk_read_file (const char *path, char **data, size_t *len, struct husk_error **err)
 {
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 
   if (fd < 0)
     return husk_error_set (err, errno, "open `%s`", path);

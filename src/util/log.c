@@ -30,7 +30,7 @@ husk_log_init (const char *path, enum husk_log_format format, bool debug,
     return 0;
   /* O_NOFOLLOW: whoever can write the log's directory could otherwise plant a
    * symlink there and have root append to any file. */
-  log_fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  log_fd = openat (AT_FDCWD, path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (log_fd < 0 && errno == ELOOP)
     return husk_error_set (err, 0, "log file `%s` is a symbolic link", path);
   if (log_fd < 0)

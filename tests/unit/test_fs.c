@@ -25,6 +25,24 @@ content_is (const char *path, const char *want)
   return ok;
 }
 
+/* husk_read_file of a file of n bytes (a pattern) gives them back, and a NUL. */
+static bool
+reads_back (const char *path, size_t n)
+{
+  char *want = malloc (n + 1), *data = NULL;
+  size_t len = (size_t) -1;
+  bool ok;
+
+  for (size_t i = 0; i < n; i++)
+    want[i] = (char) ('a' + i % 23);
+  ok = husk_write_file_atomic (path, want, n, 0644, NULL) == 0
+       && husk_read_file (path, &data, &len, NULL) == 0 && len == n && memcmp (data, want, n) == 0
+       && data[n] == '\0';
+  free (want);
+  free (data);
+  return ok;
+}
+
 /* Entries of dir whose name contains needle. */
 static int
 count_entries (const char *dir, const char *needle)
@@ -59,6 +77,21 @@ main (void)
   result (husk_write_file_atomic (path, "4567", 4, 0644, NULL) == 0 && content_is (path, "4567"),
           "replace it");
   result (count_entries (dir, ".tmp-") == 0, "no temp file is left");
+
+  /* Reading: on the stack up to a page, then on the heap (the edges of both). */
+  {
+    static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 8191, 8192, 8193, 100000 };
+    bool all = true;
+
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+      if (!reads_back (path, sizes[i]))
+        {
+          printf ("# size %zu read back wrong\n", sizes[i]);
+          all = false;
+        }
+    result (all, "files of 0, 1, 4095 to 4097, 8191 to 8193 and 100000 bytes read back whole");
+    unlink (path);
+  }
 
   /* The final name a symlink: replaced, the victim untouched. */
   husk_write_file_atomic (victim, "victim", 6, 0600, NULL);
