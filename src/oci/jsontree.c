@@ -41,8 +41,8 @@ struct parser
   size_t len, pos;
   const char *document;
   struct husk_error **err;
-  size_t depth;
-  struct frame stack[JSON_MAX_DEPTH];
+  size_t depth, stack_cap;
+  struct frame *stack; /* grown by doubling up to JSON_MAX_DEPTH: configs nest ~6 deep */
 };
 
 void
@@ -494,6 +494,13 @@ push_container (struct parser *p, enum json_value_type type, json_val *out)
 {
   if (p->depth == JSON_MAX_DEPTH)
     return syntax_error (p, p->pos, "nested deeper than %d levels", JSON_MAX_DEPTH);
+  if (p->depth == p->stack_cap)
+    {
+      p->stack_cap = p->stack_cap ? 2 * p->stack_cap : 16;
+      if (p->stack_cap > JSON_MAX_DEPTH)
+        p->stack_cap = JSON_MAX_DEPTH;
+      p->stack = xrealloc (p->stack, p->stack_cap * sizeof *p->stack);
+    }
   *out = xcalloc (1, sizeof **out);
   (*out)->type = type;
   p->stack[p->depth++] = (struct frame){ .v = *out };
@@ -632,12 +639,12 @@ parse_value (struct parser *p, json_val *out)
 json_val
 json_tree_parse (const char *document, const char *data, size_t len, struct husk_error **err)
 {
-  struct parser *p = xcalloc (1, sizeof *p);
+  struct parser parser = { .s = data ? data : "", .len = data ? len : 0, .document = document,
+                           .err = err };
+  struct parser *p = &parser;
   const char *nul;
   json_val root = NULL;
 
-  *p = (struct parser){ .s = data ? data : "", .len = data ? len : 0, .document = document,
-                        .err = err };
   if ((nul = memchr (p->s, '\0', p->len)))
     syntax_error (p, (size_t) (nul - p->s), "the document contains a NUL byte");
   else if (parse_value (p, &root) == 0)
@@ -653,6 +660,6 @@ json_tree_parse (const char *document, const char *data, size_t len, struct husk
           root = NULL;
         }
     }
-  free (p);
+  free (p->stack);
   return root;
 }
