@@ -55,7 +55,7 @@ husk_container_dir (const char *root, const char *id)
 int
 husk_lock_dir (const char *dir, struct husk_error **err)
 {
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = openat (AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct stat sb;
 
   if (fd < 0)
@@ -184,13 +184,17 @@ husk_container_load_listed (const char *root, int root_fd, const char *id, struc
   if (husk_check_id (id, err) < 0)
     return -1;
   *st = root_fd >= 0 ? husk_state_read_summary (root_fd, id) : NULL;
-  /* No process with the init's pid: stopped, whatever else state.json says. */
-  if (*st && ((*st)->pid <= 0 || (kill ((*st)->pid, 0) < 0 && errno == ESRCH)))
+  /* No live init (no process with its pid, a zombie, or a pid reused by a
+   * process of another start time): stopped, whatever else state.json says.
+   * The summary holds the pid and start time that tell: an init left a zombie
+   * by a parent that does not reap costs one read of /proc/PID/stat, not
+   * state.json. */
+  if (*st && !husk_state_pid_alive (*st))
     {
       *status = HUSK_STATUS_STOPPED;
       return 0;
     }
-  /* A live pid (or a reused one) is told apart as `state` does it. */
+  /* A live init: created, running or paused, told apart as `state` does it. */
   husk_state_free (*st);
   return husk_container_load (root, id, st, status, err);
 }
@@ -236,7 +240,7 @@ open_exec_fifo (const char *dir, const struct husk_state *st, struct husk_error 
   char c;
 
   xasprintf (&fifo, "%s/exec.fifo", dir);
-  fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  fd = openat (AT_FDCWD, fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open exec fifo `%s`", fifo);
   for (bool started = false;;)
@@ -465,7 +469,7 @@ husk_container_list (const char *root, struct husk_error **err)
   cleanup_dir DIR *d = opendir (root);
   struct dirent *de;
   char **ids = xcalloc (1, sizeof (char *));
-  size_t n = 0;
+  size_t n = 0, cap = 1;
 
   if (ids == NULL)
     abort ();
@@ -483,8 +487,13 @@ husk_container_list (const char *root, struct husk_error **err)
        * is skipped by whoever loads it, not probed here. */
       if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
         continue;
-      char **nids = xrealloc (ids, (n + 2) * sizeof (char *));
-      ids = nids;
+      /* Doubling: growing by one would copy the array at each entry where
+       * realloc moves it (musl's does), quadratic in the number of containers. */
+      if (n + 2 > cap)
+        {
+          cap = 2 * (n + 2);
+          ids = xrealloc (ids, cap * sizeof (char *));
+        }
       ids[n++] = xstrdup (de->d_name);
       ids[n] = NULL;
     }

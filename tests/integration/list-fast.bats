@@ -143,3 +143,37 @@ bundle_of() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "an init left a zombie, or a pid reused: the row comes from the summary, not state.json" {
+	stopped_ctr
+	# A zombie: sleep 0 exits, and its parent (exec'd into sleep 100) never reaps it.
+	sh -c 'sleep 0 & echo $! >"$1"; exec sleep 100' sh "$TESTDIR/zpid" 3>&- &
+	echo $! >>"$TESTDIR/bg.pids"
+	wait_for_file "$TESTDIR/zpid" '^[0-9]'
+	zpid=$(cat "$TESTDIR/zpid")
+	for _ in $(seq 50); do [ "$(awk '{ print $3 }' "/proc/$zpid/stat")" = Z ] && break; sleep 0.1; done
+	[ "$(awk '{ print $3 }' "/proc/$zpid/stat")" = Z ]
+	zstart=$(awk '{ print $22 }' "/proc/$zpid/stat")
+	jq --argjson p "$zpid" --argjson s "$zstart" '.pid = $p | .start_time = $s' \
+		"$ROOT/$CID/state.json" >"$ROOT/$CID/state.json.new"
+	mv "$ROOT/$CID/state.json.new" "$ROOT/$CID/state.json"
+	# The summary's bundle is forged: it shows which of the two list read.
+	forge_summary "$zpid" /forged
+	run husk list
+	echo "$output"
+	[[ "${lines[1]}" == "$CID"*" 0 "*" stopped "*/forged* ]]
+	# A live process of another start time under the init's pid: the same.
+	other=$(spawn_bg sleep 100)
+	jq --argjson p "$other" '.pid = $p' "$ROOT/$CID/state.json" >"$ROOT/$CID/state.json.new"
+	mv "$ROOT/$CID/state.json.new" "$ROOT/$CID/state.json"
+	forge_summary "$other" /forged
+	run husk list
+	echo "$output"
+	[[ "${lines[1]}" == "$CID"*" 0 "*" stopped "*/forged* ]]
+	# The init itself alive (this shell's start time forged in): state.json decides.
+	jq --argjson p "$other" --argjson s "$(awk '{ print $22 }' "/proc/$other/stat")" \
+		'.pid = $p | .start_time = $s' "$ROOT/$CID/state.json" >"$ROOT/$CID/state.json.new"
+	mv "$ROOT/$CID/state.json.new" "$ROOT/$CID/state.json"
+	forge_summary "$other" /forged
+	[ "$(bundle_of)" = "$BUNDLE" ]
+}
