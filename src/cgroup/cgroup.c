@@ -43,18 +43,40 @@ hierarchies_free (struct hierarchy *h, size_t n)
   free (h);
 }
 
-/* Parse /proc/self/mountinfo for cgroup and cgroup2 mounts. */
+/* The next line of *p (its newline replaced by a NUL), or NULL at the end. */
+static char *
+next_line (char **p)
+{
+  char *line = *p, *nl;
+
+  if (line == NULL || *line == '\0')
+    return NULL;
+  nl = strchr (line, '\n');
+  if (nl)
+    {
+      *nl = '\0';
+      *p = nl + 1;
+    }
+  else
+    *p = NULL;
+  return line;
+}
+
+/* Parse /proc/self/mountinfo for cgroup and cgroup2 mounts.  The file is read
+ * whole, in one or two reads (stdio would read it a BUFSIZ at a time, and the
+ * kernel generates the text again from the start of each chunk's line). */
 static int
 read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/mountinfo", "re");
-  cleanup_free char *line = NULL;
-  size_t cap = 0, n = 0;
+  cleanup_free char *data = NULL;
+  char *cur, *line;
+  size_t n = 0;
   struct hierarchy *h = NULL;
 
-  if (f == NULL)
-    return husk_error_set (err, errno, "open `/proc/self/mountinfo`");
-  while (getline (&line, &cap, f) > 0)
+  if (husk_read_file ("/proc/self/mountinfo", &data, NULL, err) < 0)
+    return -1;
+  cur = data;
+  while ((line = next_line (&cur)))
     {
       char root[4096], mnt[4096], fstype[64], source[256], super[1024];
       const char *sep = strstr (line, " - ");
@@ -122,20 +144,19 @@ husk_cgroup_detect (void)
 static char *
 own_cgroup (const struct hierarchy *h)
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
+  cleanup_free char *data = NULL;
+  char *cur, *line;
 
-  if (f == NULL)
+  if (husk_read_file ("/proc/self/cgroup", &data, NULL, NULL) < 0)
     return xstrdup ("/");
-  while (getline (&line, &cap, f) > 0)
+  cur = data;
+  while ((line = next_line (&cur)))
     {
       char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
       if (c2 == NULL)
         continue;
       *c2 = '\0';
       char *path = c2 + 1;
-      path[strcspn (path, "\n")] = '\0';
       const char *ctrls = c1 + 1;
       if (h->v2 ? strcmp (ctrls, "") == 0 : strcmp (ctrls, h->controllers) == 0)
         return xstrdup (path);
