@@ -38,6 +38,7 @@
 struct create_ctx
 {
   const struct husk_create_opts *o;
+  bool process_filled; /* the config had no process: an empty one stands in */
   char *bundle;
   char *rootfs;
   char *dir; /* state directory */
@@ -154,6 +155,7 @@ load_bundle (struct create_ctx *x, struct husk_error **err)
    * waits on exec.fifo; `start` refuses it (the saved config has no process). */
   if (x->config->process == NULL)
     {
+      x->process_filled = true;
       x->config->process = xcalloc (1, sizeof *x->config->process);
       if (x->config->process == NULL || (x->config->process->cwd = xstrdup ("/")) == NULL)
         abort ();
@@ -461,6 +463,7 @@ save_state (struct create_ctx *x, struct husk_error **err)
     .rootfs = x->rootfs, .created = x->created, .owner = getuid (),
     .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
     .annotations_len = x->config->annotations_len,
+    .config_unneeded = !x->process_filled && husk_config_unneeded_later (x->config),
   };
 
   if (husk_state_write (x->dir, &st, err) < 0)

@@ -31,6 +31,11 @@ int husk_console_socket_connect (const char *path, struct husk_error **err);
 /* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
  * path NULL: -1 with no error), then send it a pidfd of pid with the payload
  * kind ("standard", "setns").  Send is a no-op for sock < 0. */
+struct oci_config;
+/* Whether start and delete can do without the saved config.json (recorded in
+ * state.json as config_unneeded): it has a process, no poststart or poststop
+ * hook, no netDevices and no intelRdt. */
+bool husk_config_unneeded_later (const struct oci_config *c);
 /* Claim <root>/<id> for a new container (create, restore): the state root made if
  * missing, mkdir of the id's directory (the atomic claim: "container with id
  * exists" when taken), its lock, and the config's copy.  *dir and *lock are set

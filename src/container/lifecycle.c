@@ -272,6 +272,15 @@ open_exec_fifo (const char *dir, const struct husk_state *st, struct husk_error 
     }
 }
 
+bool
+husk_config_unneeded_later (const struct oci_config *c)
+{
+  const struct oci_linux *l = c->linux_;
+
+  return c->process != NULL && (c->hooks == NULL || (c->hooks->poststart_len == 0 && c->hooks->poststop_len == 0))
+         && (l == NULL || (l->net_devices_len == 0 && l->intel_rdt == NULL));
+}
+
 static struct oci_config *
 load_saved_config (const char *dir)
 {
@@ -349,7 +358,7 @@ husk_container_start (const char *root, const char *id, struct husk_error **err)
       husk_error_set (err, 0, "cannot start an already running container");
       goto out;
     }
-  c = load_saved_config (dir);
+  c = st->config_unneeded ? NULL : load_saved_config (dir);
   /* The spec makes process optional at create and required at start: the init
    * of such a container waits on exec.fifo with nothing to execute. */
   if (c && c->process == NULL)
@@ -379,7 +388,7 @@ static int
 destroy (const char *dir, struct husk_state *st, enum husk_status status, struct husk_error **err)
 {
   struct husk_cgroup *cg = NULL;
-  struct oci_config *c = load_saved_config (dir);
+  struct oci_config *c = st->config_unneeded ? NULL : load_saved_config (dir);
   int ret = 0;
 
   if (st->cgroup_dirs && st->cgroup_dirs[0])

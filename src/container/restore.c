@@ -92,6 +92,7 @@ save_state (struct rst_ctx *x, struct husk_error **err)
     .rootfs = x->rootfs, .created = x->created, .owner = getuid (),
     .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
     .annotations_len = x->config->annotations_len,
+    .config_unneeded = husk_config_unneeded_later (x->config),
   };
 
   if (husk_state_write (x->dir, &st, err) < 0)

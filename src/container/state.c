@@ -88,6 +88,8 @@ husk_state_write (const char *dir, const struct husk_state *st, struct husk_erro
   json_gen_kv_str (g, "rootfs", or_empty (st->rootfs));
   json_gen_kv_str (g, "created", or_empty (st->created));
   json_gen_kv_int (g, "owner", st->owner);
+  if (st->config_unneeded)
+    json_gen_kv_bool (g, "config_unneeded", true);
   json_gen_key (g, "cgroup_dirs");
   json_gen_strv (g, (const char *const *) st->cgroup_dirs);
   gen_annotations (g, st);
@@ -247,6 +249,7 @@ husk_state_read (const char *dir, struct husk_error **err)
   st->rootfs = dup_or_null (tree_str (root, "rootfs"));
   st->created = dup_or_null (tree_str (root, "created"));
   st->owner = (uid_t) tree_int (root, "owner");
+  st->config_unneeded = json_is_true (json_object_get (root, "config_unneeded"));
   read_lists (root, st);
   json_tree_free (root);
   if (st->id == NULL)

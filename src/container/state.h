@@ -31,6 +31,10 @@ struct husk_state
   char *created; /* RFC3339 */
   uid_t owner;
   char **cgroup_dirs; /* NULL-terminated */
+  /* start and delete need nothing of the saved config.json (no process-less
+   * init, no poststart or poststop hook, no netDevices, no intelRdt): they do
+   * not read it.  False (read it) when unknown, as in an older husk's state. */
+  bool config_unneeded;
   struct oci_kv *annotations;
   size_t annotations_len;
 };

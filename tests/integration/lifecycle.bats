@@ -331,3 +331,32 @@ marker_bundle() {
 	[ "$status" -eq 0 ]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "start and delete read the saved config.json only when it holds something for them" {
+	# No hook, netDevices or intelRdt: state.json says so, and neither opens it.
+	set_args /bin/true
+	create_ctr >/dev/null
+	[ "$(jq -r .config_unneeded "$ROOT/$CID/state.json")" = true ]
+	strace -f -e trace=open,openat -o "$TESTDIR/start.trace" "$HUSK" --root "$ROOT" start "$CID" 3>&-
+	wait_for_status "$CID" stopped
+	strace -f -e trace=open,openat -o "$TESTDIR/delete.trace" "$HUSK" --root "$ROOT" delete "$CID" 3>&-
+	if grep config.json "$TESTDIR/start.trace" "$TESTDIR/delete.trace"; then false; fi
+	# A poststop hook: recorded as needed, and run by delete.
+	update_config '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "touch \"$0\"", "'"$TESTDIR/ran1"'"]}]'
+	create_ctr >/dev/null
+	[ "$(jq -r .config_unneeded "$ROOT/$CID/state.json")" = null ]
+	husk start "$CID"
+	wait_for_status "$CID" stopped
+	husk delete "$CID"
+	[ -e "$TESTDIR/ran1" ]
+	# An older husk's state.json (no such field) with a hook in its config: read.
+	update_config 'del(.hooks)'
+	create_ctr >/dev/null
+	jq 'del(.config_unneeded)' "$ROOT/$CID/state.json" >"$TESTDIR/st" && cat "$TESTDIR/st" >"$ROOT/$CID/state.json"
+	jq '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "touch \"$0\"", "'"$TESTDIR/ran2"'"]}]' \
+		"$ROOT/$CID/config.json" >"$TESTDIR/c" && cat "$TESTDIR/c" >"$ROOT/$CID/config.json"
+	husk start "$CID"
+	wait_for_status "$CID" stopped
+	husk delete "$CID"
+	[ -e "$TESTDIR/ran2" ]
+}
