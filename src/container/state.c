@@ -127,6 +127,21 @@ summary_num (const char *p, const char *end, unsigned long long max, unsigned lo
   return p + 1;
 }
 
+/* "<id>/<leaf>" into out, without printf (list does this twice per container);
+ * false when it does not fit. */
+static bool
+id_path (char *out, size_t size, const char *id, const char *leaf)
+{
+  size_t a = strlen (id), b = strlen (leaf);
+
+  if (a + 1 + b + 1 > size)
+    return false;
+  memcpy (out, id, a);
+  out[a] = '/';
+  memcpy (out + a + 1, leaf, b + 1);
+  return true;
+}
+
 struct husk_state *
 husk_state_read_summary (int root_fd, const char *id)
 {
@@ -143,7 +158,7 @@ husk_state_read_summary (int root_fd, const char *id)
   struct stat sb;
   ssize_t n;
 
-  if ((size_t) snprintf (path, sizeof path, "%s/" HUSK_STATE_SUMMARY, id) >= sizeof path)
+  if (!id_path (path, sizeof path, id, HUSK_STATE_SUMMARY))
     return NULL;
   n = readlinkat (root_fd, path, buf, sizeof buf);
   if (n < (ssize_t) strlen (SUMMARY_MAGIC) || n == (ssize_t) sizeof buf
@@ -157,8 +172,7 @@ husk_state_read_summary (int root_fd, const char *id)
   if (v[LID] + v[LCREATED] + v[LBUNDLE] + v[LROOTFS] != (unsigned long long) (end - p))
     return NULL;
   /* Made from the state.json that is there now? */
-  snprintf (path, sizeof path, "%s/state.json", id);
-  if (fstatat (root_fd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (sb.st_mode)
+  if (!id_path (path, sizeof path, id, "state.json") || fstatat (root_fd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (sb.st_mode)
       || (unsigned long long) sb.st_ino != v[INO] || (unsigned long long) sb.st_size != v[SIZE]
       || (unsigned long long) sb.st_mtim.tv_sec != v[MSEC]
       || (unsigned long long) sb.st_mtim.tv_nsec != v[MNSEC])

@@ -244,10 +244,19 @@ husk_read_file (const char *path, char **data, size_t *len, struct husk_error **
 static char *
 proc_stat_fields (pid_t pid)
 {
-  char path[64];
+  char path[64], digits[16];
   cleanup_free char *data = NULL;
+  size_t n = 0;
+  unsigned int v = (unsigned int) pid;
 
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  /* "/proc/PID/stat" without printf (list reads one per container). */
+  do
+    digits[n++] = (char) ('0' + v % 10);
+  while ((v /= 10) && n < sizeof digits);
+  memcpy (path, "/proc/", 6);
+  for (size_t i = 0; i < n; i++)
+    path[6 + i] = digits[n - 1 - i];
+  memcpy (path + 6 + n, "/stat", 6);
   if (husk_read_file (path, &data, NULL, NULL) < 0)
     return NULL;
   char *rp = strrchr (data, ')');
@@ -260,13 +269,15 @@ proc_stat_fields (pid_t pid)
 static unsigned long long
 start_time_of (char *f)
 {
-  char *save = NULL, *t;
-  int i = 3;
-
-  for (t = strtok_r (f, " ", &save); t; t = strtok_r (NULL, " ", &save), i++)
-    if (i == 22)
-      return strtoull (t, NULL, 10);
-  return 0;
+  /* One space between fields (the kernel's format). */
+  for (int i = 3; i < 22; i++)
+    {
+      f = strchr (f, ' ');
+      if (f == NULL)
+        return 0;
+      f++;
+    }
+  return strtoull (f, NULL, 10);
 }
 
 unsigned long long
