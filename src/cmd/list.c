@@ -82,28 +82,38 @@ or_default (const char *s, const char *dflt)
   return s && *s ? s : dflt;
 }
 
-/* s, then spaces up to width w, then sep: printf's "%-*s" without its
- * format interpreter (a thousand rows of six fields). */
-static void
-put_cell (const char *s, size_t w, const char *sep)
+/* A row being built: printf's "%-*s" without its format interpreter, and one
+ * fwrite a row (a thousand rows of six fields). */
+struct line
 {
-  static const char spaces[] = "                                ";
-  size_t l = strlen (s);
+  char *buf;
+  size_t len, cap;
+};
 
-  fwrite (s, 1, l, stdout);
-  while (l < w)
+/* s, then spaces up to width w, then sep. */
+static void
+put_cell (struct line *l, const char *s, size_t w, const char *sep)
+{
+  size_t n = strlen (s), m = strlen (sep), need = l->len + (n > w ? n : w) + m;
+
+  if (need > l->cap)
     {
-      size_t k = w - l < sizeof spaces - 1 ? w - l : sizeof spaces - 1;
-      fwrite (spaces, 1, k, stdout);
-      l += k;
+      l->cap = 2 * need;
+      l->buf = xrealloc (l->buf, l->cap);
     }
-  fputs (sep, stdout);
+  memcpy (l->buf + l->len, s, n);
+  l->len += n;
+  for (; n < w; n++)
+    l->buf[l->len++] = ' ';
+  memcpy (l->buf + l->len, sep, m);
+  l->len += m;
 }
 
 static void
 print_table (struct row *rows, size_t n)
 {
   size_t w[4] = { 2, 3, 6, 6 };
+  struct line line = { 0 };
   char pid[32];
 
   for (size_t i = 0; i < n; i++)
@@ -121,13 +131,16 @@ print_table (struct row *rows, size_t n)
   for (size_t i = 0; i < n; i++)
     {
       snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
-      put_cell (rows[i].st->id, w[0], "   ");
-      put_cell (pid, w[1], "   ");
-      put_cell (husk_status_name (rows[i].status), w[2], "   ");
-      put_cell (or_default (rows[i].st->bundle, ""), w[3], "   ");
-      put_cell (or_default (rows[i].st->created, ZERO_TIME), 30, "   ");
-      put_cell (rows[i].owner, 0, "\n");
+      line.len = 0;
+      put_cell (&line, rows[i].st->id, w[0], "   ");
+      put_cell (&line, pid, w[1], "   ");
+      put_cell (&line, husk_status_name (rows[i].status), w[2], "   ");
+      put_cell (&line, or_default (rows[i].st->bundle, ""), w[3], "   ");
+      put_cell (&line, or_default (rows[i].st->created, ZERO_TIME), 30, "   ");
+      put_cell (&line, rows[i].owner, 0, "\n");
+      fwrite (line.buf, 1, line.len, stdout);
     }
+  free (line.buf);
 }
 
 /* --ns: the inode of each namespace of a running container's init, "host"
