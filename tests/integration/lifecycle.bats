@@ -337,10 +337,17 @@ marker_bundle() {
 	set_args /bin/true
 	create_ctr >/dev/null
 	[ "$(jq -r .config_unneeded "$ROOT/$CID/state.json")" = true ]
-	strace -f -e trace=open,openat -o "$TESTDIR/start.trace" "$HUSK" --root "$ROOT" start "$CID" 3>&-
-	wait_for_status "$CID" stopped
-	strace -f -e trace=open,openat -o "$TESTDIR/delete.trace" "$HUSK" --root "$ROOT" delete "$CID" 3>&-
-	if grep config.json "$TESTDIR/start.trace" "$TESTDIR/delete.trace"; then false; fi
+	# (the VMs have no strace: there, the rest of the test)
+	if command -v strace >/dev/null; then
+		strace -f -e trace=open,openat -o "$TESTDIR/start.trace" "$HUSK" --root "$ROOT" start "$CID" 3>&-
+		wait_for_status "$CID" stopped
+		strace -f -e trace=open,openat -o "$TESTDIR/delete.trace" "$HUSK" --root "$ROOT" delete "$CID" 3>&-
+		if grep config.json "$TESTDIR/start.trace" "$TESTDIR/delete.trace"; then false; fi
+	else
+		husk start "$CID"
+		wait_for_status "$CID" stopped
+		husk delete "$CID"
+	fi
 	# A poststop hook: recorded as needed, and run by delete.
 	update_config '.hooks.poststop = [{"path": "/bin/sh", "args": ["sh", "-c", "touch \"$0\"", "'"$TESTDIR/ran1"'"]}]'
 	create_ctr >/dev/null
