@@ -147,17 +147,13 @@ build_base() {
 }
 
 build_husk() {
-	local root=$out/husk-root f lib to
+	local root=$out/husk-root f
 	rm -rf "$root"
 	mkdir -p "$root/husk/build" "$root/husk/bats" "$root/husk/tests/integration"
+	# The libraries a dynamically linked husk (LIBC=glibc) needs and the base
+	# lacks join its /usr/lib when the kernel unpacks this archive over it; the
+	# static default needs none.  (husk loads no library with dlopen.)
 	IN_BASE=$out/base.files copy_bin "$root" "$husk" /husk/husk
-	# libseccomp is dlopen'ed (src/linux/libseccomp.h): ldd does not name it.
-	lib=$(ldconfig -p | awk '$1 == "libseccomp.so.2" && /x86-64|64bit/ { print $NF; exit }')
-	[ -n "$lib" ] || { echo "initramfs: libseccomp.so.2 not found (apt-get install libseccomp2)" >&2; exit 1; }
-	case $lib in /lib/* | /lib64/*) to=/usr$lib ;; *) to=$lib ;; esac
-	IN_BASE=$out/base.files copy_bin "$root" "$lib" "$to"
-	# The libraries the base lacks (libyajl, libseccomp) join its
-	# /usr/lib when the kernel unpacks this archive over it.
 	cp "$probe" "$root/husk/build/probe"
 	cp "$repo/bats/helpers.bash" "$root/husk/bats/"
 	[ -d "$repo/tests/integration/helpers" ] &&
