@@ -552,7 +552,8 @@ arch_block (struct em *e, struct table *t, uint32_t def, const struct arch_info 
 {
   size_t rules, bad;
 
-  qsort (t->v, t->n, sizeof *t->v, by_nr);
+  if (t->n)
+    qsort (t->v, t->n, sizeof *t->v, by_nr);
   rules = t->n ? search (e, t->v, 0, t->n, def, a, x32) : ret (e, def);
   if (a->audit == AUDIT_ARCH_X86_64 && x32 == NULL)
     {
