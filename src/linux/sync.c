@@ -109,8 +109,10 @@ take_passed_fd (struct msghdr *m)
 static int
 recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error **err)
 {
+  /* One receive buffer for the process (husk is single-threaded): a 64 KiB
+   * malloc per message would be an mmap and a munmap each time. */
+  static char buf[SYNC_MAX];
   struct wire_header h;
-  char *buf;
   ssize_t n;
   struct iovec iov[2];
   union
@@ -123,26 +125,18 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
 
   memset (msg, 0, sizeof *msg);
   msg->fd = -1;
-  buf = xmalloc (SYNC_MAX);
   iov[0] = (struct iovec){ &h, sizeof h };
   iov[1] = (struct iovec){ buf, SYNC_MAX - 1 };
   do
     n = recvmsg (fd, &m, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    {
-      free (buf);
-      return husk_error_set (err, errno, "sync: receive (%s)", what);
-    }
+    return husk_error_set (err, errno, "sync: receive (%s)", what);
   if (n == 0)
-    {
-      free (buf);
-      return husk_error_set (err, 0, "container init exited before %s", what);
-    }
+    return husk_error_set (err, 0, "container init exited before %s", what);
   msg->fd = take_passed_fd (&m);
   if ((size_t) n < sizeof h || (m.msg_flags & MSG_TRUNC))
     {
-      free (buf);
       if (msg->fd >= 0)
         close (msg->fd);
       msg->fd = -1;
@@ -150,10 +144,7 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
     }
   bool carries_fd = h.type == HUSK_SYNC_SECCOMP_FD || h.type == HUSK_SYNC_MOUNT_FD;
   if (carries_fd && msg->fd < 0)
-    {
-      free (buf);
-      return husk_error_set (err, EPROTO, "sync: message %d without its fd (%s)", (int) h.type, what);
-    }
+    return husk_error_set (err, EPROTO, "sync: message %d without its fd (%s)", (int) h.type, what);
   if (!carries_fd && msg->fd >= 0)
     {
       close (msg->fd);
@@ -163,14 +154,10 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
   msg->type = h.type;
   msg->errnum = h.errnum;
   msg->value = h.value;
-  msg->text = buf;
   if (h.type == HUSK_SYNC_ERROR)
-    {
-      husk_error_set (err, h.errnum, "%s", buf);
-      free (buf);
-      msg->text = NULL;
-      return -1;
-    }
+    return husk_error_set (err, h.errnum, "%s", buf);
+  msg->text = xmalloc ((size_t) n - sizeof h + 1);
+  memcpy (msg->text, buf, (size_t) n - sizeof h + 1);
   return 0;
 }
 
