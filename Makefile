@@ -92,6 +92,11 @@ HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-stro
 LIBS := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
+# husk's own allocator replaces musl's (src/util/malloc-musl.c says why); a glibc
+# build, and so the ASan one, keeps the C library's.
+ifneq ($(LIBC),musl)
+SRCS := $(filter-out src/util/malloc-musl.c,$(SRCS))
+endif
 LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
