@@ -115,6 +115,11 @@ bool husk_cgroup_is_frozen (const struct husk_cgroup *cg);
  * or off a cgroup file system (after the processes are gone; retries EBUSY
  * briefly). */
 int husk_cgroup_destroy (const struct husk_cgroup *cg, struct husk_error **err);
+/* Remove every directory of cg that is empty, at once (no wait for a busy
+ * one, no process listed): 0 when all are gone.  -1 when some process is still
+ * in one (it stays, with its directory), or for the systemd driver's scope;
+ * the caller then kills what is left and calls husk_cgroup_destroy(). */
+int husk_cgroup_remove_if_empty (const struct husk_cgroup *cg);
 void husk_cgroup_free (struct husk_cgroup *cg);
 
 /* The file of a cgroup directory through which the caller moves itself, writing

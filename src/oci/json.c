@@ -77,9 +77,15 @@ size_t
 json_push_index (struct json_ctx *ctx, size_t i)
 {
   size_t saved = ctx->len;
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "[%zu]", i);
-  path_append (ctx, buf, (size_t) n);
+  char buf[32], *p = buf + sizeof buf;
+
+  /* By hand: snprintf here was a tenth of parsing a config. */
+  *--p = ']';
+  do
+    *--p = (char) ('0' + i % 10);
+  while ((i /= 10) != 0);
+  *--p = '[';
+  path_append (ctx, p, (size_t) (buf + sizeof buf - p));
   return saved;
 }
 

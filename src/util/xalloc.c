@@ -77,13 +77,24 @@ xstrndup (const char *s, size_t n)
 int
 xasprintf (char **out, const char *fmt, ...)
 {
-  va_list ap;
+  va_list ap, again;
+  char buf[512];
   int n;
 
+  /* One formatting pass for what fits in buf (nearly every path and message):
+   * vasprintf formats twice, to measure and then to write, and musl's printf
+   * is slow enough for that to show in `run`. */
   va_start (ap, fmt);
-  n = vasprintf (out, fmt, ap);
+  va_copy (again, ap);
+  n = vsnprintf (buf, sizeof buf, fmt, ap);
   va_end (ap);
   if (n < 0)
     oom ();
+  *out = xmalloc ((size_t) n + 1);
+  if ((size_t) n < sizeof buf)
+    memcpy (*out, buf, (size_t) n + 1);
+  else
+    vsnprintf (*out, (size_t) n + 1, fmt, again);
+  va_end (again);
   return n;
 }

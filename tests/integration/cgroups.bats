@@ -458,3 +458,24 @@ events_bg() {
 	[ "${lines[0]}" = 67108864 ]
 	[[ "$output" == *"Read-only file system"* ]]
 }
+
+# delete of a stopped container first tries one rmdir per hierarchy, and lists
+# cgroup.procs only when that fails: a process outside the init's pid namespace
+# (here a host process put into one hierarchy's cgroup) keeps it busy; delete
+# must still kill it and remove every directory.
+@test "delete of a stopped container kills a host process left in its cgroup and removes it" {
+	requires_cg pids
+	set_args sleep 100
+	run_detached
+	d=$(cg_dir pids)
+	stray=$(spawn_bg sleep 1000)
+	echo "$stray" >"$d/cgroup.procs"
+	husk kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	kill -0 "$stray"
+	husk delete "$CID"
+	pid_gone "$stray"
+	for m in $(awk -F' - ' '$2 ~ /^cgroup2? / { split($1, a, " "); print a[5] }' /proc/self/mountinfo); do
+		[ ! -e "$m$CG_PATH" ]
+	done
+}
