@@ -78,10 +78,17 @@ MULTIARCH := $(shell $(HOSTCC) -dumpmachine)
 MUSL_LIBDIR ?= /usr/lib/$(patsubst %-gnu,%-musl,$(MULTIARCH))
 MUSL_INC := $(BUILD)/musl-include
 CC := $(MUSL_GCC) -isystem $(MUSL_INC)
-LINK = $(HOSTCC) -nostdlib -static-pie $(CFLAGS) $(LDFLAGS) -o $@ $(MUSL_LIBDIR)/rcrt1.o \
+LINK = $(HOSTCC) -nostdlib -static-pie $(CFLAGS) $(LDFLAGS) -Wl,-z,pack-relative-relocs -o $@ \
 	$(MUSL_LIBDIR)/crti.o $(shell $(HOSTCC) -print-file-name=crtbeginS.o) $(1) \
 	$(MUSL_LIBDIR)/libc.a $(shell $(HOSTCC) -print-libgcc-file-name) \
-	$(shell $(HOSTCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)/crtn.o
+	$(shell $(HOSTCC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)/crtn.o \
+	&& { ! readelf -rW $@ | awk '/^ *[0-9a-f]+ +[0-9a-f]+ +R_/ && $$3 != "R_X86_64_RELATIVE"' | grep -q .; } \
+	|| { echo "$@: a dynamic relocation other than a relative one (start-musl.c applies no other)" >&2; rm -f $@; exit 1; }
+# start-musl.c runs before the thread area (and the stack protector's canary) exists.
+$(BUILD)/src/util/start-musl.o: HUSK_CFLAGS += -fno-stack-protector
+# malloc-musl.c: no builtin knowledge of malloc, or gcc -O2 turns the malloc and
+# memset of its calloc into a call to calloc, itself (Debian's build did).
+$(BUILD)/src/util/malloc-musl.o: HUSK_CFLAGS += -fno-builtin
 else
 LINK = $(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(1)
 endif
@@ -95,7 +102,7 @@ SRCS := $(wildcard src/*.c src/*/*.c)
 # husk's own allocator replaces musl's (src/util/malloc-musl.c says why); a glibc
 # build, and so the ASan one, keeps the C library's.
 ifneq ($(LIBC),musl)
-SRCS := $(filter-out src/util/malloc-musl.c,$(SRCS))
+SRCS := $(filter-out src/util/malloc-musl.c src/util/start-musl.c,$(SRCS))
 endif
 LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)

@@ -146,8 +146,10 @@ bundle_of() {
 
 @test "an init left a zombie, or a pid reused: the row comes from the summary, not state.json" {
 	stopped_ctr
-	# A zombie: sleep 0 exits, and its parent (exec'd into sleep 100) never reaps it.
-	sh -c 'sleep 0 & echo $! >"$1"; exec sleep 100' sh "$TESTDIR/zpid" 3>&- &
+	# A zombie: sleep 0.3 exits after its parent has exec'd into sleep 100,
+	# which never reaps it.  (With sleep 0 the shell could reap it before its
+	# exec, and then there was no zombie: the test failed at random.)
+	sh -c 'sleep 0.3 & echo $! >"$1"; exec sleep 100' sh "$TESTDIR/zpid" 3>&- &
 	echo $! >>"$TESTDIR/bg.pids"
 	wait_for_file "$TESTDIR/zpid" '^[0-9]'
 	zpid=$(cat "$TESTDIR/zpid")
