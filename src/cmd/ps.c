@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "container/container.h"
 #include "util/jsongen.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -38,7 +38,6 @@ static char *
 run_ps (char **args, size_t nargs, struct husk_error **err)
 {
   char **argv = xcalloc (nargs + 3, sizeof (char *));
-  posix_spawn_file_actions_t fa;
   int pfd[2], st, r;
   pid_t pid;
   char *out = NULL;
@@ -56,10 +55,7 @@ run_ps (char **args, size_t nargs, struct husk_error **err)
       free (argv);
       return husk_error_set (err, errno, "ps: pipe"), NULL;
     }
-  posix_spawn_file_actions_init (&fa);
-  posix_spawn_file_actions_adddup2 (&fa, pfd[1], STDOUT_FILENO);
-  r = posix_spawnp (&pid, "ps", &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy (&fa);
+  r = husk_spawnp (&pid, argv, false, pfd[1], -1);
   free (argv);
   close (pfd[1]);
   if (r != 0)

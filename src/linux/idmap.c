@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include "linux/namespaces.h"
 #include "linux/rootfs-internal.h"
 #include "linux/sync.h"
+#include "util/child.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -56,7 +56,6 @@ run_map_helper (const char *helper, const char *key, const char *file, pid_t pid
                 const struct oci_id_mapping *m, size_t n, struct husk_error **err)
 {
   char **argv = xcalloc (n * 3 + 3, sizeof *argv);
-  posix_spawn_file_actions_t fa;
   char msg[512] = "";
   int out[2], status = 0, rc;
   size_t k = 0, len = 0;
@@ -72,12 +71,7 @@ run_map_helper (const char *helper, const char *key, const char *file, pid_t pid
         || xasprintf (&argv[k++], "%u", m[i].host_id) < 0
         || xasprintf (&argv[k++], "%u", m[i].size) < 0)
       abort ();
-  posix_spawn_file_actions_init (&fa);
-  posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2 (&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2 (&fa, out[1], 2);
-  rc = posix_spawnp (&child, helper, &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy (&fa);
+  rc = husk_spawnp (&child, argv, true, out[1], out[1]);
   close (out[1]);
   while (rc == 0 && (r = read (out[0], msg + len, sizeof msg - 1 - len)) != 0)
     if (r > 0)

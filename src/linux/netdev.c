@@ -198,6 +198,10 @@ husk_netdev_loopback_up (const struct oci_config *c, struct husk_error **err)
   nl = nl_open (-1, err);
   if (nl < 0)
     return -1;
+  /* A new network namespace's loopback is always interface 1 (the kernel's
+   * LOOPBACK_IFINDEX): no lookup round trip, unless that fails. */
+  if (link_set_up (nl, 1, true) == 0)
+    return 0;
   index = link_index (nl, "lo");
   if (index < 0 || link_set_up (nl, index, true) < 0)
     return husk_error_set (err, errno, "bring up the loopback interface `lo`");
