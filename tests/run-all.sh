@@ -35,6 +35,12 @@ count_tap() {
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 
+# What differs in the source tree from git's files, before the tests: a test
+# may add or change nothing there (conmon once wrote an `oom` file into its
+# cwd, the top of the tree).  build/ and the other ignored paths do not count.
+tree_extra() { git status --porcelain --untracked-files=all 2>/dev/null | sort; }
+extra_before=$(tree_extra)
+
 # run_tap NAME CMD...: run CMD with a timeout, echo its output, count its TAP.
 # A runner that dies (non-zero, or killed by the timeout) without reporting a
 # failure counts as one failure, so a crash cannot look green.
@@ -78,6 +84,16 @@ if [ -z "${HUSK_UNIT_ONLY:-}" ]; then
 		PER_FILE_TIMEOUT=$((${HUSK_VM_TIMEOUT:-1200} + ${HUSK_VM_IMAGE_TIMEOUT:-1800} + 60)) \
 			run_tap "systemd VM: tests/vm/systemd-run.sh" tests/vm/systemd-run.sh
 	fi
+fi
+
+left=$(comm -13 <(echo "$extra_before") <(tree_extra))
+if [ -n "$left" ]; then
+	echo "not ok - the tests added or changed files in the source tree:"
+	echo "$left" | sed 's/^/#   /'
+	failed=$((failed + 1))
+else
+	echo "ok - the tests left no file in the source tree"
+	passed=$((passed + 1))
 fi
 
 echo "# $skipped skipped (counted as passed)"

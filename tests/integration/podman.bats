@@ -18,7 +18,10 @@ teardown() {
 }
 
 # prun ARGS...: podman with husk given by path, the way `podman --runtime PATH` is used.
-prun() { podman --runtime "$CLIENT_RUNTIME" "$@"; }
+# From the test's directory: conmon (without --persist-dir, which podman 4.3
+# does not pass) writes a file named `oom` into its working directory when the
+# container is OOM-killed, and that was the top of the source tree.
+prun() { (cd "$BATS_TEST_TMPDIR" && podman --runtime "$CLIENT_RUNTIME" "$@"); }
 
 pstate() { podman inspect -f "$2" "$1"; }
 
