@@ -96,11 +96,7 @@ put_cell (struct line *l, const char *s, size_t w, const char *sep)
 {
   size_t n = strlen (s), m = strlen (sep), need = l->len + (n > w ? n : w) + m;
 
-  if (need > l->cap)
-    {
-      l->cap = 2 * need;
-      l->buf = xrealloc (l->buf, l->cap);
-    }
+  l->buf = xgrow (l->buf, &l->cap, need, 128);
   memcpy (l->buf + l->len, s, n);
   l->len += n;
   for (; n < w; n++)

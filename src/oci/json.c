@@ -26,14 +26,7 @@ json_document (const struct json_ctx *ctx)
 static void
 path_append (struct json_ctx *ctx, const char *s, size_t n)
 {
-  if (ctx->len + n + 1 > ctx->cap)
-    {
-      size_t cap = ctx->cap ? ctx->cap : 64;
-      while (cap < ctx->len + n + 1)
-        cap *= 2;
-      ctx->path = xrealloc (ctx->path, cap);
-      ctx->cap = cap;
-    }
+  ctx->path = xgrow (ctx->path, &ctx->cap, ctx->len + n + 1, 64);
   memcpy (ctx->path + ctx->len, s, n);
   ctx->len += n;
   ctx->path[ctx->len] = '\0';

@@ -42,14 +42,7 @@ struct json_gen
 static void
 put (struct json_gen *g, const char *s, size_t n)
 {
-  if (g->len + n + 1 > g->cap)
-    {
-      size_t cap = g->cap ? g->cap : 256;
-      while (cap < g->len + n + 1)
-        cap *= 2;
-      g->buf = xrealloc (g->buf, cap);
-      g->cap = cap;
-    }
+  g->buf = xgrow (g->buf, &g->cap, g->len + n + 1, 256);
   memcpy (g->buf + g->len, s, n);
   g->len += n;
   g->buf[g->len] = '\0';

@@ -48,6 +48,23 @@ xrealloc (void *p, size_t size)
   return q;
 }
 
+void *
+xgrow (void *p, size_t *cap, size_t need, size_t first)
+{
+  size_t c = *cap ? *cap : first;
+
+  if (need <= *cap && p != NULL)
+    return p;
+  while (c < need)
+    {
+      if (c > (size_t) -1 / 2)
+        oom ();
+      c *= 2;
+    }
+  *cap = c;
+  return xrealloc (p, c);
+}
+
 char *
 xstrdup (const char *s)
 {

@@ -15,6 +15,10 @@ void *xrealloc (void *p, size_t size) __attribute__ ((returns_nonnull));
 /* NULL for NULL (a missing optional string stays missing). */
 char *xstrdup (const char *s) __attribute__ ((malloc));
 char *xstrndup (const char *s, size_t n) __attribute__ ((malloc));
+/* A buffer that grows by doubling: p (of *cap bytes, or NULL and 0) made to
+ * hold at least need bytes, starting at first bytes; *cap updated.  Appending
+ * n bytes to a buffer grown this way costs O(n) over its life. */
+void *xgrow (void *p, size_t *cap, size_t need, size_t first) __attribute__ ((returns_nonnull));
 /* asprintf that always succeeds: returns the length. */
 int xasprintf (char **out, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
