@@ -183,6 +183,10 @@ test_reuse_and_calloc (void)
   result (b && filled (b, 1 << 20, 0), "calloc of 1 MiB is zero");
   free (b);
 
+  /* What happens on a size that cannot be had is the allocator's own: ASan's
+   * reports it as an error.  These are checks of husk's. */
+  if (!ours)
+    return;
   errno = 0;
   b = m_calloc (SIZE_MAX / 2, 3);
   result (b == NULL && errno == ENOMEM, "calloc whose size overflows: NULL, ENOMEM");
@@ -242,17 +246,20 @@ test_big_and_aligned (void)
       size_t sizes[] = { 1, 100, 5000, 100000 };
       for (size_t j = 0; j < 4; j++)
         {
-          void *a = aligned_alloc (aligns[i], sizes[j]);
+          /* C11's aligned_alloc wants a multiple of the alignment (ASan
+           * holds callers to it); posix_memalign takes any size. */
+          size_t asz = (sizes[j] + aligns[i] - 1) / aligns[i] * aligns[i];
+          void *a = aligned_alloc (aligns[i], asz);
           void *m = NULL;
           if (a == NULL || !aligned (a, aligns[i]))
             ok = false;
           else
-            memset (a, 2, sizes[j]);
+            memset (a, 2, asz);
           if (posix_memalign (&m, aligns[i], sizes[j]) != 0 || !aligned (m, aligns[i]))
             ok = false;
           else
             memset (m, 3, sizes[j]);
-          if (a && !filled (a, sizes[j], 2))
+          if (a && !filled (a, asz, 2))
             ok = false;
           free (a);
           free (m);
@@ -260,7 +267,8 @@ test_big_and_aligned (void)
     }
   result (ok, "aligned_alloc and posix_memalign: 16 .. 64 KiB alignments, sizes 1 .. 100000");
   void *m = NULL;
-  result (posix_memalign (&m, 24, 10) == EINVAL && m == NULL, "posix_memalign (24): EINVAL");
+  if (ours) /* ASan reports it as an error */
+    result (posix_memalign (&m, 24, 10) == EINVAL && m == NULL, "posix_memalign (24): EINVAL");
 }
 
 /* Random allocations, reallocations and frees against a shadow of what each
@@ -283,15 +291,17 @@ test_random (void)
         ok = false;
       if (p[i] && (r >> 20) % 3 == 0)
         {
-          unsigned char *q = realloc (p[i], n);
+          /* realloc (p, 0) is the implementation's choice (glibc frees p):
+           * at least 1 byte. */
+          unsigned char *q = realloc (p[i], n + 1);
           if (q == NULL)
             ok = false;
           else
             {
-              if (n > len[i])
-                memset (q + len[i], (int) i, n - len[i]);
+              if (n + 1 > len[i])
+                memset (q + len[i], (int) i, n + 1 - len[i]);
               p[i] = q;
-              len[i] = n;
+              len[i] = n + 1;
             }
           continue;
         }
