@@ -456,93 +456,116 @@ dbus_error_is (const struct dbus_error *e, const char *name)
   return e->name && strcmp (e->name, name) == 0;
 }
 
+/* D-Bus error names and the errno each stands for (sd-bus's table, by name:
+ * the bus's own errors, systemd's, and sd-bus's "System.Error.E..." for a
+ * plain errno), each table under its name's prefix. */
+struct errno_name
+{
+  const char *name;
+  int errnum;
+};
+
+static const struct errno_name dbus_errors[] = {
+  { "Failed", EACCES },
+  { "NoMemory", ENOMEM },
+  { "ServiceUnknown", EHOSTUNREACH },
+  { "NameHasNoOwner", ENXIO },
+  { "NoReply", ETIMEDOUT },
+  { "IOError", EIO },
+  { "BadAddress", EADDRNOTAVAIL },
+  { "NotSupported", EOPNOTSUPP },
+  { "LimitsExceeded", ENOBUFS },
+  { "AccessDenied", EACCES },
+  { "AuthFailed", EACCES },
+  { "InteractiveAuthorizationRequired", EACCES },
+  { "NoServer", EHOSTDOWN },
+  { "Timeout", ETIMEDOUT },
+  { "NoNetwork", ENONET },
+  { "AddressInUse", EADDRINUSE },
+  { "Disconnected", ECONNRESET },
+  { "InvalidArgs", EINVAL },
+  { "FileNotFound", ENOENT },
+  { "FileExists", EEXIST },
+  { "UnknownMethod", EBADR },
+  { "UnknownObject", EBADR },
+  { "UnknownInterface", EBADR },
+  { "UnknownProperty", EBADR },
+  { "PropertyReadOnly", EROFS },
+  { "UnixProcessIdUnknown", ESRCH },
+  { "InvalidSignature", EINVAL },
+  { "InconsistentMessage", EBADMSG },
+  { "TimedOut", ETIMEDOUT },
+  { "MatchRuleInvalid", EINVAL },
+  { "InvalidFileContent", EINVAL },
+  { "MatchRuleNotFound", ENOENT },
+  { "SELinuxSecurityContextUnknown", ESRCH },
+  { "ObjectPathInUse", EBUSY },
+};
+
+static const struct errno_name systemd_errors[] = {
+  { "NoSuchUnit", ENOENT },
+  { "NoUnitForPID", ESRCH },
+  { "UnitExists", EEXIST },
+  { "LoadFailed", EIO },
+  { "JobFailed", EREMOTEIO },
+  { "NoSuchJob", ENOENT },
+  { "NotSubscribed", EINVAL },
+  { "AlreadySubscribed", EINVAL },
+  { "OnlyByDependency", EINVAL },
+  { "TransactionJobsConflicting", EDEADLK },
+  { "TransactionOrderIsCyclic", EDEADLK },
+  { "TransactionIsDestructive", EDEADLK },
+  { "UnitMasked", ERFKILL },
+  { "UnitGenerated", EADDRNOTAVAIL },
+  { "UnitLinked", ELOOP },
+  { "JobTypeNotApplicable", EBADR },
+  { "NoIsolation", EPERM },
+  { "ShuttingDown", ECANCELED },
+  { "ScopeNotRunning", EHOSTDOWN },
+  { "NoSuchDynamicUser", ESRCH },
+  { "NotReferenced", EUNATCH },
+  { "DiskFull", ENOSPC },
+  { "UnitInactive", ENOLINK },
+};
+
+static const struct errno_name system_errors[] = {
+  { "EPERM", EPERM },
+  { "ENOENT", ENOENT },
+  { "ESRCH", ESRCH },
+  { "EIO", EIO },
+  { "ENOMEM", ENOMEM },
+  { "EACCES", EACCES },
+  { "EBUSY", EBUSY },
+  { "EEXIST", EEXIST },
+  { "EINVAL", EINVAL },
+  { "ENOSPC", ENOSPC },
+  { "EROFS", EROFS },
+  { "EOPNOTSUPP", EOPNOTSUPP },
+};
+
+static const struct
+{
+  const char *prefix;
+  const struct errno_name *names;
+  size_t n;
+} error_tables[] = {
+  { "org.freedesktop.DBus.Error.", dbus_errors, sizeof dbus_errors / sizeof dbus_errors[0] },
+  { "org.freedesktop.systemd1.", systemd_errors, sizeof systemd_errors / sizeof systemd_errors[0] },
+  { "System.Error.", system_errors, sizeof system_errors / sizeof system_errors[0] },
+};
+
 int
 dbus_error_errno (const char *name)
 {
-  static const struct
-  {
-    const char *name;
-    int errnum;
-  } map[] = {
-    { "org.freedesktop.DBus.Error.Failed", EACCES },
-    { "org.freedesktop.DBus.Error.NoMemory", ENOMEM },
-    { "org.freedesktop.DBus.Error.ServiceUnknown", EHOSTUNREACH },
-    { "org.freedesktop.DBus.Error.NameHasNoOwner", ENXIO },
-    { "org.freedesktop.DBus.Error.NoReply", ETIMEDOUT },
-    { "org.freedesktop.DBus.Error.IOError", EIO },
-    { "org.freedesktop.DBus.Error.BadAddress", EADDRNOTAVAIL },
-    { "org.freedesktop.DBus.Error.NotSupported", EOPNOTSUPP },
-    { "org.freedesktop.DBus.Error.LimitsExceeded", ENOBUFS },
-    { "org.freedesktop.DBus.Error.AccessDenied", EACCES },
-    { "org.freedesktop.DBus.Error.AuthFailed", EACCES },
-    { "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired", EACCES },
-    { "org.freedesktop.DBus.Error.NoServer", EHOSTDOWN },
-    { "org.freedesktop.DBus.Error.Timeout", ETIMEDOUT },
-    { "org.freedesktop.DBus.Error.NoNetwork", ENONET },
-    { "org.freedesktop.DBus.Error.AddressInUse", EADDRINUSE },
-    { "org.freedesktop.DBus.Error.Disconnected", ECONNRESET },
-    { "org.freedesktop.DBus.Error.InvalidArgs", EINVAL },
-    { "org.freedesktop.DBus.Error.FileNotFound", ENOENT },
-    { "org.freedesktop.DBus.Error.FileExists", EEXIST },
-    { "org.freedesktop.DBus.Error.UnknownMethod", EBADR },
-    { "org.freedesktop.DBus.Error.UnknownObject", EBADR },
-    { "org.freedesktop.DBus.Error.UnknownInterface", EBADR },
-    { "org.freedesktop.DBus.Error.UnknownProperty", EBADR },
-    { "org.freedesktop.DBus.Error.PropertyReadOnly", EROFS },
-    { "org.freedesktop.DBus.Error.UnixProcessIdUnknown", ESRCH },
-    { "org.freedesktop.DBus.Error.InvalidSignature", EINVAL },
-    { "org.freedesktop.DBus.Error.InconsistentMessage", EBADMSG },
-    { "org.freedesktop.DBus.Error.TimedOut", ETIMEDOUT },
-    { "org.freedesktop.DBus.Error.MatchRuleInvalid", EINVAL },
-    { "org.freedesktop.DBus.Error.InvalidFileContent", EINVAL },
-    { "org.freedesktop.DBus.Error.MatchRuleNotFound", ENOENT },
-    { "org.freedesktop.DBus.Error.SELinuxSecurityContextUnknown", ESRCH },
-    { "org.freedesktop.DBus.Error.ObjectPathInUse", EBUSY },
-    { "org.freedesktop.systemd1.NoSuchUnit", ENOENT },
-    { "org.freedesktop.systemd1.NoUnitForPID", ESRCH },
-    { "org.freedesktop.systemd1.UnitExists", EEXIST },
-    { "org.freedesktop.systemd1.LoadFailed", EIO },
-    { "org.freedesktop.systemd1.JobFailed", EREMOTEIO },
-    { "org.freedesktop.systemd1.NoSuchJob", ENOENT },
-    { "org.freedesktop.systemd1.NotSubscribed", EINVAL },
-    { "org.freedesktop.systemd1.AlreadySubscribed", EINVAL },
-    { "org.freedesktop.systemd1.OnlyByDependency", EINVAL },
-    { "org.freedesktop.systemd1.TransactionJobsConflicting", EDEADLK },
-    { "org.freedesktop.systemd1.TransactionOrderIsCyclic", EDEADLK },
-    { "org.freedesktop.systemd1.TransactionIsDestructive", EDEADLK },
-    { "org.freedesktop.systemd1.UnitMasked", ERFKILL },
-    { "org.freedesktop.systemd1.UnitGenerated", EADDRNOTAVAIL },
-    { "org.freedesktop.systemd1.UnitLinked", ELOOP },
-    { "org.freedesktop.systemd1.JobTypeNotApplicable", EBADR },
-    { "org.freedesktop.systemd1.NoIsolation", EPERM },
-    { "org.freedesktop.systemd1.ShuttingDown", ECANCELED },
-    { "org.freedesktop.systemd1.ScopeNotRunning", EHOSTDOWN },
-    { "org.freedesktop.systemd1.NoSuchDynamicUser", ESRCH },
-    { "org.freedesktop.systemd1.NotReferenced", EUNATCH },
-    { "org.freedesktop.systemd1.DiskFull", ENOSPC },
-    { "org.freedesktop.systemd1.UnitInactive", ENOLINK },
-  };
-  static const char sys[] = "System.Error.";
-
-  if (name == NULL)
-    return EIO;
-  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-    if (strcmp (name, map[i].name) == 0)
-      return map[i].errnum;
-  /* sd-bus's own names for an errno ("System.Error.ENOENT"). */
-  if (strncmp (name, sys, sizeof sys - 1) == 0)
+  for (size_t t = 0; name && t < sizeof error_tables / sizeof error_tables[0]; t++)
     {
-      static const struct
-      {
-        const char *name;
-        int errnum;
-      } sysmap[] = { { "EPERM", EPERM },   { "ENOENT", ENOENT }, { "ESRCH", ESRCH },
-                     { "EIO", EIO },       { "ENOMEM", ENOMEM }, { "EACCES", EACCES },
-                     { "EBUSY", EBUSY },   { "EEXIST", EEXIST }, { "EINVAL", EINVAL },
-                     { "ENOSPC", ENOSPC }, { "EROFS", EROFS },   { "EOPNOTSUPP", EOPNOTSUPP } };
-      for (size_t i = 0; i < sizeof sysmap / sizeof sysmap[0]; i++)
-        if (strcmp (name + sizeof sys - 1, sysmap[i].name) == 0)
-          return sysmap[i].errnum;
+      size_t pl = strlen (error_tables[t].prefix);
+
+      if (strncmp (name, error_tables[t].prefix, pl) != 0)
+        continue;
+      for (size_t i = 0; i < error_tables[t].n; i++)
+        if (strcmp (name + pl, error_tables[t].names[i].name) == 0)
+          return error_tables[t].names[i].errnum;
     }
   return EIO;
 }

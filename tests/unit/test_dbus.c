@@ -881,10 +881,49 @@ test_daemon (void)
   waitpid (pid, NULL, 0);
 }
 
+/* Error names to errno values: each of the three prefixes, a name that only
+ * starts like one, one that ends like one, and nothing at all. */
+static void
+test_error_errno (void)
+{
+  static const struct
+  {
+    const char *name;
+    int want;
+  } cases[] = {
+    { "org.freedesktop.DBus.Error.NameHasNoOwner", ENXIO },
+    { "org.freedesktop.DBus.Error.AccessDenied", EACCES },
+    { "org.freedesktop.DBus.Error.ObjectPathInUse", EBUSY },
+    { "org.freedesktop.systemd1.NoSuchUnit", ENOENT },
+    { "org.freedesktop.systemd1.UnitExists", EEXIST },
+    { "org.freedesktop.systemd1.UnitInactive", ENOLINK },
+    { "System.Error.ENOENT", ENOENT },
+    { "System.Error.EOPNOTSUPP", EOPNOTSUPP },
+    { "System.Error.EWHATEVER", EIO },
+    { "org.freedesktop.DBus.Error.NoSuchUnit", EIO },  /* systemd's name, the bus's prefix */
+    { "org.freedesktop.systemd1.NoSuchUnitX", EIO },
+    { "org.freedesktop.DBus.Error.", EIO },
+    { "com.example.NoSuchUnit", EIO },
+    { "", EIO },
+    { NULL, EIO },
+  };
+  bool ok = true;
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    if (dbus_error_errno (cases[i].name) != cases[i].want)
+      {
+        printf ("# %s: %d, not %d\n", cases[i].name ? cases[i].name : "(null)",
+                dbus_error_errno (cases[i].name), cases[i].want);
+        ok = false;
+      }
+  check (ok, "error names to errno: the bus's, systemd's, System.Error.E*, and EIO for the rest");
+}
+
 int
 main (void)
 {
   signal (SIGPIPE, SIG_IGN);
+  test_error_errno ();
   test_systemd_bodies ();
   test_marshal_by_hand ();
   test_read ();
