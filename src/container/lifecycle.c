@@ -483,7 +483,7 @@ husk_container_list (const char *root, struct husk_error **err)
   cleanup_dir DIR *d = opendir (root);
   struct dirent *de;
   char **ids = xcalloc (1, sizeof (char *));
-  size_t n = 0, cap = 1;
+  size_t n = 0, cap = sizeof (char *);
 
   if (ids == NULL)
     abort ();
@@ -503,11 +503,7 @@ husk_container_list (const char *root, struct husk_error **err)
         continue;
       /* Doubling: growing by one would copy the array at each entry where
        * realloc moves it (musl's does), quadratic in the number of containers. */
-      if (n + 2 > cap)
-        {
-          cap = 2 * (n + 2);
-          ids = xrealloc (ids, cap * sizeof (char *));
-        }
+      ids = xgrow (ids, &cap, (n + 2) * sizeof (char *), 16 * sizeof (char *));
       ids[n++] = xstrdup (de->d_name);
       ids[n] = NULL;
     }

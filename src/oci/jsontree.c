@@ -41,8 +41,8 @@ struct parser
   size_t len, pos;
   const char *document;
   struct husk_error **err;
-  size_t depth, stack_cap;
-  struct frame *stack; /* grown by doubling up to JSON_MAX_DEPTH: configs nest ~6 deep */
+  size_t depth, stack_bytes;
+  struct frame *stack; /* grown by doubling from 16 frames: configs nest ~6 deep */
 };
 
 void
@@ -494,13 +494,8 @@ push_container (struct parser *p, enum json_value_type type, json_val *out)
 {
   if (p->depth == JSON_MAX_DEPTH)
     return syntax_error (p, p->pos, "nested deeper than %d levels", JSON_MAX_DEPTH);
-  if (p->depth == p->stack_cap)
-    {
-      p->stack_cap = p->stack_cap ? 2 * p->stack_cap : 16;
-      if (p->stack_cap > JSON_MAX_DEPTH)
-        p->stack_cap = JSON_MAX_DEPTH;
-      p->stack = xrealloc (p->stack, p->stack_cap * sizeof *p->stack);
-    }
+  p->stack = xgrow (p->stack, &p->stack_bytes, (p->depth + 1) * sizeof *p->stack,
+                    16 * sizeof *p->stack);
   *out = xcalloc (1, sizeof **out);
   (*out)->type = type;
   p->stack[p->depth++] = (struct frame){ .v = *out };

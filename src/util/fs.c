@@ -168,45 +168,25 @@ husk_write_file_atomic (const char *path, const char *data, size_t len, mode_t m
 int
 husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err)
 {
-  char small[4096];
-  size_t cap, n = 0;
-  char *buf;
-
   /* Most files husk reads (state.json, /proc/PID/stat, cgroup files) fit in a
    * page: read them on the stack and allocate what they hold, no more.  A
    * page-sized buffer from the heap would be mapped and unmapped by musl's
-   * allocator at every file (`list` reads one or two per container). */
+   * allocator at every file (`list` reads one or two per container).  A longer
+   * file moves to the heap, which then grows by doubling. */
+  char small[4096], *buf = small;
+  size_t cap = sizeof small, n = 0;
+
   for (;;)
     {
-      ssize_t r = read (fd, small + n, sizeof small - n);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return husk_error_set (err, errno, "read");
-      if (r == 0)
+      if (cap - n < 2) /* room for a byte and the NUL */
         {
-          buf = xmalloc (n + 1);
-          memcpy (buf, small, n);
-          buf[n] = '\0';
-          *data = buf;
-          if (len)
-            *len = n;
-          return 0;
-        }
-      n += (size_t) r;
-      if (n == sizeof small)
-        break;
-    }
-  /* Longer: on the heap, doubling. */
-  cap = 2 * sizeof small;
-  buf = xmalloc (cap);
-  memcpy (buf, small, n);
-  for (;;)
-    {
-      if (cap - n < 2)
-        {
-          buf = xrealloc (buf, cap * 2);
-          cap *= 2;
+          if (buf == small)
+            {
+              cap *= 2;
+              buf = memcpy (xmalloc (cap), small, n);
+            }
+          else
+            buf = xgrow (buf, &cap, cap + 1, 0);
         }
       ssize_t r = read (fd, buf + n, cap - n - 1);
       if (r < 0 && errno == EINTR)
@@ -214,13 +194,16 @@ husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err)
       if (r < 0)
         {
           int e = errno;
-          free (buf);
+          if (buf != small)
+            free (buf);
           return husk_error_set (err, e, "read");
         }
       if (r == 0)
         break;
       n += (size_t) r;
     }
+  if (buf == small)
+    buf = memcpy (xmalloc (n + 1), small, n);
   buf[n] = '\0';
   *data = buf;
   if (len)
