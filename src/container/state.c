@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
@@ -17,6 +16,7 @@
 #include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 static const char *
@@ -381,17 +381,10 @@ husk_state_oci_json (const struct husk_state *st, enum husk_status status)
 char *
 husk_now_rfc3339 (void)
 {
-  struct timespec ts;
-  struct tm tm;
-  char *out = NULL;
+  char buf[40];
 
-  /* By hand, not strftime: it would bring musl's time zone code (5 KiB) into
-   * the binary for a format that has none. */
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  xasprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return out;
+  husk_rfc3339_now (buf, sizeof buf);
+  return xstrdup (buf);
 }
 
 char *

@@ -8,6 +8,7 @@
 #define HUSK_UTIL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/error.h"
 
@@ -28,6 +29,9 @@ void husk_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
  * to fn (the sync channel to the parent, which logs them), or nowhere when fn is
  * NULL: never to the child's stderr, which is the container's. */
 void husk_log_detach (void (*fn) (bool warning, const char *msg));
+/* The current time, UTC, in RFC 3339 with nanoseconds (the log lines' "time"
+ * and state.json's "created"): len 40 is enough. */
+void husk_rfc3339_now (char *buf, size_t len);
 /* Print the error to stderr and to the log file. */
 void husk_log_error (const struct husk_error *e);
 
