@@ -70,8 +70,9 @@ LDFLAGS ?= -Wl,--gc-sections $(RELR)
 # a static no-op 0.52 -> 0.25 ms.  musl-gcc compiles against musl's headers; the
 # kernel's (linux/, asm/) are the system's, which musl-gcc leaves out, so they
 # are linked into $(BUILD)/musl-include.  gcc's driver links (musl-gcc's specs do
-# not know -static-pie): rcrt1.o relocates the binary itself at start-up.  musl
-# 1.2.3 applies no packed relocations (DT_RELR): none are asked for.
+# not know -static-pie), with husk's own entry point instead of musl's rcrt1.o:
+# src/util/start-musl.c relocates the binary at start-up, and applies the packed
+# relocations (DT_RELR) that musl 1.2.3's would not.
 ifeq ($(LIBC),musl)
 MUSL_GCC ?= musl-gcc
 MULTIARCH := $(shell $(HOSTCC) -dumpmachine)
@@ -143,7 +144,7 @@ $(MUSL_INC):
 	@mkdir -p $@
 	ln -sfn /usr/include/linux /usr/include/asm-generic $@/
 	ln -sfn /usr/include/$(MULTIARCH)/asm $@/asm
-	@test -f $(MUSL_LIBDIR)/rcrt1.o || { echo "LIBC=musl: no $(MUSL_LIBDIR)/rcrt1.o (apt-get install musl-tools)" >&2; exit 1; }
+	@test -f $(MUSL_LIBDIR)/libc.a || { echo "LIBC=musl: no $(MUSL_LIBDIR)/libc.a (apt-get install musl-tools)" >&2; exit 1; }
 
 # The glibc build of the same code, for the tests that need a dynamically
 # linked husk (security-exe.bats: a preloaded library), in $(BUILD)/glibc.

@@ -28,9 +28,6 @@ int husk_write_pid_file (const char *path, pid_t pid, struct husk_error **err);
 /* --console-socket: a connected socket to path (a fd, or -1 with *err set),
  * for the pty master. */
 int husk_console_socket_connect (const char *path, struct husk_error **err);
-/* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
- * path NULL: -1 with no error), then send it a pidfd of pid with the payload
- * kind ("standard", "setns").  Send is a no-op for sock < 0. */
 struct oci_config;
 /* Whether start and delete can do without the saved config.json (recorded in
  * state.json as config_unneeded): it has a process, no poststart or poststop
@@ -46,6 +43,9 @@ int husk_claim_state_dir (const char *root, const char *id, const char *config_d
  * NULL), connected only now, so that no stage of the container holds it. */
 int husk_pidfd_socket_send_to (const char *path, pid_t pid, const char *kind,
                                struct husk_error **err);
+/* --pidfd-socket: connect to the socket at path (a fd, or -1 with *err set;
+ * path NULL: -1 with no error), then send it a pidfd of pid with the payload
+ * kind ("standard", "setns").  Send is a no-op for sock < 0. */
 int husk_pidfd_socket_connect (const char *path, struct husk_error **err);
 int husk_pidfd_socket_send (int sock, pid_t pid, const char *kind, struct husk_error **err);
 

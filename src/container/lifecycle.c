@@ -277,7 +277,8 @@ husk_config_unneeded_later (const struct oci_config *c)
 {
   const struct oci_linux *l = c->linux_;
 
-  return c->process != NULL && (c->hooks == NULL || (c->hooks->poststart_len == 0 && c->hooks->poststop_len == 0))
+  return c->process != NULL
+         && (c->hooks == NULL || (c->hooks->poststart_len == 0 && c->hooks->poststop_len == 0))
          && (l == NULL || (l->net_devices_len == 0 && l->intel_rdt == NULL));
 }
 

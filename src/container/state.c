@@ -172,7 +172,8 @@ husk_state_read_summary (int root_fd, const char *id)
   if (v[LID] + v[LCREATED] + v[LBUNDLE] + v[LROOTFS] != (unsigned long long) (end - p))
     return NULL;
   /* Made from the state.json that is there now? */
-  if (!id_path (path, sizeof path, id, "state.json") || fstatat (root_fd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (sb.st_mode)
+  if (!id_path (path, sizeof path, id, "state.json")
+      || fstatat (root_fd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG (sb.st_mode)
       || (unsigned long long) sb.st_ino != v[INO] || (unsigned long long) sb.st_size != v[SIZE]
       || (unsigned long long) sb.st_mtim.tv_sec != v[MSEC]
       || (unsigned long long) sb.st_mtim.tv_nsec != v[MNSEC])

@@ -36,7 +36,7 @@ husk_spawnp (pid_t *pid, char *const argv[], bool null_stdin, int out_fd, int er
     }
   if (child == 0)
     {
-      int devnull = null_stdin ? open ("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+      int devnull = null_stdin ? openat (AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC) : -1;
 
       close (report[0]);
       if ((null_stdin && (devnull < 0 || place_fd (devnull, STDIN_FILENO) < 0))

@@ -140,7 +140,6 @@ free_big (struct block *b)
   char *start = (char *) ((uintptr_t) b & ~(uintptr_t) (PAGE - 1));
   char *end = (char *) (b + 1) + b->size;
 
-  b->magic = MAGIC_FREE;
   munmap (start, (size_t) (end - start));
 }
 

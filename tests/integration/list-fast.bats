@@ -172,7 +172,7 @@ bundle_of() {
 	run husk list
 	echo "$output"
 	[[ "${lines[1]}" == "$CID"*" 0 "*" stopped "*/forged* ]]
-	# The init itself alive (this shell's start time forged in): state.json decides.
+	# The init itself alive (that process's own start time in state.json): state.json decides.
 	jq --argjson p "$other" --argjson s "$(awk '{ print $22 }' "/proc/$other/stat")" \
 		'.pid = $p | .start_time = $s' "$ROOT/$CID/state.json" >"$ROOT/$CID/state.json.new"
 	mv "$ROOT/$CID/state.json.new" "$ROOT/$CID/state.json"
