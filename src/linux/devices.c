@@ -83,17 +83,20 @@ bind_node (int dirfd, const char *name, const struct node *n, struct husk_error 
   return 0;
 }
 
-/* mknod, then check that what we open is what we made before fixing its mode
- * (mknod obeys the umask) and owner. */
+/* mknod (with no umask, so that the mode is the config's), then check that
+ * what we open is what we made; its mode and owner are fixed only where they
+ * differ (setuid bits a filesystem drops, a uid or gid other than ours). */
 static int
 mknod_node (int dirfd, const char *name, const struct node *n, struct husk_error **err)
 {
   dev_t dev = makedev (n->major, n->minor);
   cleanup_close int fd = -1;
-  struct husk_fd_path fp;
   struct stat st;
+  mode_t umask_was = umask (0);
+  int r = mknodat (dirfd, name, n->type | n->mode, dev);
 
-  if (mknodat (dirfd, name, n->type | n->mode, dev) < 0)
+  umask (umask_was);
+  if (r < 0)
     return husk_error_set (err, errno, "mknod `%s`", n->path);
   fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || fstat (fd, &st) < 0)
@@ -101,10 +104,10 @@ mknod_node (int dirfd, const char *name, const struct node *n, struct husk_error
   if ((st.st_mode & S_IFMT) != n->type || (n->type != S_IFIFO && st.st_rdev != dev))
     return husk_error_set (err, 0, "new device `%s` is not the node created", n->path);
   /* fchmod does not take an O_PATH fd; its /proc/self/fd name does. */
-  fp = husk_fd_path (fd);
-  if (chmod (fp.s, n->mode) < 0)
+  if ((st.st_mode & 07777) != n->mode && chmod (husk_fd_path (fd).s, n->mode) < 0)
     return husk_error_set (err, errno, "chmod `%s`", n->path);
-  if (fchownat (fd, "", n->uid, n->gid, AT_EMPTY_PATH) < 0)
+  if ((st.st_uid != n->uid || st.st_gid != n->gid)
+      && fchownat (fd, "", n->uid, n->gid, AT_EMPTY_PATH) < 0)
     return husk_error_set (err, errno, "chown `%s`", n->path);
   return 0;
 }
