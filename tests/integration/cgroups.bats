@@ -459,6 +459,21 @@ events_bg() {
 	[[ "$output" == *"Read-only file system"* ]]
 }
 
+@test "v1: the container can neither raise its own limit nor make a sub-cgroup (the binds are read-only)" {
+	requires_cg memory
+	cg_is_v2 memory && skip "v1 hierarchies only"
+	update_config '.linux.resources.memory = {limit: 67108864}'
+	set_args sh -c 'echo 134217728 > /sys/fs/cgroup/memory/memory.limit_in_bytes; echo "write $?";
+		mkdir /sys/fs/cgroup/memory/sub; echo "mkdir $?"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes;
+		grep " /sys/fs/cgroup/memory " /proc/self/mountinfo'
+	run run_ctr
+	[[ "$output" == *"write 1"* ]]
+	[[ "$output" == *"mkdir 1"* ]]
+	[ "$(grep -c "Read-only file system" <<<"$output")" = 2 ]
+	grep -qx 67108864 <<<"$output"
+	grep -q " /sys/fs/cgroup/memory ro,nosuid,nodev,noexec" <<<"$output"
+}
+
 # delete of a stopped container first tries one rmdir per hierarchy, and lists
 # cgroup.procs only when that fails: a process outside the init's pid namespace
 # (here a host process put into one hierarchy's cgroup) keeps it busy; delete
