@@ -40,6 +40,10 @@ trap 'rm -f "$tap"' EXIT
 # cwd, the top of the tree).  build/ and the other ignored paths do not count.
 tree_extra() { git status --porcelain --untracked-files=all 2>/dev/null | sort; }
 extra_before=$(tree_extra)
+# The host's cgroups, three levels deep (/sys/fs/cgroup/memory/husk/<id>): a
+# test may leave none behind, as a husk command may not.
+cgroup_dirs() { find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d 2>/dev/null | sort; }
+cgroups_before=$(cgroup_dirs)
 
 # run_tap NAME CMD...: run CMD with a timeout, echo its output, count its TAP.
 # A runner that dies (non-zero, or killed by the timeout) without reporting a
@@ -93,6 +97,16 @@ if [ -n "$left" ]; then
 	failed=$((failed + 1))
 else
 	echo "ok - the tests left no file in the source tree"
+	passed=$((passed + 1))
+fi
+
+left=$(comm -13 <(echo "$cgroups_before") <(cgroup_dirs))
+if [ -n "$left" ]; then
+	echo "not ok - the tests left cgroups behind:"
+	echo "$left" | sed 's/^/#   /'
+	failed=$((failed + 1))
+else
+	echo "ok - the tests left no cgroup behind"
 	passed=$((passed + 1))
 fi
 

@@ -7,10 +7,11 @@ load ../../bats/helpers
 
 teardown() {
 	common_teardown
-	# The pod cgroups of the period/quota test.
+	# The pod cgroup of the period/quota test: the test made it in the cpu
+	# hierarchy, husk (its container's cgroupsPath) in every other one.
 	local d
-	for d in /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup/cpu; do
-		[ -d "$d/husk-test-pod-$CID" ] && rmdir "$d/husk-test-pod-$CID" 2>/dev/null
+	for d in /sys/fs/cgroup/*/husk-test-pod-"$CID" /sys/fs/cgroup/husk-test-pod-"$CID"; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
 	done
 	return 0
 }
