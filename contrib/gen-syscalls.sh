@@ -2,9 +2,9 @@
 # gen-syscalls.sh CC OUT: the syscall name table of linux/bpf-seccomp.c, made
 # from the kernel's uapi headers the compiler sees, for the build's arch family:
 #
-#   { "name", { nr on arch 0, nr on arch 1, ... } },   sorted by name (bsearch)
+#   { offset of "name" in husk_syscall_names, { nr on arch 0, nr on arch 1, ... } },
 #
-# with -1 where an arch lacks the syscall.  The arch columns are the order of
+# sorted by name (bsearch), with -1 where an arch lacks the syscall.  The arch columns are the order of
 # HUSK_SECCOMP_ARCHS, which this script defines too.  x86_64 builds: x86_64,
 # i386 (unistd_32.h) and x32 (unistd_x32.h, numbers with __X32_SYSCALL_BIT).
 # An aarch64 build would read asm-generic/unistd.h the same way (one column).
@@ -64,18 +64,43 @@ cat "$tmp.new" >>"$tmp.all"
 	printf '#define HUSK_SECCOMP_ARCH_NAMES'
 	for a in $archs; do printf ' "SCMP_ARCH_%s",' "$a"; done
 	echo
-	echo "static const struct husk_syscall husk_syscalls[] = {"
+	# The names in one string (an entry holds its offset, not a pointer: no
+	# relocation, 8 bytes an entry), the numbers as int16_t without the bit
+	# every number of a column carries (x32's), which husk_syscall_bits gives.
 	LC_ALL=C sort -k1,1 -k2,2n "$tmp.all" | awk -v ncol="$ncol" '
+		BEGIN { n = 0; off = 0 }
 		function flush() {
 			if (name == "") return
-			line = "  { \"" name "\", {"
+			names[n] = name
+			line = "  { " off ", {"
 			for (c = 0; c < ncol; c++) line = line " " (c in nr ? nr[c] : "-1") (c < ncol - 1 ? "," : "")
-			print line " } },"
+			rows[n++] = line " } },"
+			off += length(name) + 1
 			delete nr
 		}
 		$1 != name { flush(); name = $1 }
-		{ v = $3; for (i = 4; i <= NF; i++) v = v " " $i; nr[$2] = v }
-		END { flush() }'
-	echo "};"
-} >"$OUT"
+		{
+			v = $3; for (i = 4; i <= NF; i++) v = v " " $i
+			if (v ~ /__X32_SYSCALL_BIT/) { bit[$2] = "__X32_SYSCALL_BIT"; sub(/.*\+ */, "", v); sub(/\).*/, "", v) }
+			if (v !~ /^[0-9]+$/ || v + 0 > 32767) { print "gen-syscalls.sh: " $1 ": number " v " is not a small integer" > "/dev/stderr"; exit 1 }
+			nr[$2] = v
+		}
+		END {
+			flush()
+			# A header the compiler could not read leaves a short table behind.
+			if (n < 300) { print "gen-syscalls.sh: only " n " syscalls from the headers" > "/dev/stderr"; exit 1 }
+			if (off > 65535) { print "gen-syscalls.sh: the names take more than 64 KiB" > "/dev/stderr"; exit 1 }
+			print "static const char husk_syscall_names[] ="
+			for (i = 0; i < n; i++) print "  \"" names[i] "\\0\""
+			print "  ;"
+			line = "static const uint32_t husk_syscall_bits[HUSK_SECCOMP_NARCHS] = {"
+			for (c = 0; c < ncol; c++) line = line " " (c in bit ? bit[c] : "0") (c < ncol - 1 ? "," : "")
+			print line " };"
+			print "static const struct husk_syscall husk_syscalls[] = {"
+			for (i = 0; i < n; i++) print rows[i]
+			print "};"
+		}'
+} >"$tmp.out"
+# Only a whole table replaces the old one (make would take a partial one as done).
+mv "$tmp.out" "$OUT"
 rm -f "$tmp" "$tmp.c" "$tmp.all" "$tmp.new"

@@ -32,13 +32,26 @@
 
 struct husk_syscall
 {
-  const char *name;
-  int nr[4]; /* per architecture of the family, -1: none */
+  uint16_t name; /* offset in husk_syscall_names */
+  int16_t nr[4]; /* per architecture of the family, without its bit; -1: none */
 };
 
-/* build/gen/syscalls.h: HUSK_SECCOMP_NARCHS, HUSK_SECCOMP_ARCH_NAMES and
- * husk_syscalls[], sorted by name. */
+/* build/gen/syscalls.h: HUSK_SECCOMP_NARCHS, HUSK_SECCOMP_ARCH_NAMES,
+ * husk_syscall_names, husk_syscall_bits and husk_syscalls[], sorted by name. */
 #include "syscalls.h"
+
+static const char *
+sc_name (const struct husk_syscall *e)
+{
+  return husk_syscall_names + e->name;
+}
+
+/* The number on the arch of column col, with the bit its numbers carry; -1: none. */
+static int
+sc_nr (const struct husk_syscall *e, size_t col)
+{
+  return e->nr[col] < 0 ? -1 : (int) ((uint32_t) e->nr[col] | husk_syscall_bits[col]);
+}
 
 static const char *const family[] = { HUSK_SECCOMP_ARCH_NAMES };
 
@@ -114,7 +127,7 @@ husk_seccomp_arch_filtered (const char *name)
 static int
 by_name (const void *k, const void *e)
 {
-  return strcmp (k, ((const struct husk_syscall *) e)->name);
+  return strcmp (k, sc_name (e));
 }
 
 static const struct husk_syscall *
@@ -131,13 +144,13 @@ husk_seccomp_syscall_nr (const char *arch, const char *name, bool *known)
   const struct arch_info *a = arch_find (arch);
 
   *known = sc != NULL;
-  return sc && a ? sc->nr[arch_col (a)] : -1;
+  return sc && a ? sc_nr (sc, arch_col (a)) : -1;
 }
 
 const char *
 husk_seccomp_syscall_name (size_t i)
 {
-  return i < N_ELEMENTS (husk_syscalls) ? husk_syscalls[i].name : NULL;
+  return i < N_ELEMENTS (husk_syscalls) ? sc_name (&husk_syscalls[i]) : NULL;
 }
 
 int
@@ -349,8 +362,8 @@ build_table (const struct oci_seccomp *s, uint32_t def, const struct arch_info *
                 add_mux_rule (t, (uint32_t) a->socketcall, sock->value, &rules[r]);
               else if (a->ipc >= 0 && ipc)
                 add_mux_rule (t, (uint32_t) a->ipc, ipc->value, &rules[r]);
-              if (e->nr[col] >= 0)
-                add_rule (t, (uint32_t) e->nr[col], &rules[r], a->args64);
+              if (sc_nr (e, col) >= 0)
+                add_rule (t, (uint32_t) sc_nr (e, col), &rules[r], a->args64);
             }
         }
     }
@@ -584,12 +597,12 @@ highest_named (const struct oci_seccomp *s, const struct arch_info *a)
     for (char **n = s->syscalls[i].names; *n; n++)
       {
         const struct husk_syscall *e = syscall_find (*n);
-        if (e == NULL || e->nr[col] <= max)
+        if (e == NULL || sc_nr (e, col) <= max)
           continue;
         if (a->socketcall >= 0
             && (oci_name_find (socketcalls, *n) || oci_name_find (ipccalls, *n)))
           continue;
-        max = e->nr[col];
+        max = sc_nr (e, col);
       }
   return max < 0 ? NOT_NAMED : (uint32_t) max;
 }
