@@ -36,10 +36,28 @@ clients_setup_file() {
 	export CLIENT_TMP CLIENT_SUITE=$suite CLIENT_DOWN_FILE="$CLIENT_TMP/down"
 	export CLIENT_ARGV_LOG="$CLIENT_TMP/argv.log"
 	: >"$CLIENT_ARGV_LOG"
+	clients_cgroup_dirs >"$CLIENT_TMP/cgroups.before"
 	clients_save_host
 	make_runtime_wrapper "$CLIENT_TMP/bin/husk"
 	export CLIENT_RUNTIME="$CLIENT_TMP/bin/husk"
 	build_image_tar "$CLIENT_TMP/busybox.tar" || clients_down "could not build the busybox image tarball"
+	return 0
+}
+
+# The cgroup directories of the host, three levels deep.
+clients_cgroup_dirs() { find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d 2>/dev/null | sort; }
+
+# clients_cgroups_remove BEFORE: the daemons place their containers below
+# parents of their own (docker's /docker, podman's /libpod_parent, containerd's
+# /<namespace>), which husk creates as runc does and, as runc, leaves when it
+# removes the container's own cgroup.  The ones that were not there before the
+# file's daemons started are removed (deepest first; a busy one stays, and
+# run-all.sh reports it).
+clients_cgroups_remove() {
+	[ -f "$1" ] || return 0
+	comm -13 "$1" <(clients_cgroup_dirs) | sort -r | while read -r d; do
+		rmdir "$d" 2>/dev/null
+	done
 	return 0
 }
 
@@ -318,6 +336,7 @@ clients_teardown_file() {
 	awk -v d="$CLIENT_TMP/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	clients_restore_host
+	clients_cgroups_remove "$CLIENT_TMP/cgroups.before"
 	mkdir -p "${HUSK_ARGV_DIR:-/tmp}"
 	cp "$CLIENT_ARGV_LOG" "${HUSK_ARGV_DIR:-/tmp}/husk-argv.$CLIENT_SUITE.log" 2>/dev/null
 	rm -rf "$CLIENT_TMP"

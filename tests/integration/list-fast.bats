@@ -6,6 +6,13 @@
 
 load ../../bats/helpers
 
+# A test that corrupts a real container's state.json keeps the good one aside:
+# put back, it lets delete remove the container's cgroups.
+teardown() {
+	[ -f "${TESTDIR:-}/state.json.good" ] && cp "$TESTDIR/state.json.good" "$ROOT/$CID/state.json"
+	common_teardown
+}
+
 # stopped_ctr: $CID created and started with /bin/true, now stopped.
 stopped_ctr() {
 	set_args /bin/true
@@ -97,6 +104,7 @@ bundle_of() {
 	# be a zombie, which sends list to state.json anyway).
 	forge_summary 0 "$BUNDLE"
 	[ "$(bundle_of)" = "$BUNDLE" ]
+	cp "$ROOT/$CID/state.json" "$TESTDIR/state.json.good"
 	echo '{"id": ' >"$ROOT/$CID/state.json"
 	run husk list
 	echo "$output"
