@@ -4,7 +4,8 @@
 #
 #   { offset of "name" in husk_syscall_names, { nr on arch 0, nr on arch 1, ... } },
 #
-# sorted by name (bsearch), with -1 where an arch lacks the syscall.  The arch columns are the order of
+# sorted by name (bsearch), with -1 where an arch lacks the syscall.  The arch
+# columns are the order of
 # HUSK_SECCOMP_ARCHS, which this script defines too.  x86_64 builds: x86_64,
 # i386 (unistd_32.h) and x32 (unistd_x32.h, numbers with __X32_SYSCALL_BIT).
 # An aarch64 build would read asm-generic/unistd.h the same way (one column).
@@ -81,15 +82,28 @@ cat "$tmp.new" >>"$tmp.all"
 		$1 != name { flush(); name = $1 }
 		{
 			v = $3; for (i = 4; i <= NF; i++) v = v " " $i
-			if (v ~ /__X32_SYSCALL_BIT/) { bit[$2] = "__X32_SYSCALL_BIT"; sub(/.*\+ */, "", v); sub(/\).*/, "", v) }
-			if (v !~ /^[0-9]+$/ || v + 0 > 32767) { print "gen-syscalls.sh: " $1 ": number " v " is not a small integer" > "/dev/stderr"; exit 1 }
+			if (v ~ /__X32_SYSCALL_BIT/) {
+				bit[$2] = "__X32_SYSCALL_BIT"
+				sub(/.*\+ */, "", v)
+				sub(/\).*/, "", v)
+			}
+			if (v !~ /^[0-9]+$/ || v + 0 > 32767) {
+				print "gen-syscalls.sh: " $1 ": number " v " is not a small integer" > "/dev/stderr"
+				exit 1
+			}
 			nr[$2] = v
 		}
 		END {
 			flush()
 			# A header the compiler could not read leaves a short table behind.
-			if (n < 300) { print "gen-syscalls.sh: only " n " syscalls from the headers" > "/dev/stderr"; exit 1 }
-			if (off > 65535) { print "gen-syscalls.sh: the names take more than 64 KiB" > "/dev/stderr"; exit 1 }
+			if (n < 300) {
+				print "gen-syscalls.sh: only " n " syscalls from the headers" > "/dev/stderr"
+				exit 1
+			}
+			if (off > 65535) {
+				print "gen-syscalls.sh: the names take more than 64 KiB" > "/dev/stderr"
+				exit 1
+			}
 			print "static const char husk_syscall_names[] ="
 			for (i = 0; i < n; i++) print "  \"" names[i] "\\0\""
 			print "  ;"

@@ -737,6 +737,7 @@ mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
   size_t n = 0;
   const char *own = own_cgroup (cgroups, opts, &n);
   size_t rl = strcmp (root, "/") == 0 ? 0 : strlen (root);
+  int r;
 
   xasprintf (&dest, "%s/%s", e->dest, base);
   if (e->ctx->cgroupns)
@@ -766,8 +767,7 @@ mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
     }
   else if ((source = xstrdup (mountpoint)) == NULL)
     abort ();
-  int r = bind_cgroup_v1 (e, base, source, err);
-  if (r <= 0)
+  if ((r = bind_cgroup_v1 (e, base, source, err)) <= 0)
     return r;
   {
     size_t k = 0;
