@@ -17,6 +17,7 @@
 #include "util/jsongen.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
@@ -110,11 +111,11 @@ print_table (struct row *rows, size_t n)
 {
   size_t w[4] = { 2, 3, 6, 6 };
   struct line line = { 0 };
-  char pid[32];
+  char buf[24], *pid;
 
   for (size_t i = 0; i < n; i++)
     {
-      snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
+      pid = husk_itoa (rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid, buf);
       size_t l[4] = { strlen (rows[i].st->id), strlen (pid),
                       strlen (husk_status_name (rows[i].status)),
                       strlen (or_default (rows[i].st->bundle, "")) };
@@ -126,7 +127,7 @@ print_table (struct row *rows, size_t n)
           (int) w[2], "STATUS", (int) w[3], "BUNDLE", "CREATED", "OWNER");
   for (size_t i = 0; i < n; i++)
     {
-      snprintf (pid, sizeof pid, "%d", rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid);
+      pid = husk_itoa (rows[i].status == HUSK_STATUS_STOPPED ? 0 : rows[i].st->pid, buf);
       line.len = 0;
       put_cell (&line, rows[i].st->id, w[0], "   ");
       put_cell (&line, pid, w[1], "   ");

@@ -24,6 +24,7 @@
 
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
@@ -31,8 +32,11 @@
 struct husk_fd_path
 husk_fd_path (int fd)
 {
-  struct husk_fd_path p;
-  snprintf (p.s, sizeof p.s, "/proc/self/fd/%d", fd);
+  struct husk_fd_path p = { "/proc/self/fd/" };
+  char buf[24];
+  const char *digits = husk_itoa (fd, buf);
+
+  memcpy (p.s + 14, digits, strlen (digits) + 1);
   return p;
 }
 

@@ -11,6 +11,7 @@
 
 #include "oci/names.h"
 #include "oci/config.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 
@@ -74,9 +75,7 @@ json_push_index (struct json_ctx *ctx, size_t i)
 
   /* By hand: snprintf here was a tenth of parsing a config. */
   *--p = ']';
-  do
-    *--p = (char) ('0' + i % 10);
-  while ((i /= 10) != 0);
+  p = husk_utoa_end (i, p);
   *--p = '[';
   path_append (ctx, p, (size_t) (buf + sizeof buf - p));
   return saved;

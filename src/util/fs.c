@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 int
@@ -227,18 +228,13 @@ husk_read_file (const char *path, char **data, size_t *len, struct husk_error **
 static char *
 proc_stat_fields (pid_t pid)
 {
-  char path[64], digits[16];
+  char path[64] = "/proc/", buf[24];
   cleanup_free char *data = NULL;
-  size_t n = 0;
-  unsigned int v = (unsigned int) pid;
+  const char *digits = husk_itoa ((unsigned int) pid, buf);
+  size_t n = strlen (digits);
 
   /* "/proc/PID/stat" without printf (list reads one per container). */
-  do
-    digits[n++] = (char) ('0' + v % 10);
-  while ((v /= 10) && n < sizeof digits);
-  memcpy (path, "/proc/", 6);
-  for (size_t i = 0; i < n; i++)
-    path[6 + i] = digits[n - 1 - i];
+  memcpy (path + 6, digits, n);
   memcpy (path + 6 + n, "/stat", 6);
   if (husk_read_file (path, &data, NULL, NULL) < 0)
     return NULL;

@@ -1,5 +1,6 @@
 /* Unit tests for util/fs.c's atomic write (TAP output): the file a caller names
- * (--pid-file, state.json) is replaced, never written through a link. */
+ * (--pid-file, state.json) is replaced, never written through a link.  And
+ * util/num.h's decimal formatting, against snprintf. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/num.h"
 
 #include "tap.h"
 
@@ -128,5 +130,28 @@ main (void)
   unlink (path);
   unlink (victim);
   rmdir (dir);
+
+  {
+    static const long long cases[] = { 0, 1, 9, 10, 99, 100, 12345, 2147483647, -1, -10,
+                                       -2147483648LL, 9223372036854775807LL,
+                                       -9223372036854775807LL - 1 };
+    bool same = true;
+    char buf[24], want[32], u[32], *end = u + sizeof u;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+      {
+        snprintf (want, sizeof want, "%lld", cases[i]);
+        if (strcmp (husk_itoa (cases[i], buf), want) != 0)
+          {
+            printf ("# husk_itoa %lld gave %s\n", cases[i], husk_itoa (cases[i], buf));
+            same = false;
+          }
+      }
+    result (same, "husk_itoa writes what snprintf %%lld does, 0, the extremes and negatives included");
+    *--end = '\0';
+    result (strcmp (husk_utoa_end (18446744073709551615ULL, end), "18446744073709551615") == 0
+                && strcmp (husk_utoa_end (0, end), "0") == 0,
+            "husk_utoa_end: the largest number and 0");
+  }
   return tap_done ();
 }
