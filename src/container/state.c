@@ -182,13 +182,14 @@ husk_state_read_summary (int root_fd, const char *id)
   st->pid = (pid_t) v[PID];
   st->start_time = v[START];
   st->owner = (uid_t) v[OWNER];
-  st->id = xstrndup (p, v[LID]);
+  /* A symlink's target holds no NUL: each field is exactly its length. */
+  st->id = xmemdupz (p, v[LID]);
   p += v[LID];
-  st->created = xstrndup (p, v[LCREATED]);
+  st->created = xmemdupz (p, v[LCREATED]);
   p += v[LCREATED];
-  st->bundle = xstrndup (p, v[LBUNDLE]);
+  st->bundle = xmemdupz (p, v[LBUNDLE]);
   p += v[LBUNDLE];
-  st->rootfs = xstrndup (p, v[LROOTFS]);
+  st->rootfs = xmemdupz (p, v[LROOTFS]);
   return st;
 }
 

@@ -91,6 +91,16 @@ xstrndup (const char *s, size_t n)
   return r;
 }
 
+char *
+xmemdupz (const void *p, size_t n)
+{
+  char *r = xmalloc (n + 1);
+
+  memcpy (r, p, n);
+  r[n] = '\0';
+  return r;
+}
+
 int
 xasprintf (char **out, const char *fmt, ...)
 {

@@ -15,6 +15,9 @@ void *xrealloc (void *p, size_t size) __attribute__ ((returns_nonnull));
 /* NULL for NULL (a missing optional string stays missing). */
 char *xstrdup (const char *s) __attribute__ ((malloc));
 char *xstrndup (const char *s, size_t n) __attribute__ ((malloc));
+/* Exactly the n bytes at p, and a NUL: for text whose length is known (no scan
+ * for a NUL, as strndup makes). */
+char *xmemdupz (const void *p, size_t n) __attribute__ ((malloc, returns_nonnull));
 /* A buffer that grows by doubling: p (of *cap bytes, or NULL and 0) made to
  * hold at least need bytes, starting at first bytes; *cap updated.  Appending
  * n bytes to a buffer grown this way costs O(n) over its life. */

@@ -187,3 +187,15 @@ bundle_of() {
 	forge_summary "$other" /forged
 	[ "$(bundle_of)" = "$BUNDLE" ]
 }
+
+@test "list and list -q are in id order, whatever order the directory gives" {
+	local ids="m b z a k c y d x e q" id
+	for id in $ids; do
+		create_ctr "$CID-$id" >/dev/null
+	done
+	run husk list -q
+	[ "$status" -eq 0 ]
+	[ "$(xargs <<<"$output")" = "$(tr ' ' '\n' <<<"$ids" | sed "s/^/$CID-/" | LC_ALL=C sort | xargs)" ]
+	run husk list
+	[ "$(tail -n +2 <<<"$output" | awk '{ print $1 }' | xargs)" = "$(tr ' ' '\n' <<<"$ids" | sed "s/^/$CID-/" | LC_ALL=C sort | xargs)" ]
+}
