@@ -6,10 +6,13 @@
  * cgroup.events says "frozen 1". */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
@@ -51,16 +54,51 @@ freeze_v1 (const char *dir, bool frozen, struct husk_error **err)
   return husk_error_set (err, ETIMEDOUT, "`%s/freezer.state` did not become %s", dir, want);
 }
 
+/* v2 tells when "frozen" changes: cgroup.events polls POLLPRI on every change
+ * of its keys, so the wait ends when the kernel says so, not on a sleep's tick.
+ * (Each poll is capped, and the file read again, in case a kernel notifies
+ * late.) */
 static int
 freeze_v2 (const char *dir, bool frozen, struct husk_error **err)
 {
+  cleanup_free char *events = cg_path (dir, "cgroup.events");
+  cleanup_close int fd = -1;
+  struct timespec t0, t;
+
   if (cg_write (dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
     return -1;
-  for (int ms = 0; ms < FREEZE_TIMEOUT_MS; ms++)
+  fd = openat (AT_FDCWD, events, O_RDONLY | O_CLOEXEC);
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  for (;;)
     {
-      if (v2_frozen (dir, frozen))
+      char buf[256];
+      ssize_t n;
+      long ms;
+
+      /* Each read through fd also re-arms its POLLPRI (kernfs compares the
+       * file's event count with the one it had at the fd's last read). */
+      if (fd >= 0 && (n = pread (fd, buf, sizeof buf - 1, 0)) > 0)
+        {
+          const char *f;
+
+          buf[n] = '\0';
+          f = strncmp (buf, "frozen ", 7) == 0 ? buf : strstr (buf, "\nfrozen ");
+          if (f && (f[f == buf ? 7 : 8] == '1') == frozen)
+            return 0;
+        }
+      else if (v2_frozen (dir, frozen))
         return 0;
-      sleep_ms (1);
+      clock_gettime (CLOCK_MONOTONIC, &t);
+      ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+      if (ms >= FREEZE_TIMEOUT_MS)
+        break;
+      if (fd >= 0)
+        {
+          struct pollfd p = { .fd = fd, .events = POLLPRI };
+          poll (&p, 1, 10);
+        }
+      else
+        sleep_ms (1);
     }
   if (frozen)
     cg_write (dir, "cgroup.freeze", "0", NULL);
