@@ -245,7 +245,6 @@ clean_path (const char *p)
 static char *
 hierarchy_dir (const struct hierarchy *h, const char *cgpath)
 {
-  char *dir = NULL;
   const char *rel = cgpath;
   size_t rl = strlen (h->root);
 
@@ -254,8 +253,7 @@ hierarchy_dir (const struct hierarchy *h, const char *cgpath)
     rel = cgpath + rl;
   if (rel[0] == '\0' || strcmp (rel, "/") == 0)
     return NULL;
-  xasprintf (&dir, "%s%s", h->mountpoint, rel);
-  return dir;
+  return xconcat (h->mountpoint, rel, NULL);
 }
 
 /* The container's cgroup path in hierarchy h, resolved lexically (no ".." is
@@ -274,15 +272,14 @@ container_cgpath (const struct oci_config *c, const struct hierarchy *h, const c
 
   if (p == NULL || *p == '\0')
     {
-      xasprintf (&out, "/husk/%s", id);
-      return out;
+      return xconcat ("/husk/", id, NULL);
     }
   if (*p == '/')
     joined = xstrdup (p);
   else
     {
       cleanup_free char *own = own_cgroup (h), *rel = NULL, *crel = NULL;
-      xasprintf (&rel, "/%s", p);
+      rel = xconcat ("/", p, NULL);
       crel = clean_path (rel);
       if (crel == NULL || strcmp (crel, "/") == 0)
         {
@@ -290,7 +287,7 @@ container_cgpath (const struct oci_config *c, const struct hierarchy *h, const c
                           "the caller's cgroup", p);
           return NULL;
         }
-      xasprintf (&joined, "%s%s", strcmp (own, "/") == 0 ? "" : own, crel);
+      joined = xconcat (strcmp (own, "/") == 0 ? "" : own, crel, NULL);
     }
   out = clean_path (joined);
   if (out == NULL)
@@ -693,8 +690,8 @@ husk_cgroup_join_files (char *const *files, const char *skip_dir, struct husk_er
 
       if (skip_dir && strcmp (dir, skip_dir) == 0)
         continue;
-      xasprintf (&file, "%s/%s", dir,
-                    husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single));
+      file = xconcat (dir, "/", husk_cgroup_self_file (strcmp (slash, "/tasks") == 0, single),
+                      NULL);
       if (husk_write_file (file, "0", 1, &e) == 0)
         continue;
       /* Rootless, a scope of the user's systemd --user: the kernel lets us

@@ -15,10 +15,7 @@
 char *
 cg_path (const char *dir, const char *file)
 {
-  char *p = NULL;
-
-  xasprintf (&p, "%s/%s", dir, file);
-  return p;
+  return xconcat (dir, "/", file, NULL);
 }
 
 int

@@ -92,6 +92,30 @@ xstrndup (const char *s, size_t n)
 }
 
 char *
+xconcat (const char *first, ...)
+{
+  va_list ap;
+  size_t len = 0, at = 0;
+  char *out;
+
+  va_start (ap, first);
+  for (const char *s = first; s; s = va_arg (ap, const char *))
+    len += strlen (s);
+  va_end (ap);
+  out = xmalloc (len + 1);
+  va_start (ap, first);
+  for (const char *s = first; s; s = va_arg (ap, const char *))
+    {
+      size_t n = strlen (s);
+      memcpy (out + at, s, n);
+      at += n;
+    }
+  va_end (ap);
+  out[at] = '\0';
+  return out;
+}
+
+char *
 xmemdupz (const void *p, size_t n)
 {
   char *r = xmalloc (n + 1);

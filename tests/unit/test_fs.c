@@ -14,6 +14,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/num.h"
+#include "util/xalloc.h"
 
 #include "tap.h"
 
@@ -152,6 +153,16 @@ main (void)
     result (strcmp (husk_utoa_end (18446744073709551615ULL, end), "18446744073709551615") == 0
                 && strcmp (husk_utoa_end (0, end), "0") == 0,
             "husk_utoa_end: the largest number and 0");
+  }
+  {
+    char *a = xconcat ("/sys/fs/cgroup/memory", "/", "husk/x", NULL), *b = xconcat ("", NULL),
+         *c = xconcat ("a", "", "b", "", NULL);
+    result (strcmp (a, "/sys/fs/cgroup/memory/husk/x") == 0 && strcmp (b, "") == 0
+                && strcmp (c, "ab") == 0,
+            "xconcat joins its strings, empty ones included");
+    free (a);
+    free (b);
+    free (c);
   }
   return tap_done ();
 }
