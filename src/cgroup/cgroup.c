@@ -318,12 +318,14 @@ cpuset_init (const char *mountpoint, const char *dir, struct husk_error **err)
         *next = '\0';
       for (int i = 0; i < 2; i++)
         {
-          cleanup_free char *mine = NULL, *parent = NULL, *val = NULL;
           char *slash = strrchr (path, '/');
+          cleanup_free char *mine = xconcat (path, "/", files[i], NULL), *val = NULL;
+          cleanup_free char *parent = NULL;
           size_t len;
-          if (xasprintf (&mine, "%s/%s", path, files[i]) < 0
-              || xasprintf (&parent, "%.*s/%s", (int) (slash - path), path, files[i]) < 0)
-            abort ();
+
+          *slash = '\0';
+          parent = xconcat (path, "/", files[i], NULL);
+          *slash = '/';
           if (husk_read_file (mine, &val, &len, NULL) == 0 && len > 1)
             continue;
           free (val);

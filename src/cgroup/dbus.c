@@ -90,7 +90,7 @@ husk_dbus_session_address (struct husk_error **err)
       husk_error_set (err, ENOMEDIUM, "d-bus: no session bus: XDG_RUNTIME_DIR is not set");
       return NULL;
     }
-  xasprintf (&bus, "%s/bus", xdg);
+  bus = xconcat (xdg, "/bus", NULL);
   return husk_dbus_unix_address (bus);
 }
 

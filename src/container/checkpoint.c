@@ -101,7 +101,7 @@ write_descriptors (const char *image, int images_fd, pid_t pid, struct husk_erro
     }
   json_gen_array_close (g);
   json = json_gen_finish (g, &len);
-  xasprintf (&path, "%s/" DESCRIPTORS, image);
+  path = xconcat (image, "/" DESCRIPTORS, NULL);
   return husk_write_file_atomic (path, json, len, 0600, err);
 }
 
@@ -163,7 +163,7 @@ dump_options (const struct husk_checkpoint_opts *o, const struct oci_config *cfg
       struct stat sb;
       if (o->parent_path[0] == '/')
         return husk_error_set (err, 0, "--parent-path must be relative (to the image directory)");
-      xasprintf (&p, "%s/%s", image, o->parent_path);
+      p = xconcat (image, "/", o->parent_path, NULL);
       if (stat (p, &sb) < 0 || !S_ISDIR (sb.st_mode))
         return husk_error_set (err, access (p, F_OK) < 0 ? errno : ENOTDIR,
                                "invalid --parent-path `%s`", p);
@@ -211,7 +211,7 @@ load (struct dump_ctx *x, struct husk_error **err)
       || status == HUSK_STATUS_CREATING)
     return husk_error_set (err, 0, "container %s cannot be checkpointed in %s state", x->o->id,
                            husk_status_name (status));
-  xasprintf (&path, "%s/config.json", dir);
+  path = xconcat (dir, "/config.json", NULL);
   if (husk_read_file (path, &data, &len, err) < 0)
     return husk_error_wrap (err, "container %s", x->o->id);
   x->cfg = oci_config_parse (data, len, err);

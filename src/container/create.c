@@ -233,7 +233,7 @@ make_state_dir (struct create_ctx *x, struct husk_error **err)
   if (husk_claim_state_dir (x->o->root, x->o->id, x->config_data, x->config_len, &x->dir,
                             &x->dir_fd, err) < 0)
     return -1;
-  xasprintf (&path, "%s/exec.fifo", x->dir);
+  path = xconcat (x->dir, "/exec.fifo", NULL);
   /* 0622: the init may have switched to an unprivileged uid when it opens it. */
   if (mkfifo (path, 0622) < 0 || chmod (path, 0622) < 0)
     return husk_error_set (err, errno, "mkfifo `%s`", path);

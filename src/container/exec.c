@@ -220,7 +220,7 @@ sub_cgroup_for (const char *dir, char *const *specs)
   const char *any = NULL;
   bool v2;
 
-  xasprintf (&probe, "%s/cgroup.controllers", dir);
+  probe = xconcat (dir, "/cgroup.controllers", NULL);
   v2 = access (probe, F_OK) == 0;
   for (; specs && *specs; specs++)
     {
@@ -295,7 +295,7 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
   while (x->st->cgroup_dirs && x->st->cgroup_dirs[n])
     {
       cleanup_free char *probe = NULL;
-      xasprintf (&probe, "%s/cgroup.controllers", x->st->cgroup_dirs[n++]);
+      probe = xconcat (x->st->cgroup_dirs[n++], "/cgroup.controllers", NULL);
       v1 = v1 || access (probe, F_OK) < 0;
     }
   for (size_t i = 0; x->o->cgroups && x->o->cgroups[i]; i++)
@@ -317,7 +317,7 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
                                "error adding pid to cgroup `%s`", target);
       /* A v1 hierarchy has `tasks`: the joiner moves only itself (cgroup.h). */
       cleanup_free char *tasks = NULL;
-      xasprintf (&tasks, "%s/tasks", target);
+      tasks = xconcat (target, "/tasks", NULL);
       if (access (tasks, F_OK) == 0)
         x->cgroup_join[i] = steal_ptr (tasks);
       else

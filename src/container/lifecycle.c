@@ -48,7 +48,7 @@ husk_container_dir (const char *root, const char *id)
 {
   char *p = NULL;
 
-  xasprintf (&p, "%s/%s", root, id);
+  p = xconcat (root, "/", id, NULL);
   return p;
 }
 
@@ -239,7 +239,7 @@ open_exec_fifo (const char *dir, const struct husk_state *st, struct husk_error 
   cleanup_close int fd = -1;
   char c;
 
-  xasprintf (&fifo, "%s/exec.fifo", dir);
+  fifo = xconcat (dir, "/exec.fifo", NULL);
   fd = openat (AT_FDCWD, fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return husk_error_set (err, errno, "open exec fifo `%s`", fifo);
@@ -287,7 +287,7 @@ load_saved_config (const char *dir)
 {
   cleanup_free char *path = NULL;
 
-  xasprintf (&path, "%s/config.json", dir);
+  path = xconcat (dir, "/config.json", NULL);
   return oci_config_load (path, NULL);
 }
 
@@ -559,6 +559,6 @@ husk_claim_state_dir (const char *root, const char *id, const char *config_data,
   *lock = husk_lock_dir (*dir, err);
   if (*lock < 0)
     return -1;
-  xasprintf (&path, "%s/config.json", *dir);
+  path = xconcat (*dir, "/config.json", NULL);
   return husk_write_file_atomic (path, config_data, config_len, 0600, err);
 }

@@ -70,7 +70,7 @@ saved_config (const char *root, const char *id)
 {
   cleanup_free char *dir = husk_container_dir (root, id), *path = NULL;
 
-  xasprintf (&path, "%s/config.json", dir);
+  path = xconcat (dir, "/config.json", NULL);
   return oci_config_load (path, NULL);
 }
 

@@ -64,7 +64,7 @@ load_bundle (struct rst_ctx *x, struct husk_error **err)
   x->bundle = realpath (b, NULL);
   if (x->bundle == NULL)
     return husk_error_set (err, errno, "bundle `%s`", b);
-  xasprintf (&cfg, "%s/config.json", x->bundle);
+  cfg = xconcat (x->bundle, "/config.json", NULL);
   if (husk_read_file (cfg, &x->config_data, &x->config_len, err) < 0)
     return husk_error_wrap (err, "load config.json");
   x->config = oci_config_parse (x->config_data, x->config_len, err);
@@ -130,7 +130,7 @@ inherit_stdio (struct rst_ctx *x, struct husk_error **err)
   json_val v;
   size_t len;
 
-  xasprintf (&path, "%s/descriptors.json", image);
+  path = xconcat (image, "/descriptors.json", NULL);
   if (husk_read_file (path, &data, &len, err) < 0)
     return husk_error_wrap (err, "restore: not a checkpoint of husk or runc");
   v = json_tree_parse (path, data, len, NULL);

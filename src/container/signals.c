@@ -127,7 +127,7 @@ shares_pid_ns (const char *root, const char *id)
   struct oci_config *c;
   bool shared;
 
-  xasprintf (&path, "%s/config.json", dir);
+  path = xconcat (dir, "/config.json", NULL);
   c = oci_config_load (path, NULL);
   if (c == NULL)
     return false;

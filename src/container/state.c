@@ -58,7 +58,7 @@ summary_write (const char *dir, const struct husk_state *st)
   const char *bundle = or_empty (st->bundle), *rootfs = or_empty (st->rootfs);
   struct stat sb;
 
-  xasprintf (&path, "%s/state.json", dir);
+  path = xconcat (dir, "/state.json", NULL);
   if (lstat (path, &sb) < 0)
     return;
   xasprintf (&target, SUMMARY_MAGIC "%llu %llu %lld %ld %d %llu %u %zu %zu %zu %zu %s%s%s%s",
@@ -67,7 +67,7 @@ summary_write (const char *dir, const struct husk_state *st)
              (unsigned) st->owner, strlen (id), strlen (created), strlen (bundle), strlen (rootfs),
              id, created, bundle, rootfs);
   free (path);
-  xasprintf (&path, "%s/" HUSK_STATE_SUMMARY, dir);
+  path = xconcat (dir, "/" HUSK_STATE_SUMMARY, NULL);
   /* Too long a target (long paths) fails: list reads state.json then. */
   if (strlen (target) < PATH_MAX && symlink (target, path) < 0)
     return;
@@ -97,10 +97,10 @@ husk_state_write (const char *dir, const struct husk_state *st, struct husk_erro
   json = json_gen_finish (g, &len);
   /* The old summary goes first and the new one comes last: a crash in between
    * leaves none, never one that disagrees with state.json. */
-  xasprintf (&summary, "%s/" HUSK_STATE_SUMMARY, dir);
+  summary = xconcat (dir, "/" HUSK_STATE_SUMMARY, NULL);
   if (unlink (summary) < 0 && errno != ENOENT)
     return husk_error_set (err, errno, "remove `%s`", summary);
-  xasprintf (&path, "%s/state.json", dir);
+  path = xconcat (dir, "/state.json", NULL);
   if (husk_write_file_atomic (path, json, len, 0600, err) < 0)
     return -1;
   summary_write (dir, st);
@@ -247,7 +247,7 @@ husk_state_read (const char *dir, struct husk_error **err)
   json_val root;
   size_t len;
 
-  xasprintf (&path, "%s/state.json", dir);
+  path = xconcat (dir, "/state.json", NULL);
   if (husk_read_file (path, &data, &len, err) < 0)
     return NULL;
   root = json_tree_parse ("state.json", data, len, NULL);
@@ -324,7 +324,7 @@ husk_state_status (const struct husk_state *st, const char *dir)
 
   if (!husk_state_pid_alive (st))
     return HUSK_STATUS_STOPPED;
-  xasprintf (&fifo, "%s/exec.fifo", dir);
+  fifo = xconcat (dir, "/exec.fifo", NULL);
   if (stat (fifo, &sb) == 0)
     return HUSK_STATUS_CREATED;
   if (st->cgroup_dirs && st->cgroup_dirs[0])
@@ -401,7 +401,7 @@ husk_state_root_default (bool rootless)
     return xstrdup ("/run/husk");
   if (xdg && xdg[0] == '/')
     {
-      xasprintf (&out, "%s/husk", xdg);
+      out = xconcat (xdg, "/husk", NULL);
       return out;
     }
   /* What pam_systemd would have set: used only when it is really ours. */
@@ -409,7 +409,7 @@ husk_state_root_default (bool rootless)
   if (lstat (run_user, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == geteuid ()
       && (st.st_mode & 022) == 0)
     {
-      xasprintf (&out, "%s/husk", run_user);
+      out = xconcat (run_user, "/husk", NULL);
       return out;
     }
   xasprintf (&out, "/tmp/husk-%u", (unsigned) geteuid ());

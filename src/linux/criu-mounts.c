@@ -41,7 +41,7 @@ cgroup_v1_binds (const struct oci_mount *m, const struct husk_criu_cgroup_v1 *v1
       cleanup_free char *key = NULL, *dest = husk_path_clean (m->destination);
       const char *base = strrchr (v1[i].mountpoint, '/');
 
-      xasprintf (&key, "%s/%s", strcmp (dest, "/") == 0 ? "" : dest, base ? base + 1 : "");
+      key = xconcat (strcmp (dest, "/") == 0 ? "" : dest, "/", base ? base + 1 : "", NULL);
       husk_criu_kv_add (&o->ext_mnt, &o->ext_mnt_len, key, restore ? v1[i].dir : key);
     }
 }

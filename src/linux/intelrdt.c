@@ -110,7 +110,7 @@ write_schemata (const struct oci_intel_rdt *r, const char *root, const char *dir
   fclose (m);
   if (len == 0)
     return 0;
-  xasprintf (&p, "%s/schemata", dir);
+  p = xconcat (dir, "/schemata", NULL);
   if (husk_write_file (p, text, len, err) < 0)
     return wrap_last_cmd (root, err);
   return 0;
@@ -122,7 +122,7 @@ join (const char *root, const char *dir, pid_t pid, struct husk_error **err)
   cleanup_free char *p = NULL;
   char buf[32];
 
-  xasprintf (&p, "%s/tasks", dir);
+  p = xconcat (dir, "/tasks", NULL);
   snprintf (buf, sizeof buf, "%d", (int) pid);
   if (husk_write_file (p, buf, strlen (buf), err) < 0)
     return wrap_last_cmd (root, err);
@@ -147,7 +147,7 @@ husk_intelrdt_apply (const struct oci_config *c, const char *id, pid_t pid, stru
   root = resctrl_root ();
   if (check (&c->linux_->origin, r, root, err) < 0)
     return -1;
-  xasprintf (&dir, "%s/%s", root, r->clos_id && r->clos_id[0] ? r->clos_id : id);
+  dir = xconcat (root, "/", r->clos_id && r->clos_id[0] ? r->clos_id : id, NULL);
   no_schemata = !(r->l3_cache_schema && r->l3_cache_schema[0])
                 && !(r->mem_bw_schema && r->mem_bw_schema[0]) && !(r->schemata && r->schemata[0]);
   /* The spec: a closID without schemata names a group configured beforehand. */
@@ -191,7 +191,7 @@ husk_intelrdt_destroy (const struct oci_config *c, const char *id)
       xasprintf (&dir, "%s/%s/mon_groups/%s", root, r->clos_id, id);
     }
   else
-    xasprintf (&dir, "%s/%s", root, id);
+    dir = xconcat (root, "/", id, NULL);
   if (rmdir (dir) < 0 && errno != ENOENT)
     husk_warn ("linux.intelRdt: remove `%s`: %s", dir, strerror (errno));
 }

@@ -739,7 +739,7 @@ mount_cgroup_v1_one (struct entry *e, const char *mountpoint, const char *root,
   size_t rl = strcmp (root, "/") == 0 ? 0 : strlen (root);
   int r;
 
-  xasprintf (&dest, "%s/%s", e->dest, base);
+  dest = xconcat (e->dest, "/", base, NULL);
   if (e->ctx->cgroupns)
     {
       cleanup_close int fd = husk_mkpath_in_root (e->ctx->rootfd, dest, HUSK_MKPATH_DIR,

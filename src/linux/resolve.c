@@ -146,7 +146,7 @@ expand_link (int linkfd, const char *rest)
   if (n < 0)
     return NULL;
   target[n] = '\0';
-  xasprintf (&out, "%s/%s", target, rest);
+  out = xconcat (target, "/", rest, NULL);
   return out;
 }
 

@@ -295,6 +295,6 @@ husk_path_at (const char *dir, const char *path)
 
   if (path[0] == '/' || dir == NULL)
     return xstrdup (path);
-  xasprintf (&s, "%s/%s", dir, path);
+  s = xconcat (dir, "/", path, NULL);
   return s;
 }
