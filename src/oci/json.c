@@ -226,8 +226,16 @@ json_get (json_val v, const char *key)
    * field case-insensitively ("pagesize" is pageSize), and the last of repeated
    * keys wins. */
   for (size_t i = 0; i < v->u.object.len; i++)
-    if (strcasecmp (v->u.object.keys[i], key) == 0)
-      found = v->u.object.values[i];
+    {
+      const char *k = v->u.object.keys[i];
+      /* First letters that differ even with case folded (| 0x20 folds ASCII
+       * letters; for other bytes it only lets more through to strcasecmp):
+       * most keys of an object go no further. */
+      if ((k[0] | 0x20) != (key[0] | 0x20))
+        continue;
+      if (strcasecmp (k, key) == 0)
+        found = v->u.object.values[i];
+    }
   return found;
 }
 
