@@ -90,25 +90,22 @@ if [ -z "${HUSK_UNIT_ONLY:-}" ]; then
 	fi
 fi
 
-left=$(comm -13 <(echo "$extra_before") <(tree_extra))
-if [ -n "$left" ]; then
-	echo "not ok - the tests added or changed files in the source tree:"
-	echo "$left" | sed 's/^/#   /'
-	failed=$((failed + 1))
-else
-	echo "ok - the tests left no file in the source tree"
-	passed=$((passed + 1))
-fi
-
-left=$(comm -13 <(echo "$cgroups_before") <(cgroup_dirs))
-if [ -n "$left" ]; then
-	echo "not ok - the tests left cgroups behind:"
-	echo "$left" | sed 's/^/#   /'
-	failed=$((failed + 1))
-else
-	echo "ok - the tests left no cgroup behind"
-	passed=$((passed + 1))
-fi
+# report_left WHAT-NOT-OK WHAT-OK LEFT: one result line for what the tests
+# left behind (LEFT, one item a line; empty when nothing).
+report_left() {
+	if [ -n "$3" ]; then
+		echo "not ok - the tests $1:"
+		echo "$3" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	else
+		echo "ok - the tests $2"
+		passed=$((passed + 1))
+	fi
+}
+report_left "added or changed files in the source tree" "left no file in the source tree" \
+	"$(comm -13 <(echo "$extra_before") <(tree_extra))"
+report_left "left cgroups behind" "left no cgroup behind" \
+	"$(comm -13 <(echo "$cgroups_before") <(cgroup_dirs))"
 
 echo "# $skipped skipped (counted as passed)"
 echo "$passed passed, $failed failed"
