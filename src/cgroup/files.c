@@ -78,14 +78,13 @@ cg_read_u64 (const char *dir, const char *file, uint64_t def)
 }
 
 bool
-cg_read_key (const char *dir, const char *file, const char *key, uint64_t *out)
+cg_key_value (const char *text, const char *key, uint64_t *out)
 {
-  cleanup_free char *v = cg_read (dir, file);
   size_t kl = strlen (key);
 
-  for (char *line = v; line && *line;)
+  for (const char *line = text; line && *line;)
     {
-      char *nl = strchr (line, '\n');
+      const char *nl = strchr (line, '\n');
       if (strncmp (line, key, kl) == 0 && line[kl] == ' ')
         {
           *out = strtoull (line + kl + 1, NULL, 10);
@@ -94,6 +93,14 @@ cg_read_key (const char *dir, const char *file, const char *key, uint64_t *out)
       line = nl ? nl + 1 : NULL;
     }
   return false;
+}
+
+bool
+cg_read_key (const char *dir, const char *file, const char *key, uint64_t *out)
+{
+  cleanup_free char *v = cg_read (dir, file);
+
+  return v && cg_key_value (v, key, out);
 }
 
 bool

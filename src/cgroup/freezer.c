@@ -79,11 +79,10 @@ freeze_v2 (const char *dir, bool frozen, struct husk_error **err)
        * file's event count with the one it had at the fd's last read). */
       if (fd >= 0 && (n = pread (fd, buf, sizeof buf - 1, 0)) > 0)
         {
-          const char *f;
+          uint64_t v;
 
           buf[n] = '\0';
-          f = strncmp (buf, "frozen ", 7) == 0 ? buf : strstr (buf, "\nfrozen ");
-          if (f && (f[f == buf ? 7 : 8] == '1') == frozen)
+          if (cg_key_value (buf, "frozen", &v) && (v == 1) == frozen)
             return 0;
         }
       else if (v2_frozen (dir, frozen))

@@ -37,6 +37,8 @@ char *cg_read (const char *dir, const char *file);
 uint64_t cg_read_u64 (const char *dir, const char *file, uint64_t def);
 /* The value of `key` in a flat-keyed file ("key value" lines: memory.stat, cpu.stat). */
 bool cg_read_key (const char *dir, const char *file, const char *key, uint64_t *out);
+/* The same, in text already read ("key value" lines: memory.events, cgroup.events). */
+bool cg_key_value (const char *text, const char *key, uint64_t *out);
 bool cg_exists (const char *dir, const char *file);
 
 /* The v1 directory of the hierarchy carrying controller `name`, or NULL. */
