@@ -14,6 +14,8 @@ CC=$1
 OUT=$2
 machine=$($CC -dumpmachine)
 tmp=$OUT.tmp
+# Gone however the script ends (a failed check exits through set -e).
+trap 'rm -f "$tmp" "$tmp.c" "$tmp.all" "$tmp.new" "$tmp.out"' EXIT
 # cpp prints "name number" for every __NR_ the header defines, after macro
 # expansion (x32's numbers are (__X32_SYSCALL_BIT + n), so expand them).
 dump() {
@@ -117,4 +119,3 @@ cat "$tmp.new" >>"$tmp.all"
 } >"$tmp.out"
 # Only a whole table replaces the old one (make would take a partial one as done).
 mv "$tmp.out" "$OUT"
-rm -f "$tmp" "$tmp.c" "$tmp.all" "$tmp.new"
