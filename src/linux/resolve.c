@@ -32,11 +32,13 @@
 struct husk_fd_path
 husk_fd_path (int fd)
 {
-  struct husk_fd_path p = { "/proc/self/fd/" };
+  static const char prefix[] = "/proc/self/fd/";
+  struct husk_fd_path p;
   char buf[24];
   const char *digits = husk_itoa (fd, buf);
 
-  memcpy (p.s + 14, digits, strlen (digits) + 1);
+  memcpy (p.s, prefix, sizeof prefix - 1);
+  memcpy (p.s + sizeof prefix - 1, digits, strlen (digits) + 1);
   return p;
 }
 
