@@ -345,7 +345,7 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   struct husk_sync_msg m;
   cleanup_free char *json = NULL;
 
-  for (;;)
+  while (x->pid == 0)
     {
       if (husk_sync_recv (x->sync_fd, &m, "reporting its pid", err) < 0)
         return -1;
@@ -361,11 +361,10 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
       if (m.type != HUSK_SYNC_PID) /* sync 3 */
         return husk_error_set (err, EPROTO, "sync: unexpected message %d", (int) m.type);
       x->pid = (pid_t) m.value;
-      break;
+      while (waitpid (x->stage1, NULL, 0) < 0 && errno == EINTR)
+        ;
+      x->stage1 = 0;
     }
-  while (waitpid (x->stage1, NULL, 0) < 0 && errno == EINTR)
-    ;
-  x->stage1 = 0;
   x->start_time = husk_proc_start_time (x->pid);
   if (set_oom_score_adj (x, err) < 0)
     return -1;
@@ -417,6 +416,8 @@ spawn (struct create_ctx *x, struct husk_error **err)
   cleanup_free char *listen_fds = NULL;
   char *extra_env[3] = { NULL, NULL, NULL };
   const char *lf = getenv ("LISTEN_FDS");
+  bool direct;
+  pid_t pid;
 
   /* systemd socket activation: pass the fds and tell the container about them. */
   if (lf && atoi (lf) > 0)
@@ -436,15 +437,17 @@ spawn (struct create_ctx *x, struct husk_error **err)
   s.close_fds[1] = x->dir_fd;
   s.close_fds[2] = -1;
   /* As a child subreaper the init is reparented to us when stage 1 exits, so a
-   * failed create can reap it, and `run` can wait for it. */
+   * failed create can reap it, and `run` can wait for it (a direct init is our
+   * child from the start). */
   prctl (PR_SET_CHILD_SUBREAPER, 1);
-  x->stage1 = husk_spawn_stage1 (&s, err);
+  pid = husk_spawn (&s, &direct, err);
   close (sv[1]);
-  if (x->stage1 < 0)
-    {
-      x->stage1 = 0;
-      return -1;
-    }
+  if (pid < 0)
+    return -1;
+  if (direct)
+    x->pid = pid;
+  else
+    x->stage1 = pid;
   return sync_with_children (x, err);
 }
 

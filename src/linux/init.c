@@ -399,6 +399,9 @@ husk_init_main (const struct husk_spawn *s)
   husk_debug ("init: closing the pipe to signal completion");
   if (p->no_new_privileges && husk_seccomp_apply (seccomp, s->sync_fd, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  /* A direct init (linux/spawn.c) dies with husk until here; from now on it is
+   * the container's, whatever becomes of husk (create exits next). */
+  prctl (PR_SET_PDEATHSIG, 0);
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_READY, 0, 0, NULL, &err) < 0) /* sync 6 */
     _exit (1);
   exec_when_started (s, fd_dir, state_json, exe, full_env);

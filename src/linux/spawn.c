@@ -145,7 +145,8 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
 
 /* Join the cgroup and the namespaces given by path, create the new ones. */
 static int
-stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error **err)
+stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, bool pid_made,
+                   struct husk_error **err)
 {
   struct husk_error *tmp = NULL;
   cleanup_close int time_fd = -1;
@@ -163,6 +164,9 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, struct husk_error
     return husk_error_propagate (err, &tmp);
   if (husk_ns_join (s->config, &flags, err) < 0)
     return -1;
+  /* Born in it (husk_spawn, direct). */
+  if (pid_made)
+    flags &= ~CLONE_NEWPID;
   if (flags & CLONE_NEWUSER)
     {
       if (stage1_userns (s, err) < 0)
@@ -190,7 +194,7 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
   int go[2];
 
   stage1_start (s);
-  if (stage1_namespaces (s, in_cgroup, &err) < 0)
+  if (stage1_namespaces (s, in_cgroup, false, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* The init shares the sync socket with us: it must not speak (sync 4) before
    * our PID message is queued, or the parent would read them out of order.  It
@@ -226,15 +230,72 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
   _exit (0);
 }
 
-pid_t
-husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err)
+/* Whether the init can be the parent's own child, with no stage 1 between: no
+ * user namespace (its maps are written while a process waits in it, before the
+ * other namespaces are made, and those then belong to it), no pid namespace
+ * joined by path and no new time namespace (both take effect for children only:
+ * a new pid namespace is made by the parent, below). */
+static bool
+direct_ok (const struct oci_config *c)
 {
-  bool in_cgroup;
-  pid_t pid = husk_cgjoin_fork (&s->cgroup, &in_cgroup);
+  const struct oci_namespace *pid = oci_config_namespace (c, OCI_NS_PID);
 
-  if (pid < 0)
-    return husk_error_set (err, errno, "fork");
+  return oci_config_namespace (c, OCI_NS_USER) == NULL
+         && oci_config_namespace (c, OCI_NS_TIME) == NULL && (pid == NULL || pid->path == NULL);
+}
+
+/* The direct init: what stage 1 does for itself (the cgroup, the namespaces),
+ * then the init's work, in one process. */
+static __attribute__ ((noreturn)) void
+direct_init (const struct husk_spawn *s, bool in_cgroup)
+{
+  struct husk_error *err = NULL;
+
+  stage1_start (s);
+  if (stage1_namespaces (s, in_cgroup, true, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
+  husk_init_main (s);
+}
+
+pid_t
+husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err)
+{
+  bool new_pidns = oci_config_namespace (s->config, OCI_NS_PID) != NULL;
+  cleanup_close int own_pidns = -1;
+  bool in_cgroup;
+  pid_t pid;
+  int e;
+
+  *direct = direct_ok (s->config);
+  /* The direct init's new pid namespace: unshare(CLONE_NEWPID) makes it the
+   * namespace of our next child, and setns back to our own, after the fork,
+   * undoes that for every later one (the hooks...).  Where setns to our own is
+   * refused (a user namespace that does not own it), stage 1 it is. */
+  if (*direct && new_pidns)
+    {
+      own_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      *direct = own_pidns >= 0 && setns (own_pidns, CLONE_NEWPID) == 0;
+      if (*direct && unshare (CLONE_NEWPID) < 0)
+        return husk_error_set (err, errno, "unshare pid namespace");
+    }
+  pid = husk_cgjoin_fork (&s->cgroup, &in_cgroup);
+  e = errno;
+  if (pid == 0 && *direct)
+    direct_init (s, in_cgroup);
   if (pid == 0)
     stage1 (s, in_cgroup);
+  if (*direct && new_pidns && setns (own_pidns, CLONE_NEWPID) < 0)
+    {
+      husk_error_set (err, errno, "setns back to husk's own pid namespace");
+      if (pid > 0)
+        {
+          kill (pid, SIGKILL);
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        }
+      return -1;
+    }
+  if (pid < 0)
+    return husk_error_set (err, e, "fork");
   return pid;
 }

@@ -17,7 +17,7 @@ struct husk_spawn
   const char *id;
   const char *bundle; /* absolute; the init's cwd while it mounts */
   const char *rootfs; /* absolute, symlinks resolved */
-  struct husk_cgjoin cgroup; /* stage 1 is born in it or joins it (linux/cgjoin.h) */
+  struct husk_cgjoin cgroup; /* stage 1 (or the direct init) is born in it or joins it */
   int sync_fd; /* the children's end of the sync socketpair */
   int fifo_fd; /* O_PATH fd of exec.fifo */
   int console_fd; /* connected --console-socket, or -1 */
@@ -38,8 +38,9 @@ struct husk_spawn
  * negative ones are ignored). */
 void husk_close_fds_from (int from, const int *keep, size_t n);
 
-/* Fork stage 1.  Returns its pid in the parent; the child never returns. */
-pid_t husk_spawn_stage1 (const struct husk_spawn *s, struct husk_error **err);
+/* Fork stage 1, or the init itself where no stage 1 is needed (*direct).
+ * Returns the pid of either in the parent; the child never returns. */
+pid_t husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err);
 
 /* The container init (stage 2): never returns. */
 __attribute__ ((noreturn)) void husk_init_main (const struct husk_spawn *s);

@@ -101,13 +101,18 @@ order() {
 	[ "$(jq -r .status "$HOOKS/poststop.json")" = stopped ]
 }
 
+# The pid namespace too: husk makes the init's by unshare(CLONE_NEWPID) before
+# the fork and undoes it after (linux/spawn.c); a hook forked later must be
+# born in the host's.
 @test "createRuntime runs in the host's namespaces, startContainer in the container's" {
-	update_config '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/mnt > $0/cr.ns", $h]}]
+	update_config '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/mnt > $0/cr.ns; readlink /proc/self/ns/pid > $0/cr.pidns", $h]}]
 		| .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "readlink /proc/self/ns/mnt > /hooks/sc.ns"]}]' --arg h "$HOOKS"
 	run_detached
 	wait_for_file "$HOOKS/sc.ns"
 	pid=$(ctr_pid)
 	[ "$(cat "$HOOKS/cr.ns")" = "$(host_ns mnt)" ]
+	[ "$(cat "$HOOKS/cr.pidns")" = "$(host_ns pid)" ]
+	[ "$(readlink "/proc/$pid/ns/pid")" != "$(host_ns pid)" ]
 	[ "$(cat "$HOOKS/sc.ns")" = "$(readlink "/proc/$pid/ns/mnt")" ]
 	[ "$(cat "$HOOKS/sc.ns")" != "$(host_ns mnt)" ]
 }
