@@ -91,26 +91,15 @@ mount_field (const char *line, int n, char *out, size_t size)
 static int
 read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
 {
-  /* One read per process: create asks for the layout and then for the plan,
-   * and the kernel writes the whole table out each time (show_mountinfo took
-   * 3% of `run`).  Keyed by pid, as a fork may go on to other namespaces. */
-  static char *cached;
-  static pid_t cached_pid;
+  /* One read per process (create asks for the layout and then for the plan);
+   * a fork may have gone on to other namespaces and reads its own. */
   cleanup_free char *data = NULL;
   char *cur, *line;
   size_t n = 0;
   struct hierarchy *h = NULL;
 
-  if (cached == NULL || cached_pid != getpid ())
-    {
-      if (husk_read_file ("/proc/self/mountinfo", &data, NULL, err) < 0)
-        return -1;
-      free (cached);
-      cached = xstrdup (data);
-      cached_pid = getpid ();
-    }
-  else
-    data = xstrdup (cached);
+  if (husk_read_mountinfo (&data, false, err) < 0)
+    return -1;
   cur = data;
   while ((line = next_line (&cur)))
     {

@@ -814,8 +814,13 @@ mount_cgroup_v1 (struct entry *e, struct husk_error **err)
 {
   cleanup_free char *info = NULL, *cgroups = NULL;
   size_t len, rl = strlen (e->ctx->rootfs);
+  const struct oci_namespace *mntns = oci_config_namespace (e->ctx->c, OCI_NS_MOUNT);
 
-  if (husk_read_file ("/proc/self/mountinfo", &info, &len, err) < 0
+  /* The host's hierarchies, from the table husk create read for the cgroup
+   * layout before it forked us: our mount namespace is a copy of its own,
+   * unless we joined another by path.  (Our own mounts in the rootfs, which it
+   * does not list, are skipped below either way.) */
+  if (husk_read_mountinfo (&info, mntns == NULL || mntns->path == NULL, err) < 0
       || husk_read_file ("/proc/self/cgroup", &cgroups, &len, err) < 0)
     return -1;
   if (mount_at_dest (e, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", err)

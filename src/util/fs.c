@@ -224,6 +224,25 @@ husk_read_file (const char *path, char **data, size_t *len, struct husk_error **
   return 0;
 }
 
+int
+husk_read_mountinfo (char **data, bool inherited, struct husk_error **err)
+{
+  static char *text;
+  static pid_t reader;
+
+  if (text == NULL || (!inherited && reader != getpid ()))
+    {
+      char *fresh;
+      if (husk_read_file ("/proc/self/mountinfo", &fresh, NULL, err) < 0)
+        return -1;
+      free (text);
+      text = fresh;
+      reader = getpid ();
+    }
+  *data = xstrdup (text);
+  return 0;
+}
+
 /* Fields after the command name (which may hold spaces and parentheses). */
 static char *
 proc_stat_fields (pid_t pid)

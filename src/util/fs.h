@@ -1,6 +1,7 @@
 #ifndef HUSK_UTIL_FS_H
 #define HUSK_UTIL_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,6 +20,12 @@ int husk_write_file_atomic (const char *path, const char *data, size_t len, mode
 /* Read a whole file, NUL-terminated; *len excludes the NUL. */
 int husk_read_file (const char *path, char **data, size_t *len, struct husk_error **err);
 int husk_read_fd (int fd, char **data, size_t *len, struct husk_error **err);
+/* /proc/self/mountinfo, whole, in a copy the caller frees.  The kernel writes
+ * the whole table out anew for every read (show_mountinfo took 3% of `run`), so
+ * the text is kept and read again only by another process, unless inherited:
+ * the caller's mount table is the one the process it was forked from read (a
+ * fork in a copy of its mount namespace, not one joined by path). */
+int husk_read_mountinfo (char **data, bool inherited, struct husk_error **err);
 /* path as it is when absolute (or dir is NULL), else dir/path; caller frees.  The
  * config's relative paths (root.path, a bind's source) are the bundle's. */
 char *husk_path_at (const char *dir, const char *path);
