@@ -28,7 +28,8 @@ husk_cgjoin_cgroup (const struct husk_cgroup *cg)
    * unit start creates the scope's cgroup and moves us itself. */
   const char *clone_dir = cg && !cg->unit ? cg->unified_dir : NULL;
 
-  return (struct husk_cgjoin) { .fn = cg ? enter_self : NULL, .arg = cg, .clone_dir = clone_dir };
+  return (struct husk_cgjoin) { .fn = cg ? enter_self : NULL, .arg = cg, .clone_dir = clone_dir,
+                                .names_pid = cg && cg->unit };
 }
 
 struct husk_cgjoin

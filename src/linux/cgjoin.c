@@ -18,8 +18,8 @@ struct clone3_args
 #define HUSK_CLONE_INTO_CGROUP 0x200000000ULL
 
 /* clone3 with no stack has fork's semantics. */
-static pid_t
-clone_into (const char *dir)
+pid_t
+husk_cgjoin_clone (const char *dir)
 {
   struct clone3_args a = { .flags = HUSK_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
   int fd, e;
@@ -39,7 +39,7 @@ clone_into (const char *dir)
 pid_t
 husk_cgjoin_fork (const struct husk_cgjoin *j, bool *cloned)
 {
-  pid_t pid = j->fn && j->clone_dir ? clone_into (j->clone_dir) : -1;
+  pid_t pid = j->fn && j->clone_dir ? husk_cgjoin_clone (j->clone_dir) : -1;
 
   /* ENOSYS/E2BIG: an older kernel; ENOENT: a cgroup systemd has yet to make;
    * others (EACCES, EBUSY for a cgroup with controllers in subtree_control...):

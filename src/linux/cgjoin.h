@@ -20,6 +20,10 @@ struct husk_cgjoin
   const void *arg;
   /* The container's cgroup2 directory, pure v2 or beside v1 (hybrid), or NULL. */
   const char *clone_dir;
+  /* fn hands the caller's pid to another process (systemd's unit start moves
+   * the PIDs it is given): the caller must not sit in a pid namespace of its
+   * own yet, where getpid() is not the pid the others know. */
+  bool names_pid;
 };
 
 /* 0 when there is nothing to join. */
@@ -38,5 +42,7 @@ husk_cgjoin_run (const struct husk_cgjoin *j, bool cloned, struct husk_error **e
  * parent's in a cloned child, which only raise() would notice: the callers
  * fork their own children with fork(), which sets it right. */
 pid_t husk_cgjoin_fork (const struct husk_cgjoin *j, bool *cloned);
+/* Its first half: clone3 into dir, -1 with errno where the kernel refuses. */
+pid_t husk_cgjoin_clone (const char *dir);
 
 #endif

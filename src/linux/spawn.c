@@ -234,14 +234,16 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
  * user namespace (its maps are written while a process waits in it, before the
  * other namespaces are made, and those then belong to it), no pid namespace
  * joined by path and no new time namespace (both take effect for children only:
- * a new pid namespace is made by the parent, below). */
+ * a new pid namespace is made by the parent, below, and the init is born in
+ * it: not where joining the cgroup tells systemd our pid). */
 static bool
-direct_ok (const struct oci_config *c)
+direct_ok (const struct husk_spawn *s)
 {
-  const struct oci_namespace *pid = oci_config_namespace (c, OCI_NS_PID);
+  const struct oci_namespace *pid = oci_config_namespace (s->config, OCI_NS_PID);
 
-  return oci_config_namespace (c, OCI_NS_USER) == NULL
-         && oci_config_namespace (c, OCI_NS_TIME) == NULL && (pid == NULL || pid->path == NULL);
+  return oci_config_namespace (s->config, OCI_NS_USER) == NULL
+         && oci_config_namespace (s->config, OCI_NS_TIME) == NULL
+         && (pid == NULL || (pid->path == NULL && !s->cgroup.names_pid));
 }
 
 /* The direct init: what stage 1 does for itself (the cgroup, the namespaces),
@@ -257,6 +259,30 @@ direct_init (const struct husk_spawn *s, bool in_cgroup)
   husk_init_main (s);
 }
 
+/* husk_cgjoin_fork into a pid namespace of its own, which the caller unshared
+ * (CLONE_NEWPID).  A clone3 the kernel refuses late (EBUSY from a cgroup2 that
+ * cannot take processes) counts as the namespace's first process, dead, and the
+ * kernel then refuses any other (ENOMEM): the fork goes into a fresh one. */
+static pid_t
+fork_into_new_pidns (const struct husk_spawn *s, int own_pidns, bool *cloned)
+{
+  pid_t pid;
+
+  *cloned = false;
+  if (s->cgroup.fn && s->cgroup.clone_dir)
+    {
+      pid = husk_cgjoin_clone (s->cgroup.clone_dir);
+      if (pid >= 0)
+        {
+          *cloned = true;
+          return pid;
+        }
+      if (setns (own_pidns, CLONE_NEWPID) < 0 || unshare (CLONE_NEWPID) < 0)
+        return -1;
+    }
+  return fork ();
+}
+
 pid_t
 husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err)
 {
@@ -266,7 +292,7 @@ husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err)
   pid_t pid;
   int e;
 
-  *direct = direct_ok (s->config);
+  *direct = direct_ok (s);
   /* The direct init's new pid namespace: unshare(CLONE_NEWPID) makes it the
    * namespace of our next child, and setns back to our own, after the fork,
    * undoes that for every later one (the hooks...).  Where setns to our own is
@@ -278,7 +304,8 @@ husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err)
       if (*direct && unshare (CLONE_NEWPID) < 0)
         return husk_error_set (err, errno, "unshare pid namespace");
     }
-  pid = husk_cgjoin_fork (&s->cgroup, &in_cgroup);
+  pid = *direct && new_pidns ? fork_into_new_pidns (s, own_pidns, &in_cgroup)
+                             : husk_cgjoin_fork (&s->cgroup, &in_cgroup);
   e = errno;
   if (pid == 0 && *direct)
     direct_init (s, in_cgroup);
