@@ -62,29 +62,6 @@ next_line (char **p)
   return line;
 }
 
-/* Field n (from 0) of a mountinfo line, fields one space apart (the kernel
- * escapes spaces in paths as \040), into out: false when the line has fewer or
- * the field does not fit.  (sscanf cost more than the rest of `delete`.) */
-static bool
-mount_field (const char *line, int n, char *out, size_t size)
-{
-  size_t l;
-
-  while (n-- > 0)
-    {
-      line = strchr (line, ' ');
-      if (line == NULL)
-        return false;
-      line++;
-    }
-  l = strcspn (line, " ");
-  if (l == 0 || l >= size)
-    return false;
-  memcpy (out, line, l);
-  out[l] = '\0';
-  return true;
-}
-
 /* Parse /proc/self/mountinfo for cgroup and cgroup2 mounts.  The file is read
  * whole, in one or two reads (stdio would read it a BUFSIZ at a time, and the
  * kernel generates the text again from the start of each chunk's line). */
@@ -116,10 +93,12 @@ read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
     {
       char root[4096], mnt[4096], fstype[64], super[1024];
       const char *sep = strstr (line, " - ");
-      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE SUPER */
-      if (sep == NULL || !mount_field (line, 3, root, sizeof root)
-          || !mount_field (line, 4, mnt, sizeof mnt) || !mount_field (sep + 3, 0, fstype, sizeof fstype)
-          || !mount_field (sep + 3, 2, super, sizeof super))
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE SUPER (the kernel
+       * escapes spaces in paths as \040).  (sscanf cost more than the rest of
+       * `delete`.) */
+      if (sep == NULL || !husk_word (line, 3, root, sizeof root)
+          || !husk_word (line, 4, mnt, sizeof mnt) || !husk_word (sep + 3, 0, fstype, sizeof fstype)
+          || !husk_word (sep + 3, 2, super, sizeof super))
         continue;
       bool v2 = strcmp (fstype, "cgroup2") == 0;
       if (!v2 && strcmp (fstype, "cgroup") != 0)

@@ -9,6 +9,7 @@
 #include "cgroup/internal.h"
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 /* systemd's UNIT_NAME_MAX counts the NUL. */
@@ -366,7 +367,8 @@ unified_props (const struct oci_kv *kv, size_t n, struct cg_sd_props *p, struct 
           struct oci_cpu c = { .has_quota = true, .quota = -1 };
           char q[32];
           unsigned long long pd = 0;
-          int got = sscanf (v, "%31s %llu", q, &pd);
+          const char *rest = husk_word (v, 0, q, sizeof q);
+          int got = rest == NULL ? 0 : husk_scan_u64 (&rest, &pd) ? 2 : 1;
           if (got < 1 || (strcmp (q, "max") != 0 && parse_u64_or_max (q, &x) < 0))
             return husk_error_set (err, EINVAL, "linux.resources.unified[\"cpu.max\"] `%s`: "
                                    "expected \"QUOTA [PERIOD]\"", v);

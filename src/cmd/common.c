@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "util/fs.h"
 
 /* Each command's one-line summary: `husk --help` lists them and `husk CMD --help`
  * names the command with it. */
@@ -52,7 +53,8 @@ husk_cmd_usage (const char *usage)
   const char *p = usage, *rest;
   char name[32] = "";
 
-  sscanf (usage, "usage: husk %31s", name);
+  if (strncmp (usage, "usage: husk ", 12) == 0)
+    husk_word (usage + 12, 0, name, sizeof name);
   for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++)
     if (strcmp (summaries[i].name, name) == 0)
       summary = summaries[i].summary;

@@ -38,7 +38,7 @@ resctrl_root (void)
       char mnt[4096];
       const char *sep = strstr (line, " - ");
       if (sep && strncmp (sep + 3, "resctrl ", 8) == 0
-          && sscanf (line, "%*s %*s %*s %*s %4095s", mnt) == 1)
+          && husk_word (line, 4, mnt, sizeof mnt))
         return xstrdup (mnt); /* mount points with spaces are octal-escaped; resctrl's are not */
     }
   return NULL;

@@ -43,24 +43,6 @@ husk_config_has_ns (const struct oci_config *c, enum oci_ns_type t)
   return false;
 }
 
-bool
-husk_running_in_userns (void)
-{
-  cleanup_free char *map = NULL;
-  size_t len;
-  unsigned a, b, n;
-  struct husk_error *err = NULL;
-
-  if (husk_read_file ("/proc/self/uid_map", &map, &len, &err) < 0)
-    {
-      husk_error_release (&err);
-      return false;
-    }
-  /* The initial user ns maps the whole range onto itself. */
-  return !(sscanf (map, "%u %u %u", &a, &b, &n) == 3 && a == 0 && b == 0
-           && n == 4294967295U);
-}
-
 /* linux.rootfsPropagation as MS_* flags; 0 when absent. */
 static int
 root_propagation (const struct oci_config *c, unsigned long *flags, struct husk_error **err)
@@ -156,8 +138,8 @@ hide_host_proc_sys (const char *rootfs, struct husk_error **err)
       char root[4096], mp[4096], type[64];
       char *sep = strstr (line, " - ");
 
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mp) != 2
-          || sscanf (sep + 3, "%63s", type) != 1)
+      if (sep == NULL || !husk_word (line, 3, root, sizeof root) || !husk_word (line, 4, mp, sizeof mp)
+          || !husk_word (sep + 3, 0, type, sizeof type))
         continue;
       if (strcmp (root, "/") != 0 || (strcmp (type, "proc") != 0 && strcmp (type, "sysfs") != 0)
           || (strncmp (mp, rootfs, rl) == 0 && (mp[rl] == '/' || mp[rl] == '\0')))

@@ -1,8 +1,10 @@
 /* Unit tests for util/fs.c's atomic write (TAP output): the file a caller names
  * (--pid-file, state.json) is replaced, never written through a link.  And
- * util/num.h's decimal formatting, against snprintf. */
+ * util/num.h's decimal formatting, against snprintf, and its parsing, against
+ * strtold; util/fs.h's replacements of sscanf. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -163,6 +165,70 @@ main (void)
     free (a);
     free (b);
     free (c);
+  }
+  /* The sscanf replacements: what "%*s %*s %63s" and "%llu" read. */
+  {
+    char w[8];
+    const char *line = "36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root rw\n", *rest, *p;
+    unsigned long long a = 0, b = 0, c = 0;
+
+    result ((rest = husk_word (line, 3, w, sizeof w)) && strcmp (w, "/mnt1") == 0
+                && strcmp (rest, " /mnt2 rw - ext3 /dev/root rw\n") == 0
+                && husk_word (line, 9, w, sizeof w) && strcmp (w, "rw") == 0
+                && husk_word ("  \ta\t\tbb\n", 1, w, sizeof w) && strcmp (w, "bb") == 0,
+            "husk_word: word n, blanks and newlines between words, and what follows");
+    result (husk_word (line, 10, w, sizeof w) == NULL && husk_word ("", 0, w, sizeof w) == NULL
+                && husk_word (" \n", 0, w, sizeof w) == NULL && husk_word (line, 8, w, sizeof w) == NULL,
+            "husk_word: NULL past the last word and for a word that does not fit");
+    p = "0 0 4294967295\n";
+    result (husk_scan_u64 (&p, &a) && husk_scan_u64 (&p, &b) && husk_scan_u64 (&p, &c) && a == 0 && b == 0
+                && c == 4294967295ULL && strcmp (p, "\n") == 0 && !husk_scan_u64 (&p, &a),
+            "husk_scan_u64: numbers after blanks, and none at the end");
+  }
+  /* husk_strtold: strtold's value and end for the decimal syntax. */
+  {
+    static const char *const cases[] = { "0", "1", "-1", "+5", " 512m", "1.5g", "0.1", "0.3k", ".5",
+                                         "5.", "1e3", "1E-3x", "2.5e+2b", "1e", "1e+", "-0",
+                                         "123456789012345678", "9223372036854775807",
+                                         "0.000000000000000000000000001", "1.2.3",
+                                         "00000000000000000000000000012.5", "3.14159265358979323",
+                                         "1e5000", "1e-5000" };
+    static const char *const none[] = { "", " ", "-", ".", "-.e5", "x1", "inf", "nan" };
+    bool same = true;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+      {
+        char *e1, *e2;
+        int r1, r2;
+        long double v1, v2;
+        errno = 0;
+        v1 = strtold (cases[i], &e1);
+        r1 = errno;
+        errno = 0;
+        v2 = husk_strtold (cases[i], &e2);
+        r2 = errno;
+        if (memcmp (&v1, &v2, 10) != 0 || e1 != e2 || (r1 == ERANGE) != (r2 == ERANGE))
+          {
+            printf ("# husk_strtold \"%s\": %Lg +%td %d, strtold %Lg +%td %d\n", cases[i], v2,
+                    e2 - cases[i], r2, v1, e1 - cases[i], r1);
+            same = false;
+          }
+      }
+    result (same, "husk_strtold reads what strtold does: sign, fraction, exponent, where it ends");
+    same = true;
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+      {
+        char *e;
+        if (husk_strtold (none[i], &e) != 0 || e != none[i])
+          same = false;
+      }
+    {
+      const char *hex = "0x10";
+      char *e;
+      if (husk_strtold (hex, &e) != 0 || e != hex + 1)
+        same = false;
+    }
+    result (same, "husk_strtold: no number without a digit, nor inf or nan; 0x10 is 0");
   }
   return tap_done ();
 }
