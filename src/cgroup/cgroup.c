@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 static int remove_tree (const char *dir, int depth, bool wait_busy);
@@ -784,7 +785,7 @@ husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n, struct 
     return husk_error_set (err, ENOENT, "read cgroup.procs: no cgroup directory");
   if (*n == 0)
     return 0;
-  qsort (*pids, *n, sizeof (pid_t), pid_cmp);
+  husk_sort (*pids, *n, sizeof (pid_t), pid_cmp);
   for (size_t i = 0; i < *n; i++)
     if (u == 0 || (*pids)[u - 1] != (*pids)[i])
       (*pids)[u++] = (*pids)[i];

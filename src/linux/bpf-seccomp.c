@@ -19,6 +19,7 @@
 
 #include "oci/names.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 #ifndef __X32_SYSCALL_BIT
@@ -566,7 +567,7 @@ arch_block (struct em *e, struct table *t, uint32_t def, const struct arch_info 
   size_t rules, bad;
 
   if (t->n)
-    qsort (t->v, t->n, sizeof *t->v, by_nr);
+    husk_sort (t->v, t->n, sizeof *t->v, by_nr);
   rules = t->n ? search (e, t->v, 0, t->n, def, a, x32) : ret (e, def);
   if (a->audit == AUDIT_ARCH_X86_64 && x32 == NULL)
     {

@@ -28,6 +28,7 @@
 #include "oci/names.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -148,7 +149,7 @@ warn_unknown_caps (const struct oci_capabilities *caps)
       }
   if (n == 0)
     return;
-  qsort (unknown, n, sizeof *unknown, cmp_str);
+  husk_sort (unknown, n, sizeof *unknown, cmp_str);
   for (i = 0; i < n; i++)
     len += strlen (unknown[i]) + 1;
   list = xcalloc (1, len + 1);
@@ -462,7 +463,7 @@ last_of_each_key (char *const *env, size_t n)
 
   for (size_t i = 0; i < n; i++)
     refs[i] = (struct env_ref){ env[i], strcspn (env[i], "="), i };
-  qsort (refs, n, sizeof *refs, cmp_env_ref);
+  husk_sort (refs, n, sizeof *refs, cmp_env_ref);
   for (size_t i = 0; i < n; i++)
     if (i + 1 == n || refs[i].klen != refs[i + 1].klen
         || memcmp (refs[i].kv, refs[i + 1].kv, refs[i].klen) != 0)

@@ -19,6 +19,7 @@
 #include "linux/sync.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 static int
@@ -50,7 +51,7 @@ husk_close_fds_from (int from, const int *keep, size_t n)
   for (size_t i = 0; i < n; i++)
     if (keep[i] >= from)
       k[m++] = keep[i];
-  qsort (k, m, sizeof *k, cmp_int);
+  husk_sort (k, m, sizeof *k, cmp_int);
   for (size_t i = 0; i < m; i++)
     {
       if ((unsigned) k[i] > lo)

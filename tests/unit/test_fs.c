@@ -1,7 +1,7 @@
 /* Unit tests for util/fs.c's atomic write (TAP output): the file a caller names
  * (--pid-file, state.json) is replaced, never written through a link.  And
  * util/num.h's decimal formatting, against snprintf, and its parsing, against
- * strtold; util/fs.h's replacements of sscanf. */
+ * strtold; util/fs.h's replacements of sscanf; util/sort.h's against qsort. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/num.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 #include "tap.h"
@@ -46,6 +47,21 @@ reads_back (const char *path, size_t n)
   free (want);
   free (data);
   return ok;
+}
+
+static int
+cmp_first (const void *a, const void *b)
+{
+  unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+  return (x > y) - (x < y);
+}
+
+/* By both halves: the order a stable sort by the first gives. */
+static int
+cmp_pair (const void *a, const void *b)
+{
+  const unsigned *x = a, *y = b;
+  return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0]) : (x[1] > y[1]) - (x[1] < y[1]);
 }
 
 /* Entries of dir whose name contains needle. */
@@ -229,6 +245,29 @@ main (void)
         same = false;
     }
     result (same, "husk_strtold: no number without a digit, nor inf or nan; 0x10 is 0");
+  }
+  /* husk_sort against qsort, and stable: pairs sorted by their first half. */
+  {
+    static unsigned pairs[1000][2], want[1000][2];
+    bool same = true, stable = true;
+
+    for (int n = 0; n <= 1000; n += n < 10 ? 1 : 247)
+      {
+        for (int i = 0; i < n; i++)
+          {
+            pairs[i][0] = (unsigned) (i * 7919) % 37;
+            pairs[i][1] = (unsigned) i;
+          }
+        memcpy (want, pairs, sizeof pairs);
+        qsort (want, (size_t) n, sizeof want[0], cmp_pair);
+        husk_sort (pairs, (size_t) n, sizeof pairs[0], cmp_first);
+        for (int i = 0; i < n; i++)
+          {
+            same &= pairs[i][0] == want[i][0];
+            stable &= i == 0 || pairs[i - 1][0] < pairs[i][0] || pairs[i - 1][1] < pairs[i][1];
+          }
+      }
+    result (same && stable, "husk_sort sorts as qsort does (0 to 1000 elements), and is stable");
   }
   return tap_done ();
 }
