@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "cgroup/internal.h"
@@ -63,7 +64,8 @@ read_cpu (struct husk_stats_cpu *c, const struct husk_cgroup *cg)
 {
   const char *acct = cg_v1_dir (cg, "cpuacct"), *cpu = cg_v1_dir (cg, "cpu");
   const char *u = cg->unified_dir;
-  uint64_t hz = (uint64_t) sysconf (_SC_CLK_TCK);
+  /* sysconf (_SC_CLK_TCK) without musl's 1 KB sysconf (which says 100). */
+  uint64_t hz = getauxval (AT_CLKTCK);
 
   if (acct)
     {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,10 +33,15 @@ cmp_int (const void *a, const void *b)
 static void
 close_range_fallback (unsigned lo, unsigned hi)
 {
+  struct rlimit rl;
+
   if (syscall (SYS_close_range, lo, hi, 0) == 0)
     return;
-  /* Before Linux 5.9. */
-  for (long fd = lo, max = sysconf (_SC_OPEN_MAX); fd <= (long) hi && fd < max; fd++)
+  /* Before Linux 5.9: up to the fd limit, as sysconf (_SC_OPEN_MAX) gives it
+   * (none when unlimited), without musl's 1 KB sysconf. */
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  for (rlim_t fd = lo; fd <= hi && fd < rl.rlim_cur; fd++)
     close ((int) fd);
 }
 
