@@ -20,6 +20,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/sort.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 static int remove_tree (const char *dir, int depth, bool wait_busy);
@@ -93,7 +94,7 @@ read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
   while ((line = next_line (&cur)))
     {
       char root[4096], mnt[4096], fstype[64], super[1024];
-      const char *sep = strstr (line, " - ");
+      const char *sep = husk_strstr (line, " - ");
       /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE SUPER (the kernel
        * escapes spaces in paths as \040).  (sscanf cost more than the rest of
        * `delete`.) */

@@ -15,6 +15,7 @@
 
 #include "cgroup/dbus.h"
 #include "util/cleanup.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* An authentication reply longer than this is no server's. */
@@ -264,7 +265,7 @@ auth_reply (struct husk_dbus *b, uint64_t deadline, struct husk_error **err)
 {
   for (;;)
     {
-      uint8_t *eol = b->in_n ? memmem (b->in, b->in_n, "\r\n", 2) : NULL;
+      uint8_t *eol = b->in_n ? husk_memmem (b->in, b->in_n, "\r\n", 2) : NULL;
       size_t l;
 
       if (eol == NULL)

@@ -10,6 +10,7 @@
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* systemd's UNIT_NAME_MAX counts the NUL. */
@@ -57,7 +58,7 @@ cg_sd_expand_slice (const char *slice, struct husk_error **err)
   stem = strlen (slice) - strlen (".slice");
   /* Each dash closes one level: "a-b.slice" lives in "a.slice".  An empty
    * component ("-a.slice", "a--b.slice", "a-.slice") names no parent. */
-  if (slice[0] == '-' || slice[stem - 1] == '-' || memmem (slice, stem, "--", 2))
+  if (slice[0] == '-' || slice[stem - 1] == '-' || husk_memmem (slice, stem, "--", 2))
     goto invalid;
   /* At most one "/<prefix>.slice" per component: the total is bounded by
    * (components) * (stem + 7), and components <= stem. */
@@ -131,7 +132,7 @@ user_manager_rest (const char *cgpath)
 {
   const char *rest = NULL;
 
-  for (const char *p = cgpath; (p = strstr (p, "/user@")) != NULL; p++)
+  for (const char *p = cgpath; (p = husk_strstr (p, "/user@")) != NULL; p++)
     {
       const char *d = p + strlen ("/user@"), *e = d;
       while (*e >= '0' && *e <= '9')

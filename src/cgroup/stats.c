@@ -14,6 +14,7 @@
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* Room for element n of v: the capacity is n rounded up to a power of two, so
@@ -296,9 +297,9 @@ blkio_v2 (struct husk_stats_blkio_entry **out, size_t *n, const char *dir, const
       char *p;
       if (dev_numbers (t, &maj, &min) == NULL)
         continue;
-      if ((p = strstr (t, rkey)))
+      if ((p = husk_strstr (t, rkey)))
         r = strtoull (p + strlen (rkey), NULL, 10);
-      if ((p = strstr (t, wkey)))
+      if ((p = husk_strstr (t, wkey)))
         w = strtoull (p + strlen (wkey), NULL, 10);
       blkio_add (out, n, maj, min, "Read", r);
       blkio_add (out, n, maj, min, "Write", w);

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 #include "container/container.h"
 #include "util/fs.h"
+#include "util/str.h"
 
 /* Each command's one-line summary: `husk --help` lists them and `husk CMD --help`
  * names the command with it. */
@@ -59,7 +60,7 @@ husk_cmd_usage (const char *usage)
     if (strcmp (summaries[i].name, name) == 0)
       summary = summaries[i].summary;
   printf ("NAME:\n   %s %s - %s\n\nUSAGE:\n", prog, name, summary);
-  rest = strstr (usage, "\n\n");
+  rest = husk_strstr (usage, "\n\n");
   rest = rest ? rest + 1 : usage + strlen (usage);
   /* The synopsis lines, "husk" replaced by our name. */
   while (p < rest)

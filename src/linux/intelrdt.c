@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 #define RDTGROUP_SUPER_MAGIC 0x7655821
@@ -36,7 +37,7 @@ resctrl_root (void)
     {
       /* id parent major:minor root mountpoint options... - fstype source super */
       char mnt[4096];
-      const char *sep = strstr (line, " - ");
+      const char *sep = husk_strstr (line, " - ");
       if (sep && strncmp (sep + 3, "resctrl ", 8) == 0
           && husk_word (line, 4, mnt, sizeof mnt))
         return xstrdup (mnt); /* mount points with spaces are octal-escaped; resctrl's are not */

@@ -37,6 +37,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* ---- the options (oci/names.h) ---- */
@@ -581,7 +582,7 @@ copy_up (struct entry *e, struct husk_error **err)
   if (fstat (from, &st) < 0)
     return husk_error_set (err, errno, "tmpcopyup: stat `%s`", e->dest);
   /* The root of the tmpfs gets the directory's owner (mode came as mode=). */
-  if (!strstr (e->o.data, "uid=") && !strstr (e->o.data, "gid=")
+  if (!husk_strstr (e->o.data, "uid=") && !husk_strstr (e->o.data, "gid=")
       && fchown (to, st.st_uid, st.st_gid) < 0)
     return husk_error_set (err, errno, "tmpcopyup: chown `%s`", e->dest);
   if (husk_copy_tree (from, to, err) < 0)
@@ -824,7 +825,7 @@ mount_cgroup_v1 (struct entry *e, struct husk_error **err)
   for (char *save = NULL, *line = strtok_r (info, "\n", &save); line;
        line = strtok_r (NULL, "\n", &save))
     {
-      char *f[6] = { 0 }, *sep = strstr (line, " - "), *fstype, *opts, *s2 = NULL;
+      char *f[6] = { 0 }, *sep = husk_strstr (line, " - "), *fstype, *opts, *s2 = NULL;
       size_t i = 0;
 
       if (sep == NULL)

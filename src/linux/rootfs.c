@@ -30,6 +30,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 bool
@@ -136,7 +137,7 @@ hide_host_proc_sys (const char *rootfs, struct husk_error **err)
        line = strtok_r (NULL, "\n", &save))
     {
       char root[4096], mp[4096], type[64];
-      char *sep = strstr (line, " - ");
+      char *sep = husk_strstr (line, " - ");
 
       if (sep == NULL || !husk_word (line, 3, root, sizeof root) || !husk_word (line, 4, mp, sizeof mp)
           || !husk_word (sep + 3, 0, type, sizeof type))

@@ -1,7 +1,8 @@
 /* Unit tests for util/fs.c's atomic write (TAP output): the file a caller names
  * (--pid-file, state.json) is replaced, never written through a link.  And
  * util/num.h's decimal formatting, against snprintf, and its parsing, against
- * strtold; util/fs.h's replacements of sscanf; util/sort.h's against qsort. */
+ * strtold; util/fs.h's replacements of sscanf; util/sort.h's against qsort;
+ * util/str.h's search. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "util/fs.h"
 #include "util/num.h"
 #include "util/sort.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 #include "tap.h"
@@ -245,6 +247,13 @@ main (void)
         same = false;
     }
     result (same, "husk_strtold: no number without a digit, nor inf or nan; 0x10 is 0");
+  }
+  {
+    const char *l = "36 35 98:0 /a - /b - ext4 /dev/sda1 rw";
+    result (husk_strstr (l, " - ") == l + 13 && husk_strstr (l, "rw") == l + strlen (l) - 2
+                && husk_strstr (l, "") == l && husk_strstr (l, "rwx") == NULL && husk_strstr ("", "a") == NULL
+                && husk_memmem ("a\r\r\n", 4, "\r\n", 2) != NULL && husk_memmem ("a\r\n", 2, "\r\n", 2) == NULL,
+            "husk_strstr and husk_memmem: the first match, at the ends, none, an empty needle");
   }
   /* husk_sort against qsort, and stable: pairs sorted by their first half. */
   {
