@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "oci/names.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -43,7 +44,9 @@ husk_apply_rlimits (const struct oci_process *p, struct husk_error **err)
       const struct oci_rlimit *l = &p->rlimits[i];
       struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
 
-      if (setrlimit (l->resource, &rl) < 0)
+      /* prlimit on ourselves is setrlimit without the C library's run over
+       * every thread (musl's __synccall, linux/sys.h); we have one. */
+      if (prlimit (0, l->resource, &rl, NULL) < 0)
         return husk_error_set (err, errno, "setrlimit %s", l->type);
     }
   return 0;
@@ -204,19 +207,19 @@ set_ids (const struct oci_user *u, struct husk_error **err)
    * there is an error.  Asked of the kernel rather than read from
    * /proc/self/setgroups, which is the container's to fake (CVE-2025-52881):
    * root outside such a namespace cannot get EPERM here. */
-  if (setgroups (u->additional_gids_len, u->additional_gids) < 0
+  if (husk_setgroups (u->additional_gids_len, u->additional_gids) < 0
       && !(errno == EPERM && u->additional_gids_len == 0))
     return husk_error_set (err, errno, "setgroups");
 
   /* EINVAL: the id has no mapping in this user namespace (runc's words). */
-  if (setresgid (u->gid, u->gid, u->gid) < 0)
+  if (husk_setresgid (u->gid, u->gid, u->gid) < 0)
     {
       if (errno == EINVAL)
         return husk_error_set (err, 0, "cannot setgid to unmapped gid %u in user namespace",
                                (unsigned) u->gid);
       return husk_error_set (err, errno, "setresgid %u", (unsigned) u->gid);
     }
-  if (setresuid (u->uid, u->uid, u->uid) < 0)
+  if (husk_setresuid (u->uid, u->uid, u->uid) < 0)
     {
       if (errno == EINVAL)
         return husk_error_set (err, 0, "cannot setuid to unmapped uid %u in user namespace",

@@ -17,6 +17,7 @@
 
 #include "linux/namespaces.h"
 #include "linux/sched.h"
+#include "linux/sys.h"
 #include "linux/sync.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -145,7 +146,7 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
     prctl (PR_SET_DUMPABLE, 0);
   /* Become the container's root, so that files created while setting up the
    * rootfs belong to the mapped root. */
-  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+  if (husk_setresgid (0, 0, 0) < 0 || husk_setresuid (0, 0, 0) < 0)
     return husk_error_set (err, errno, "setresuid to root in the user namespace");
   return 0;
 }
