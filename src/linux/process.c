@@ -28,6 +28,7 @@
 #include "linux/sys.h"
 #include "oci/names.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/sort.h"
 #include "util/xalloc.h"
@@ -397,42 +398,18 @@ husk_find_executable (const char *arg0, char *const *env, struct husk_error **er
   return NULL;
 }
 
-/* The home directory of uid in the current root's /etc/passwd, or NULL.  Parsed
- * by hand: the NSS modules getpwuid() may load belong to the host. */
+/* The home directory of uid in the current root's /etc/passwd, or NULL. */
 static char *
 passwd_home (uid_t uid)
 {
-  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
+  char *home = husk_passwd_field (uid, 5);
 
-  if (f == NULL)
-    return NULL;
-  while (getline (&line, &cap, f) >= 0)
+  if (home && home[0] == '\0')
     {
-      char *fields[7] = { NULL }, *s = line, *endp;
-      unsigned long id;
-      int n;
-
-      line[strcspn (line, "\n")] = '\0';
-      if (line[0] == '#' || line[0] == '\0')
-        continue;
-      for (n = 0; n < 7 && s; n++)
-        {
-          fields[n] = s;
-          s = strchr (s, ':');
-          if (s)
-            *s++ = '\0';
-        }
-      if (n < 6 || fields[2][0] == '\0')
-        continue;
-      errno = 0;
-      id = strtoul (fields[2], &endp, 10);
-      if (errno || *endp || id != (unsigned long) uid)
-        continue;
-      return fields[5][0] ? xstrdup (fields[5]) : NULL;
+      free (home);
+      return NULL;
     }
-  return NULL;
+  return home;
 }
 
 /* An environment entry by its key (up to the first '=', or all of it) and its

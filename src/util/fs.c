@@ -289,6 +289,40 @@ husk_proc_state (pid_t pid)
   return f ? f[0] : 0;
 }
 
+char *
+husk_passwd_field (uid_t uid, int n)
+{
+  cleanup_free char *data = NULL;
+
+  if (husk_read_file ("/etc/passwd", &data, NULL, NULL) < 0)
+    return NULL;
+  for (char *save = NULL, *line = strtok_r (data, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save))
+    {
+      char *fields[7] = { NULL }, *s = line, *endp;
+      unsigned long id;
+      int k;
+
+      if (line[0] == '#')
+        continue;
+      for (k = 0; k < 7 && s; k++)
+        {
+          fields[k] = s;
+          s = strchr (s, ':');
+          if (s)
+            *s++ = '\0';
+        }
+      if (k < 6 || fields[2][0] == '\0')
+        continue;
+      errno = 0;
+      id = strtoul (fields[2], &endp, 10);
+      if (errno || *endp || id != (unsigned long) uid)
+        continue;
+      return n < k ? xstrdup (fields[n]) : NULL;
+    }
+  return NULL;
+}
+
 bool
 husk_running_in_userns (void)
 {

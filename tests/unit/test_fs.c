@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -254,6 +255,20 @@ main (void)
                 && husk_strstr (l, "") == l && husk_strstr (l, "rwx") == NULL && husk_strstr ("", "a") == NULL
                 && husk_memmem ("a\r\r\n", 4, "\r\n", 2) != NULL && husk_memmem ("a\r\n", 2, "\r\n", 2) == NULL,
             "husk_strstr and husk_memmem: the first match, at the ends, none, an empty needle");
+  }
+  /* husk_passwd_field against getpwuid (the host's /etc/passwd, no NSS here). */
+  {
+    bool same = true;
+    for (uid_t u = 0; u < 70000; u += u < 100 ? 1 : 997)
+      {
+        struct passwd *pw = getpwuid (u);
+        char *name = husk_passwd_field (u, 0), *home = husk_passwd_field (u, 5);
+        if (pw ? !name || !home || strcmp (name, pw->pw_name) || strcmp (home, pw->pw_dir) : name || home)
+          same = false;
+        free (name);
+        free (home);
+      }
+    result (same, "husk_passwd_field: the name and home getpwuid gives, for uids 0 to 70000");
   }
   /* husk_sort against qsort, and stable: pairs sorted by their first half. */
   {
