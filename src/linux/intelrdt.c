@@ -25,15 +25,15 @@
 static char *
 resctrl_root (void)
 {
-  cleanup_fclose FILE *f = NULL;
-  cleanup_free char *line = NULL;
+  cleanup_free char *data = NULL;
   struct statfs sfs;
-  size_t cap = 0;
 
   if (statfs (DEFAULT_RESCTRL, &sfs) == 0 && sfs.f_type == RDTGROUP_SUPER_MAGIC)
     return xstrdup (DEFAULT_RESCTRL);
-  f = fopen ("/proc/self/mountinfo", "re");
-  while (f && getline (&line, &cap, f) > 0)
+  if (husk_read_file ("/proc/self/mountinfo", &data, NULL, NULL) < 0)
+    return NULL;
+  for (char *save = NULL, *line = strtok_r (data, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save))
     {
       /* id parent major:minor root mountpoint options... - fstype source super */
       char mnt[4096];
