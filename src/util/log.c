@@ -45,17 +45,32 @@ husk_log_debug_enabled (void)
 }
 
 void
+husk_rfc3339 (const struct timespec *ts, char *buf, size_t len)
+{
+  /* By hand, not strftime (it would bring musl's time zone code, 5 KiB) nor
+   * gmtime_r (0.8 KiB).  The date of a day count, 1970-01-01 being day 0: days
+   * from 0000-03-01, in eras of 400 years (146097 days), years of the era
+   * starting in March, so that a leap day is the last of its year. */
+  long long secs = ts->tv_sec, days = secs / 86400 - (secs % 86400 < 0);
+  long sod = (long) (secs - days * 86400);
+  long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned) (z - era * 146097); /* day of the era, 0..146096 */
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* from March 1, 0..365 */
+  unsigned mp = (5 * doy + 2) / 153; /* month from March, 0..11 */
+  unsigned mon = mp < 10 ? mp + 3 : mp - 9;
+
+  snprintf (buf, len, "%04lld-%02u-%02uT%02ld:%02ld:%02ld.%09ldZ", yoe + era * 400 + (mon <= 2), mon,
+            doy - (153 * mp + 2) / 5 + 1, sod / 3600, sod / 60 % 60, sod % 60, ts->tv_nsec);
+}
+
+void
 husk_rfc3339_now (char *buf, size_t len)
 {
   struct timespec ts;
-  struct tm tm;
 
-  /* By hand, not strftime: it would bring musl's time zone code (5 KiB) into
-   * the binary for a format that has none. */
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  snprintf (buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  husk_rfc3339 (&ts, buf, len);
 }
 
 static void

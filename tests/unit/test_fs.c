@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/num.h"
 #include "util/sort.h"
 #include "util/str.h"
@@ -269,6 +271,26 @@ main (void)
         free (home);
       }
     result (same, "husk_passwd_field: the name and home getpwuid gives, for uids 0 to 70000");
+  }
+  /* husk_rfc3339 against gmtime_r, over leap days and centuries. */
+  {
+    bool same = true;
+    for (long long t = -2208988800LL; t < 4102444800LL * 2 && same; t += 86400LL * 13 + 3601)
+      {
+        struct timespec ts = { .tv_sec = (time_t) t, .tv_nsec = 123456789 };
+        struct tm tm;
+        char got[64], want[64];
+        gmtime_r (&ts.tv_sec, &tm);
+        snprintf (want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+        husk_rfc3339 (&ts, got, sizeof got);
+        if (strcmp (got, want) != 0)
+          {
+            printf ("# %lld: %s, gmtime_r %s\n", t, got, want);
+            same = false;
+          }
+      }
+    result (same, "husk_rfc3339 writes the date gmtime_r gives, 1900 to 2230");
   }
   /* husk_sort against qsort, and stable: pairs sorted by their first half. */
   {
