@@ -88,35 +88,42 @@ write_all (int fd, const char *buf, size_t len)
     }
 }
 
-/* A logrus text value: bare when it is made of [A-Za-z0-9-._/@^+] only, else
- * quoted with Go's %q escapes (what `level=debug msg="..."` readers expect). */
-static void
-put_text_value (FILE *f, const char *s)
+/* A logrus text value (caller frees): bare when it is made of
+ * [A-Za-z0-9-._/@^+] only, else quoted with Go's %q escapes (what
+ * `level=debug msg="..."` readers expect). */
+static char *
+text_value (const char *s)
 {
-  const unsigned char *p;
+  static const char hex[] = "0123456789abcdef";
+  char *out, *o;
 
   if (*s && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
                 == strlen (s))
-    {
-      fputs (s, f);
-      return;
-    }
-  fputc ('"', f);
-  for (p = (const unsigned char *) s; *p; p++)
+    return xstrdup (s);
+  o = out = xmalloc (4 * strlen (s) + 3); /* "\xNN" at most for a byte, the quotes */
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     switch (*p)
       {
-      case '"': fputs ("\\\"", f); break;
-      case '\\': fputs ("\\\\", f); break;
-      case '\n': fputs ("\\n", f); break;
-      case '\t': fputs ("\\t", f); break;
-      case '\r': fputs ("\\r", f); break;
+      case '"': *o++ = '\\'; *o++ = '"'; break;
+      case '\\': *o++ = '\\'; *o++ = '\\'; break;
+      case '\n': *o++ = '\\'; *o++ = 'n'; break;
+      case '\t': *o++ = '\\'; *o++ = 't'; break;
+      case '\r': *o++ = '\\'; *o++ = 'r'; break;
       default:
         if (*p < 0x20 || *p == 0x7f)
-          fprintf (f, "\\x%02x", *p);
+          {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+          }
         else
-          fputc (*p, f);
+          *o++ = (char) *p;
       }
-  fputc ('"', f);
+  *o++ = '"';
+  *o = '\0';
+  return out;
 }
 
 /* One line of the log, newline included, in the --log-format: logrus's text
@@ -125,9 +132,7 @@ put_text_value (FILE *f, const char *s)
 static char *
 format_line (const char *level, const char *msg)
 {
-  char now[64], *line = NULL;
-  size_t size = 0;
-  FILE *f;
+  char now[64], *line = NULL, *value;
 
   husk_rfc3339_now (now, sizeof now);
   if (log_format == HUSK_LOG_JSON)
@@ -146,17 +151,9 @@ format_line (const char *level, const char *msg)
       free (json);
       return line;
     }
-  f = open_memstream (&line, &size);
-  if (f == NULL)
-    return NULL;
-  fprintf (f, "time=\"%s\" level=%s msg=", now, level);
-  put_text_value (f, msg);
-  fputc ('\n', f);
-  if (fclose (f) != 0)
-    {
-      free (line);
-      return NULL;
-    }
+  value = text_value (msg);
+  xasprintf (&line, "time=\"%s\" level=%s msg=%s\n", now, level, value);
+  free (value);
   return line;
 }
 
