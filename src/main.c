@@ -10,6 +10,7 @@
 #include "cmd/spec.h"
 #include "container/state.h"
 #include "linux/exeseal.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 /* The release of runc whose command line (and bats suite) husk follows. */
@@ -112,22 +113,6 @@ help (const struct husk_globals *g, int argc, char **argv, struct husk_error **e
   return husk_error_set (err, 0, "No help topic for '%s'", argv[1]);
 }
 
-/* Whether we run in a user namespace other than the initial one: there the
- * uid_map is not the identity over every id ("0 0 4294967295"). */
-static bool
-in_user_namespace (void)
-{
-  FILE *f = fopen ("/proc/self/uid_map", "re");
-  unsigned long long a, b, n;
-  int k;
-
-  if (f == NULL)
-    return false;
-  k = fscanf (f, "%llu %llu %llu", &a, &b, &n);
-  fclose (f);
-  return k != 3 || a != 0 || b != 0 || n != 4294967295ULL;
-}
-
 /* --rootless: one decision, made here; everything below takes it as given. */
 static int
 resolve_rootless (struct husk_globals *g, struct husk_error **err)
@@ -137,7 +122,7 @@ resolve_rootless (struct husk_globals *g, struct husk_error **err)
   else if (strcmp (g->rootless, "false") == 0)
     g->is_rootless = false;
   else if (strcmp (g->rootless, "auto") == 0)
-    g->is_rootless = geteuid () != 0 || in_user_namespace ();
+    g->is_rootless = geteuid () != 0 || husk_running_in_userns ();
   else
     return husk_error_set (err, 0, "invalid --rootless `%s` (true, false or auto)", g->rootless);
   return 0;

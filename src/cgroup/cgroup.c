@@ -19,6 +19,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/sort.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 static int remove_tree (const char *dir, int depth, bool wait_busy);
@@ -62,29 +64,6 @@ next_line (char **p)
   return line;
 }
 
-/* Field n (from 0) of a mountinfo line, fields one space apart (the kernel
- * escapes spaces in paths as \040), into out: false when the line has fewer or
- * the field does not fit.  (sscanf cost more than the rest of `delete`.) */
-static bool
-mount_field (const char *line, int n, char *out, size_t size)
-{
-  size_t l;
-
-  while (n-- > 0)
-    {
-      line = strchr (line, ' ');
-      if (line == NULL)
-        return false;
-      line++;
-    }
-  l = strcspn (line, " ");
-  if (l == 0 || l >= size)
-    return false;
-  memcpy (out, line, l);
-  out[l] = '\0';
-  return true;
-}
-
 /* Parse /proc/self/mountinfo for cgroup and cgroup2 mounts.  The file is read
  * whole, in one or two reads (stdio would read it a BUFSIZ at a time, and the
  * kernel generates the text again from the start of each chunk's line). */
@@ -104,11 +83,13 @@ read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
   while ((line = next_line (&cur)))
     {
       char root[4096], mnt[4096], fstype[64], super[1024];
-      const char *sep = strstr (line, " - ");
-      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE SUPER */
-      if (sep == NULL || !mount_field (line, 3, root, sizeof root)
-          || !mount_field (line, 4, mnt, sizeof mnt) || !mount_field (sep + 3, 0, fstype, sizeof fstype)
-          || !mount_field (sep + 3, 2, super, sizeof super))
+      const char *sep = husk_strstr (line, " - ");
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE SUPER (the kernel
+       * escapes spaces in paths as \040).  (sscanf cost more than the rest of
+       * `delete`.) */
+      if (sep == NULL || !husk_word (line, 3, root, sizeof root)
+          || !husk_word (line, 4, mnt, sizeof mnt) || !husk_word (sep + 3, 0, fstype, sizeof fstype)
+          || !husk_word (sep + 3, 2, super, sizeof super))
         continue;
       bool v2 = strcmp (fstype, "cgroup2") == 0;
       if (!v2 && strcmp (fstype, "cgroup") != 0)
@@ -794,7 +775,7 @@ husk_cgroup_pids (const struct husk_cgroup *cg, pid_t **pids, size_t *n, struct 
     return husk_error_set (err, ENOENT, "read cgroup.procs: no cgroup directory");
   if (*n == 0)
     return 0;
-  qsort (*pids, *n, sizeof (pid_t), pid_cmp);
+  husk_sort (*pids, *n, sizeof (pid_t), pid_cmp);
   for (size_t i = 0; i < *n; i++)
     if (u == 0 || (*pids)[u - 1] != (*pids)[i])
       (*pids)[u++] = (*pids)[i];

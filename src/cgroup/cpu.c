@@ -17,6 +17,7 @@
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 uint64_t
 cg_shares_to_weight (uint64_t shares)
@@ -102,7 +103,8 @@ cpu_v2_max (const char *dir, const struct oci_cpu *c, struct husk_error **err)
     {
       char q[32];
       unsigned long long p;
-      if (sscanf (cur, "%31s %llu", q, &p) == 2)
+      const char *rest = husk_word (cur, 0, q, sizeof q);
+      if (rest && husk_scan_u64 (&rest, &p))
         {
           snprintf (quota, sizeof quota, "%s", q);
           period = p;

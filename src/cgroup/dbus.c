@@ -15,6 +15,7 @@
 
 #include "cgroup/dbus.h"
 #include "util/cleanup.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* An authentication reply longer than this is no server's. */
@@ -264,7 +265,7 @@ auth_reply (struct husk_dbus *b, uint64_t deadline, struct husk_error **err)
 {
   for (;;)
     {
-      uint8_t *eol = b->in_n ? memmem (b->in, b->in_n, "\r\n", 2) : NULL;
+      uint8_t *eol = b->in_n ? husk_memmem (b->in, b->in_n, "\r\n", 2) : NULL;
       size_t l;
 
       if (eol == NULL)
@@ -458,100 +459,98 @@ dbus_error_is (const struct dbus_error *e, const char *name)
 
 /* D-Bus error names and the errno each stands for (sd-bus's table, by name:
  * the bus's own errors, systemd's, and sd-bus's "System.Error.E..." for a
- * plain errno), each table under its name's prefix. */
-struct errno_name
-{
-  const char *name;
-  int errnum;
-};
+ * plain errno), each table under its name's prefix.  A table is its names
+ * one after the other ("Failed\0NoMemory\0...") and their errnos in the same
+ * order: no pointer (8 bytes and a relocation) per name. */
+#define DBUS_ERRORS(X)                                                                  \
+  X (Failed, EACCES)                                                                    \
+  X (NoMemory, ENOMEM)                                                                  \
+  X (ServiceUnknown, EHOSTUNREACH)                                                      \
+  X (NameHasNoOwner, ENXIO)                                                             \
+  X (NoReply, ETIMEDOUT)                                                                \
+  X (IOError, EIO)                                                                      \
+  X (BadAddress, EADDRNOTAVAIL)                                                         \
+  X (NotSupported, EOPNOTSUPP)                                                          \
+  X (LimitsExceeded, ENOBUFS)                                                           \
+  X (AccessDenied, EACCES)                                                              \
+  X (AuthFailed, EACCES)                                                                \
+  X (InteractiveAuthorizationRequired, EACCES)                                          \
+  X (NoServer, EHOSTDOWN)                                                               \
+  X (Timeout, ETIMEDOUT)                                                                \
+  X (NoNetwork, ENONET)                                                                 \
+  X (AddressInUse, EADDRINUSE)                                                          \
+  X (Disconnected, ECONNRESET)                                                          \
+  X (InvalidArgs, EINVAL)                                                               \
+  X (FileNotFound, ENOENT)                                                              \
+  X (FileExists, EEXIST)                                                                \
+  X (UnknownMethod, EBADR)                                                              \
+  X (UnknownObject, EBADR)                                                              \
+  X (UnknownInterface, EBADR)                                                           \
+  X (UnknownProperty, EBADR)                                                            \
+  X (PropertyReadOnly, EROFS)                                                           \
+  X (UnixProcessIdUnknown, ESRCH)                                                       \
+  X (InvalidSignature, EINVAL)                                                          \
+  X (InconsistentMessage, EBADMSG)                                                      \
+  X (TimedOut, ETIMEDOUT)                                                               \
+  X (MatchRuleInvalid, EINVAL)                                                          \
+  X (InvalidFileContent, EINVAL)                                                        \
+  X (MatchRuleNotFound, ENOENT)                                                         \
+  X (SELinuxSecurityContextUnknown, ESRCH)                                              \
+  X (ObjectPathInUse, EBUSY)
 
-static const struct errno_name dbus_errors[] = {
-  { "Failed", EACCES },
-  { "NoMemory", ENOMEM },
-  { "ServiceUnknown", EHOSTUNREACH },
-  { "NameHasNoOwner", ENXIO },
-  { "NoReply", ETIMEDOUT },
-  { "IOError", EIO },
-  { "BadAddress", EADDRNOTAVAIL },
-  { "NotSupported", EOPNOTSUPP },
-  { "LimitsExceeded", ENOBUFS },
-  { "AccessDenied", EACCES },
-  { "AuthFailed", EACCES },
-  { "InteractiveAuthorizationRequired", EACCES },
-  { "NoServer", EHOSTDOWN },
-  { "Timeout", ETIMEDOUT },
-  { "NoNetwork", ENONET },
-  { "AddressInUse", EADDRINUSE },
-  { "Disconnected", ECONNRESET },
-  { "InvalidArgs", EINVAL },
-  { "FileNotFound", ENOENT },
-  { "FileExists", EEXIST },
-  { "UnknownMethod", EBADR },
-  { "UnknownObject", EBADR },
-  { "UnknownInterface", EBADR },
-  { "UnknownProperty", EBADR },
-  { "PropertyReadOnly", EROFS },
-  { "UnixProcessIdUnknown", ESRCH },
-  { "InvalidSignature", EINVAL },
-  { "InconsistentMessage", EBADMSG },
-  { "TimedOut", ETIMEDOUT },
-  { "MatchRuleInvalid", EINVAL },
-  { "InvalidFileContent", EINVAL },
-  { "MatchRuleNotFound", ENOENT },
-  { "SELinuxSecurityContextUnknown", ESRCH },
-  { "ObjectPathInUse", EBUSY },
-};
+#define SYSTEMD_ERRORS(X)                                                               \
+  X (NoSuchUnit, ENOENT)                                                                \
+  X (NoUnitForPID, ESRCH)                                                               \
+  X (UnitExists, EEXIST)                                                                \
+  X (LoadFailed, EIO)                                                                   \
+  X (JobFailed, EREMOTEIO)                                                              \
+  X (NoSuchJob, ENOENT)                                                                 \
+  X (NotSubscribed, EINVAL)                                                             \
+  X (AlreadySubscribed, EINVAL)                                                         \
+  X (OnlyByDependency, EINVAL)                                                          \
+  X (TransactionJobsConflicting, EDEADLK)                                               \
+  X (TransactionOrderIsCyclic, EDEADLK)                                                 \
+  X (TransactionIsDestructive, EDEADLK)                                                 \
+  X (UnitMasked, ERFKILL)                                                               \
+  X (UnitGenerated, EADDRNOTAVAIL)                                                      \
+  X (UnitLinked, ELOOP)                                                                 \
+  X (JobTypeNotApplicable, EBADR)                                                       \
+  X (NoIsolation, EPERM)                                                                \
+  X (ShuttingDown, ECANCELED)                                                           \
+  X (ScopeNotRunning, EHOSTDOWN)                                                        \
+  X (NoSuchDynamicUser, ESRCH)                                                          \
+  X (NotReferenced, EUNATCH)                                                            \
+  X (DiskFull, ENOSPC)                                                                  \
+  X (UnitInactive, ENOLINK)
 
-static const struct errno_name systemd_errors[] = {
-  { "NoSuchUnit", ENOENT },
-  { "NoUnitForPID", ESRCH },
-  { "UnitExists", EEXIST },
-  { "LoadFailed", EIO },
-  { "JobFailed", EREMOTEIO },
-  { "NoSuchJob", ENOENT },
-  { "NotSubscribed", EINVAL },
-  { "AlreadySubscribed", EINVAL },
-  { "OnlyByDependency", EINVAL },
-  { "TransactionJobsConflicting", EDEADLK },
-  { "TransactionOrderIsCyclic", EDEADLK },
-  { "TransactionIsDestructive", EDEADLK },
-  { "UnitMasked", ERFKILL },
-  { "UnitGenerated", EADDRNOTAVAIL },
-  { "UnitLinked", ELOOP },
-  { "JobTypeNotApplicable", EBADR },
-  { "NoIsolation", EPERM },
-  { "ShuttingDown", ECANCELED },
-  { "ScopeNotRunning", EHOSTDOWN },
-  { "NoSuchDynamicUser", ESRCH },
-  { "NotReferenced", EUNATCH },
-  { "DiskFull", ENOSPC },
-  { "UnitInactive", ENOLINK },
-};
+#define SYSTEM_ERRORS(X)                                                                \
+  X (EPERM, EPERM)                                                                      \
+  X (ENOENT, ENOENT)                                                                    \
+  X (ESRCH, ESRCH)                                                                      \
+  X (EIO, EIO)                                                                          \
+  X (ENOMEM, ENOMEM)                                                                    \
+  X (EACCES, EACCES)                                                                    \
+  X (EBUSY, EBUSY)                                                                      \
+  X (EEXIST, EEXIST)                                                                    \
+  X (EINVAL, EINVAL)                                                                    \
+  X (ENOSPC, ENOSPC)                                                                    \
+  X (EROFS, EROFS)                                                                      \
+  X (EOPNOTSUPP, EOPNOTSUPP)
 
-static const struct errno_name system_errors[] = {
-  { "EPERM", EPERM },
-  { "ENOENT", ENOENT },
-  { "ESRCH", ESRCH },
-  { "EIO", EIO },
-  { "ENOMEM", ENOMEM },
-  { "EACCES", EACCES },
-  { "EBUSY", EBUSY },
-  { "EEXIST", EEXIST },
-  { "EINVAL", EINVAL },
-  { "ENOSPC", ENOSPC },
-  { "EROFS", EROFS },
-  { "EOPNOTSUPP", EOPNOTSUPP },
-};
+#define ERROR_NAME(name, errnum) #name "\0"
+#define ERROR_ERRNO(name, errnum) errnum,
 
 static const struct
 {
   const char *prefix;
-  const struct errno_name *names;
-  size_t n;
+  const char *names; /* NUL-separated, an empty one last */
+  const unsigned char *errnos;
 } error_tables[] = {
-  { "org.freedesktop.DBus.Error.", dbus_errors, sizeof dbus_errors / sizeof dbus_errors[0] },
-  { "org.freedesktop.systemd1.", systemd_errors, sizeof systemd_errors / sizeof systemd_errors[0] },
-  { "System.Error.", system_errors, sizeof system_errors / sizeof system_errors[0] },
+  { "org.freedesktop.DBus.Error.", DBUS_ERRORS (ERROR_NAME),
+    (const unsigned char[]){ DBUS_ERRORS (ERROR_ERRNO) } },
+  { "org.freedesktop.systemd1.", SYSTEMD_ERRORS (ERROR_NAME),
+    (const unsigned char[]){ SYSTEMD_ERRORS (ERROR_ERRNO) } },
+  { "System.Error.", SYSTEM_ERRORS (ERROR_NAME), (const unsigned char[]){ SYSTEM_ERRORS (ERROR_ERRNO) } },
 };
 
 int
@@ -559,13 +558,13 @@ dbus_error_errno (const char *name)
 {
   for (size_t t = 0; name && t < sizeof error_tables / sizeof error_tables[0]; t++)
     {
-      size_t pl = strlen (error_tables[t].prefix);
+      size_t pl = strlen (error_tables[t].prefix), i = 0;
 
       if (strncmp (name, error_tables[t].prefix, pl) != 0)
         continue;
-      for (size_t i = 0; i < error_tables[t].n; i++)
-        if (strcmp (name + pl, error_tables[t].names[i].name) == 0)
-          return error_tables[t].names[i].errnum;
+      for (const char *n = error_tables[t].names; *n; n += strlen (n) + 1, i++)
+        if (strcmp (name + pl, n) == 0)
+          return error_tables[t].errnos[i];
     }
   return EIO;
 }

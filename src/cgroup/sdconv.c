@@ -9,6 +9,8 @@
 #include "cgroup/internal.h"
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* systemd's UNIT_NAME_MAX counts the NUL. */
@@ -56,7 +58,7 @@ cg_sd_expand_slice (const char *slice, struct husk_error **err)
   stem = strlen (slice) - strlen (".slice");
   /* Each dash closes one level: "a-b.slice" lives in "a.slice".  An empty
    * component ("-a.slice", "a--b.slice", "a-.slice") names no parent. */
-  if (slice[0] == '-' || slice[stem - 1] == '-' || memmem (slice, stem, "--", 2))
+  if (slice[0] == '-' || slice[stem - 1] == '-' || husk_memmem (slice, stem, "--", 2))
     goto invalid;
   /* At most one "/<prefix>.slice" per component: the total is bounded by
    * (components) * (stem + 7), and components <= stem. */
@@ -130,7 +132,7 @@ user_manager_rest (const char *cgpath)
 {
   const char *rest = NULL;
 
-  for (const char *p = cgpath; (p = strstr (p, "/user@")) != NULL; p++)
+  for (const char *p = cgpath; (p = husk_strstr (p, "/user@")) != NULL; p++)
     {
       const char *d = p + strlen ("/user@"), *e = d;
       while (*e >= '0' && *e <= '9')
@@ -366,7 +368,8 @@ unified_props (const struct oci_kv *kv, size_t n, struct cg_sd_props *p, struct 
           struct oci_cpu c = { .has_quota = true, .quota = -1 };
           char q[32];
           unsigned long long pd = 0;
-          int got = sscanf (v, "%31s %llu", q, &pd);
+          const char *rest = husk_word (v, 0, q, sizeof q);
+          int got = rest == NULL ? 0 : husk_scan_u64 (&rest, &pd) ? 2 : 1;
           if (got < 1 || (strcmp (q, "max") != 0 && parse_u64_or_max (q, &x) < 0))
             return husk_error_set (err, EINVAL, "linux.resources.unified[\"cpu.max\"] `%s`: "
                                    "expected \"QUOTA [PERIOD]\"", v);

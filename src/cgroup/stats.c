@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "cgroup/internal.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* Room for element n of v: the capacity is n rounded up to a power of two, so
@@ -62,7 +65,8 @@ read_cpu (struct husk_stats_cpu *c, const struct husk_cgroup *cg)
 {
   const char *acct = cg_v1_dir (cg, "cpuacct"), *cpu = cg_v1_dir (cg, "cpu");
   const char *u = cg->unified_dir;
-  uint64_t hz = (uint64_t) sysconf (_SC_CLK_TCK);
+  /* sysconf (_SC_CLK_TCK) without musl's 1 KB sysconf (which says 100). */
+  uint64_t hz = getauxval (AT_CLKTCK);
 
   if (acct)
     {
@@ -109,12 +113,14 @@ read_cpu_list (struct husk_stats_list *l, const char *dir, const char *file)
   l->present = true;
   for (char *s = v, *save = NULL, *t; (t = strtok_r (s, ",", &save)); s = NULL)
     {
-      unsigned a, b;
-      int r = sscanf (t, "%u-%u", &a, &b);
-      if (r == 1)
+      const char *p = t;
+      unsigned long long a, b;
+      if (!husk_scan_u64 (&p, &a))
+        continue;
+      if (*p != '-' || (p++, !husk_scan_u64 (&p, &b)))
         b = a;
-      for (unsigned i = a; r >= 1 && i <= b && i < 65536; i++)
-        list_add (l, i);
+      for (unsigned long long i = a; i <= b && i < 65536; i++)
+        list_add (l, (unsigned) i);
     }
 }
 
@@ -161,9 +167,10 @@ mem_raw (struct husk_stats_memory *m, const char *dir)
   cleanup_free char *v = cg_read (dir, "memory.stat");
   char name[128];
   unsigned long long n;
+  const char *rest;
 
   for (char *s = v, *save = NULL, *t; v && (t = strtok_r (s, "\n", &save)); s = NULL)
-    if (sscanf (t, "%127s %llu", name, &n) == 2)
+    if ((rest = husk_word (t, 0, name, sizeof name)) && husk_scan_u64 (&rest, &n))
       {
         m->raw = grow (m->raw, m->raw_len, sizeof *m->raw);
         m->raw[m->raw_len].key = xstrdup (name);
@@ -247,6 +254,19 @@ blkio_add (struct husk_stats_blkio_entry **v, size_t *n, unsigned maj, unsigned 
   e->value = value;
 }
 
+/* "MAJ:MIN" at the start of t; what follows it, or NULL. */
+static const char *
+dev_numbers (const char *t, unsigned *maj, unsigned *min)
+{
+  unsigned long long a, b;
+
+  if (!husk_scan_u64 (&t, &a) || *t++ != ':' || !husk_scan_u64 (&t, &b))
+    return NULL;
+  *maj = (unsigned) a;
+  *min = (unsigned) b;
+  return t;
+}
+
 /* v1 "8:0 Read 4096" lines. */
 static void
 blkio_v1 (struct husk_stats_blkio_entry **out, size_t *n, const char *dir, const char *file)
@@ -255,9 +275,11 @@ blkio_v1 (struct husk_stats_blkio_entry **out, size_t *n, const char *dir, const
   unsigned maj, min;
   char op[32];
   unsigned long long value;
+  const char *rest;
 
   for (char *s = v, *save = NULL, *t; v && (t = strtok_r (s, "\n", &save)); s = NULL)
-    if (sscanf (t, "%u:%u %31s %llu", &maj, &min, op, &value) == 4)
+    if ((rest = dev_numbers (t, &maj, &min)) && (rest = husk_word (rest, 0, op, sizeof op))
+        && husk_scan_u64 (&rest, &value))
       blkio_add (out, n, maj, min, op, value);
 }
 
@@ -273,11 +295,11 @@ blkio_v2 (struct husk_stats_blkio_entry **out, size_t *n, const char *dir, const
       unsigned maj, min;
       unsigned long long r = 0, w = 0;
       char *p;
-      if (sscanf (t, "%u:%u", &maj, &min) != 2)
+      if (dev_numbers (t, &maj, &min) == NULL)
         continue;
-      if ((p = strstr (t, rkey)))
+      if ((p = husk_strstr (t, rkey)))
         r = strtoull (p + strlen (rkey), NULL, 10);
-      if ((p = strstr (t, wkey)))
+      if ((p = husk_strstr (t, wkey)))
         w = strtoull (p + strlen (wkey), NULL, 10);
       blkio_add (out, n, maj, min, "Read", r);
       blkio_add (out, n, maj, min, "Write", w);
@@ -320,19 +342,20 @@ read_hugetlb (struct husk_cgroup_stats *s, const struct husk_cgroup *cg)
   while (d && sys && (de = readdir (sys)))
     {
       struct husk_stats_hugetlb *h;
-      unsigned long kb;
+      unsigned long long kb;
+      const char *p = de->d_name + 10;
       char f[96];
-      if (sscanf (de->d_name, "hugepages-%lukB", &kb) != 1)
+      if (strncmp (de->d_name, "hugepages-", 10) != 0 || !husk_scan_u64 (&p, &kb))
         continue;
       s->hugetlb = grow (s->hugetlb, s->hugetlb_len, sizeof *s->hugetlb);
       h = &s->hugetlb[s->hugetlb_len++];
       memset (h, 0, sizeof *h);
       if (kb >= 1024 * 1024)
-        snprintf (h->size, sizeof h->size, "%luGB", kb / (1024 * 1024));
+        snprintf (h->size, sizeof h->size, "%lluGB", kb / (1024 * 1024));
       else if (kb >= 1024)
-        snprintf (h->size, sizeof h->size, "%luMB", kb / 1024);
+        snprintf (h->size, sizeof h->size, "%lluMB", kb / 1024);
       else
-        snprintf (h->size, sizeof h->size, "%luKB", kb);
+        snprintf (h->size, sizeof h->size, "%lluKB", kb);
       snprintf (f, sizeof f, "hugetlb.%s.%s", h->size, v2 ? "current" : "usage_in_bytes");
       h->usage = cg_read_u64 (d, f, 0);
       /* v2 keeps no high-water mark (runc leaves it out there too). */

@@ -13,6 +13,7 @@
 #include "cgroup/systemd.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
@@ -390,7 +391,7 @@ cg_sd_user_manager_cgroup (char **out, struct husk_error **err)
   if (dbus_read_variant (&it, "s") < 0 || dbus_read_str (&it, 's', &cg) < 0)
     return husk_error_set (err, ENXIO,
                            "systemd --user: the manager's ControlGroup is not a string");
-  if (cg[0] != '/' || strstr (cg, "/..") || strstr (cg, "//"))
+  if (cg[0] != '/' || husk_strstr (cg, "/..") || husk_strstr (cg, "//"))
     return husk_error_set (err, 0, "systemd --user: the manager's ControlGroup `%s` is not a cgroup",
                            cg);
   *out = xstrdup (cg);

@@ -6,6 +6,8 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "util/fs.h"
+#include "util/str.h"
 
 /* Each command's one-line summary: `husk --help` lists them and `husk CMD --help`
  * names the command with it. */
@@ -52,12 +54,13 @@ husk_cmd_usage (const char *usage)
   const char *p = usage, *rest;
   char name[32] = "";
 
-  sscanf (usage, "usage: husk %31s", name);
+  if (strncmp (usage, "usage: husk ", 12) == 0)
+    husk_word (usage + 12, 0, name, sizeof name);
   for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++)
     if (strcmp (summaries[i].name, name) == 0)
       summary = summaries[i].summary;
   printf ("NAME:\n   %s %s - %s\n\nUSAGE:\n", prog, name, summary);
-  rest = strstr (usage, "\n\n");
+  rest = husk_strstr (usage, "\n\n");
   rest = rest ? rest + 1 : usage + strlen (usage);
   /* The synopsis lines, "husk" replaced by our name. */
   while (p < rest)

@@ -6,6 +6,7 @@
 
 #include "cmd/cmd.h"
 #include "container/container.h"
+#include "util/num.h"
 
 static const char usage[] =
     "usage: husk events [--stats] [--interval DURATION] <container-id>\n"
@@ -40,7 +41,7 @@ parse_duration (const char *s)
   while (*s)
     {
       char *end;
-      double v = strtod (s, &end);
+      double v = (double) husk_strtold (s, &end);
       size_t best = 0, bl = 0;
       if (end == s || v < 0)
         return -1;

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "linux/namespaces.h"
 #include "util/jsongen.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "util/xalloc.h"
@@ -45,7 +45,7 @@ struct row
   char owner[64];
 };
 
-/* The last uid's name is kept: getpwuid reads the whole passwd database each
+/* The last uid's name is kept: the lookup reads the whole of /etc/passwd each
  * time, and the containers under one root nearly always share an owner. */
 static void
 owner_name (uid_t uid, char *buf, size_t len)
@@ -53,13 +53,12 @@ owner_name (uid_t uid, char *buf, size_t len)
   static char last[64];
   static uid_t last_uid;
   static bool have;
-  struct passwd *pw;
 
   if (!have || uid != last_uid)
     {
-      pw = getpwuid (uid);
-      if (pw)
-        snprintf (last, sizeof last, "%s", pw->pw_name);
+      cleanup_free char *name = husk_passwd_field (uid, 0);
+      if (name)
+        snprintf (last, sizeof last, "%s", name);
       else
         snprintf (last, sizeof last, "#%u", (unsigned) uid);
       last_uid = uid;

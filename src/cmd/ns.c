@@ -53,22 +53,20 @@ nsenter_flag (enum oci_ns_type t)
 static char *
 state_text (const struct husk_ns_entry *e)
 {
-  char *s = NULL;
-  size_t len = 0;
-  FILE *f;
+  char *s;
 
   if (!e->present)
     return xstrdup ("-");
   /* Every container that inherits one of the host's has it too: no news. */
   if (e->host)
     return xstrdup ("host");
-  f = open_memstream (&s, &len);
-  if (f == NULL)
-    abort ();
-  fputs (e->shared_with ? "shared" : "new", f);
+  s = xstrdup (e->shared_with ? "shared" : "new");
   for (size_t i = 0; e->shared_with && e->shared_with[i]; i++)
-    fprintf (f, "%s%s", i ? "," : " with ", e->shared_with[i]);
-  fclose (f);
+    {
+      char *t = xconcat (s, i ? "," : " with ", e->shared_with[i], NULL);
+      free (s);
+      s = t;
+    }
   return s;
 }
 

@@ -17,6 +17,7 @@
 #include "cmd/cmd.h"
 #include "util/jsongen.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef HUSK_SPEC_VERSION
 #define HUSK_SPEC_VERSION "1.3.0"
@@ -143,20 +144,18 @@ static bool cgroup2_unified (void);
 static bool
 cgroup_delegated (void)
 {
-  FILE *f;
-  char line[4096], path[4200];
+  cleanup_free char *data = NULL;
+  char path[4200];
   bool ok = false;
 
-  if (!cgroup2_unified () || (f = fopen ("/proc/self/cgroup", "re")) == NULL)
+  if (!cgroup2_unified () || husk_read_file ("/proc/self/cgroup", &data, NULL, NULL) < 0)
     return false;
-  while (fgets (line, sizeof line, f))
+  for (char *save = NULL, *line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     if (strncmp (line, "0::", 3) == 0)
       {
-        line[strcspn (line, "\n")] = '\0';
         snprintf (path, sizeof path, "/sys/fs/cgroup%s", line + 3);
         ok = access (path, W_OK) == 0;
       }
-  fclose (f);
   return ok;
 }
 

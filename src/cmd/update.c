@@ -14,6 +14,7 @@
 #include "oci/resources.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/num.h"
 #include "util/xalloc.h"
 
 static const char usage[] =
@@ -93,7 +94,7 @@ parse_bytes (const char *flag, const char *s, int64_t *out, struct husk_error **
   int64_t mult = 1;
 
   errno = 0;
-  v = strtold (s, &end);
+  v = husk_strtold (s, &end);
   if (errno || end == s)
     return husk_error_set (err, 0, "update: --%s: invalid size `%s`", flag, s);
   switch (tolower ((unsigned char) *end))

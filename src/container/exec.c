@@ -244,11 +244,13 @@ sub_cgroup_for (const char *dir, char *const *specs)
 static bool
 v1_controller_known (const char *ctrl)
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
-  cleanup_free char *line = NULL;
-  size_t cap = 0, n = strlen (ctrl);
+  cleanup_free char *data = NULL;
+  size_t n = strlen (ctrl);
 
-  while (f && getline (&line, &cap, f) >= 0)
+  if (husk_read_file ("/proc/self/cgroup", &data, NULL, NULL) < 0)
+    return false;
+  for (char *lsave = NULL, *line = strtok_r (data, "\n", &lsave); line;
+       line = strtok_r (NULL, "\n", &lsave))
     {
       char *c = strchr (line, ':'), *end;
       if (c == NULL || (end = strchr (++c, ':')) == NULL)

@@ -26,6 +26,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 int
@@ -104,7 +105,7 @@ husk_remove_state_dir (const char *dir)
   /* Leftover temp files of an interrupted atomic write. */
   d = opendir (dir);
   while (d && (de = readdir (d)))
-    if (strstr (de->d_name, ".tmp-"))
+    if (husk_strstr (de->d_name, ".tmp-"))
       {
         snprintf (path, sizeof path, "%s/%s", dir, de->d_name);
         unlink (path);

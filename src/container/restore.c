@@ -37,6 +37,7 @@
 #include "util/fdpass.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 struct rst_ctx
@@ -143,7 +144,7 @@ inherit_stdio (struct rst_ctx *x, struct husk_error **err)
     {
       const char *s = json_string_of (v->u.array.values[i]);
       char fd[16];
-      if (s == NULL || strstr (s, "pipe:") == NULL)
+      if (s == NULL || husk_strstr (s, "pipe:") == NULL)
         continue;
       snprintf (fd, sizeof fd, "%zu", i);
       husk_criu_kv_add (&x->opts.inherit_fd, &x->opts.inherit_fd_len, s, fd);

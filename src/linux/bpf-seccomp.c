@@ -19,6 +19,7 @@
 
 #include "oci/names.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 #ifndef __X32_SYSCALL_BIT
@@ -30,15 +31,20 @@
 #error "bpf-seccomp.c: the argument halves below are little-endian offsets"
 #endif
 
+/* The most architectures a family has (x86: x86_64, x86, x32). */
+#define SC_COLUMNS 3
+
 struct husk_syscall
 {
   uint16_t name; /* offset in husk_syscall_names */
-  int16_t nr[4]; /* per architecture of the family, without its bit; -1: none */
+  int16_t nr[SC_COLUMNS]; /* per architecture of the family, without its bit; -1: none */
 };
 
 /* build/gen/syscalls.h: HUSK_SECCOMP_NARCHS, HUSK_SECCOMP_ARCH_NAMES,
  * husk_syscall_names, husk_syscall_bits and husk_syscalls[], sorted by name. */
 #include "syscalls.h"
+
+_Static_assert (HUSK_SECCOMP_NARCHS <= SC_COLUMNS, "a column for each architecture");
 
 static const char *
 sc_name (const struct husk_syscall *e)
@@ -72,21 +78,36 @@ static const struct arch_info arch_infos[] = {
 };
 
 /* The calls socketcall(2) and ipc(2) multiplex, with their first argument
- * (linux/net.h SYS_*, and the ipc call numbers of ipc/syscall.c). */
-static const struct oci_name socketcalls[] = {
-  { "socket", 1 },       { "bind", 2 },         { "connect", 3 },    { "listen", 4 },
-  { "accept", 5 },       { "getsockname", 6 },  { "getpeername", 7 }, { "socketpair", 8 },
-  { "send", 9 },         { "recv", 10 },        { "sendto", 11 },    { "recvfrom", 12 },
-  { "shutdown", 13 },    { "setsockopt", 14 },  { "getsockopt", 15 }, { "sendmsg", 16 },
-  { "recvmsg", 17 },     { "accept4", 18 },     { "recvmmsg", 19 },  { "sendmmsg", 20 },
-  { NULL, 0 },
-};
-static const struct oci_name ipccalls[] = {
-  { "semop", 1 },   { "semget", 2 },  { "semctl", 3 },  { "semtimedop", 4 },
-  { "msgsnd", 11 }, { "msgrcv", 12 }, { "msgget", 13 }, { "msgctl", 14 },
-  { "shmat", 21 },  { "shmdt", 22 },  { "shmget", 23 }, { "shmctl", 24 },
-  { NULL, 0 },
-};
+ * (linux/net.h SYS_*, and the ipc call numbers of ipc/syscall.c).  Each table
+ * is its names one after the other and their numbers in the same order: no
+ * pointer (8 bytes and a relocation) per name. */
+#define SOCKETCALLS(X)                                                                    \
+  X (socket, 1) X (bind, 2) X (connect, 3) X (listen, 4) X (accept, 5) X (getsockname, 6)  \
+  X (getpeername, 7) X (socketpair, 8) X (send, 9) X (recv, 10) X (sendto, 11)            \
+  X (recvfrom, 12) X (shutdown, 13) X (setsockopt, 14) X (getsockopt, 15)                 \
+  X (sendmsg, 16) X (recvmsg, 17) X (accept4, 18) X (recvmmsg, 19) X (sendmmsg, 20)
+#define IPCCALLS(X)                                                                       \
+  X (semop, 1) X (semget, 2) X (semctl, 3) X (semtimedop, 4) X (msgsnd, 11)               \
+  X (msgrcv, 12) X (msgget, 13) X (msgctl, 14) X (shmat, 21) X (shmdt, 22)                \
+  X (shmget, 23) X (shmctl, 24)
+#define MUX_NAME(name, nr) #name "\0"
+#define MUX_NR(name, nr) nr,
+
+static const char socketcall_names[] = SOCKETCALLS (MUX_NAME);
+static const uint8_t socketcall_nrs[] = { SOCKETCALLS (MUX_NR) };
+static const char ipccall_names[] = IPCCALLS (MUX_NAME);
+static const uint8_t ipccall_nrs[] = { IPCCALLS (MUX_NR) };
+
+/* name's number in a table of those (names ends with an empty one), or 0: none
+ * is 0. */
+static uint32_t
+mux_find (const char *names, const uint8_t *nrs, const char *name)
+{
+  for (size_t i = 0; *names; names += strlen (names) + 1, i++)
+    if (strcmp (names, name) == 0)
+      return nrs[i];
+  return 0;
+}
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 #define OP_NE 1
@@ -337,8 +358,8 @@ build_table (const struct oci_seccomp *s, uint32_t def, const struct arch_info *
         {
           const char *name = sc->names[j];
           const struct husk_syscall *e = syscall_find (name);
-          const struct oci_name *sock = oci_name_find (socketcalls, name);
-          const struct oci_name *ipc = oci_name_find (ipccalls, name);
+          uint32_t sock = mux_find (socketcall_names, socketcall_nrs, name);
+          uint32_t ipc = mux_find (ipccall_names, ipccall_nrs, name);
 
           /* The init passes the listener to the parent with sendmsg right
            * after the filter is loaded, and writes the exec fifo and its log
@@ -359,9 +380,9 @@ build_table (const struct oci_seccomp *s, uint32_t def, const struct arch_info *
           for (size_t r = 0; r < nrules; r++)
             {
               if (a->socketcall >= 0 && sock)
-                add_mux_rule (t, (uint32_t) a->socketcall, sock->value, &rules[r]);
+                add_mux_rule (t, (uint32_t) a->socketcall, sock, &rules[r]);
               else if (a->ipc >= 0 && ipc)
-                add_mux_rule (t, (uint32_t) a->ipc, ipc->value, &rules[r]);
+                add_mux_rule (t, (uint32_t) a->ipc, ipc, &rules[r]);
               if (sc_nr (e, col) >= 0)
                 add_rule (t, (uint32_t) sc_nr (e, col), &rules[r], a->args64);
             }
@@ -566,7 +587,7 @@ arch_block (struct em *e, struct table *t, uint32_t def, const struct arch_info 
   size_t rules, bad;
 
   if (t->n)
-    qsort (t->v, t->n, sizeof *t->v, by_nr);
+    husk_sort (t->v, t->n, sizeof *t->v, by_nr);
   rules = t->n ? search (e, t->v, 0, t->n, def, a, x32) : ret (e, def);
   if (a->audit == AUDIT_ARCH_X86_64 && x32 == NULL)
     {
@@ -600,7 +621,8 @@ highest_named (const struct oci_seccomp *s, const struct arch_info *a)
         if (e == NULL || sc_nr (e, col) <= max)
           continue;
         if (a->socketcall >= 0
-            && (oci_name_find (socketcalls, *n) || oci_name_find (ipccalls, *n)))
+            && (mux_find (socketcall_names, socketcall_nrs, *n)
+                || mux_find (ipccall_names, ipccall_nrs, *n)))
           continue;
         max = sc_nr (e, col);
       }

@@ -99,7 +99,7 @@ criu_child (const struct husk_criu_call *c, const char *bin, int sock, int errfd
         goto fail;
       }
   husk_close_fds_from (n, &errfd, 1);
-  execl (bin, "criu", "swrk", "3", (char *) NULL);
+  execv (bin, (char *[]){ "criu", "swrk", "3", NULL });
   husk_error_set (&err, errno, "exec `%s`", bin);
 fail:
   snprintf (msg, sizeof msg, "%d %s", err->errnum, err->msg);
@@ -378,7 +378,7 @@ husk_criu_check (const char *criu, struct husk_error **err)
           dup2 (fd, 1);
           dup2 (fd, 2);
         }
-      execl (bin, "criu", "check", (char *) NULL);
+      execv (bin, (char *[]){ "criu", "check", NULL });
       _exit (127);
     }
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)

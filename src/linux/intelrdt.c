@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 #define RDTGROUP_SUPER_MAGIC 0x7655821
@@ -24,21 +25,21 @@
 static char *
 resctrl_root (void)
 {
-  cleanup_fclose FILE *f = NULL;
-  cleanup_free char *line = NULL;
+  cleanup_free char *data = NULL;
   struct statfs sfs;
-  size_t cap = 0;
 
   if (statfs (DEFAULT_RESCTRL, &sfs) == 0 && sfs.f_type == RDTGROUP_SUPER_MAGIC)
     return xstrdup (DEFAULT_RESCTRL);
-  f = fopen ("/proc/self/mountinfo", "re");
-  while (f && getline (&line, &cap, f) > 0)
+  if (husk_read_file ("/proc/self/mountinfo", &data, NULL, NULL) < 0)
+    return NULL;
+  for (char *save = NULL, *line = strtok_r (data, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save))
     {
       /* id parent major:minor root mountpoint options... - fstype source super */
       char mnt[4096];
-      const char *sep = strstr (line, " - ");
+      const char *sep = husk_strstr (line, " - ");
       if (sep && strncmp (sep + 3, "resctrl ", 8) == 0
-          && sscanf (line, "%*s %*s %*s %*s %4095s", mnt) == 1)
+          && husk_word (line, 4, mnt, sizeof mnt))
         return xstrdup (mnt); /* mount points with spaces are octal-escaped; resctrl's are not */
     }
   return NULL;
@@ -90,28 +91,34 @@ wrap_last_cmd (const char *root, struct husk_error **err)
   return -1;
 }
 
+/* line and a newline appended to *text, unless line is NULL or empty. */
+static void
+add_line (char **text, const char *line)
+{
+  char *t;
+
+  if (line == NULL || *line == '\0')
+    return;
+  t = xconcat (*text, line, "\n", NULL);
+  free (*text);
+  *text = t;
+}
+
 static int
 write_schemata (const struct oci_intel_rdt *r, const char *root, const char *dir,
                 struct husk_error **err)
 {
-  cleanup_free char *text = NULL, *p = NULL;
-  size_t len = 0;
-  FILE *m = open_memstream (&text, &len);
+  cleanup_free char *text = xstrdup (""), *p = NULL;
 
-  if (m == NULL)
-    abort ();
-  if (r->l3_cache_schema && r->l3_cache_schema[0])
-    fprintf (m, "%s\n", r->l3_cache_schema);
-  if (r->mem_bw_schema && r->mem_bw_schema[0])
-    fprintf (m, "%s\n", r->mem_bw_schema);
+  /* One line each: L3, MB, then the schemata. */
+  add_line (&text, r->l3_cache_schema);
+  add_line (&text, r->mem_bw_schema);
   for (char **s = r->schemata; s && *s; s++)
-    if (**s)
-      fprintf (m, "%s\n", *s);
-  fclose (m);
-  if (len == 0)
+    add_line (&text, *s);
+  if (*text == '\0')
     return 0;
   p = xconcat (dir, "/schemata", NULL);
-  if (husk_write_file (p, text, len, err) < 0)
+  if (husk_write_file (p, text, strlen (text), err) < 0)
     return wrap_last_cmd (root, err);
   return 0;
 }

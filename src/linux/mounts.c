@@ -37,6 +37,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 /* ---- the options (oci/names.h) ---- */
@@ -54,19 +55,21 @@ husk_propagation_from_name (const char *name, unsigned long *flags)
 static void
 apply_rec_opt (struct husk_mount_opts *o, const struct oci_mount_option *opt)
 {
+  uint64_t v = opt->value;
+
   if (opt->kind == OCI_MOUNT_REC_SET)
     {
-      o->rec_set |= opt->value;
-      o->rec_clr &= ~opt->value;
+      o->rec_set |= v;
+      o->rec_clr &= ~v;
     }
   else
     {
-      o->rec_clr |= opt->value;
-      o->rec_set &= ~opt->value;
+      o->rec_clr |= v;
+      o->rec_set &= ~v;
     }
   /* mount_setattr(2): an atime setting in attr_set must come with
    * MOUNT_ATTR__ATIME in attr_clr (the atime values are an enum, not bits). */
-  if ((opt->value & MOUNT_ATTR__ATIME) == opt->value)
+  if ((v & MOUNT_ATTR__ATIME) == v)
     o->rec_clr |= MOUNT_ATTR__ATIME;
 }
 
@@ -93,6 +96,7 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
   for (size_t i = 0; options && options[i]; i++)
     {
       const struct oci_mount_option *opt = oci_mount_option_find (options[i]);
+      unsigned long v = opt ? opt->value : 0;
 
       if (opt == NULL)
         {
@@ -103,12 +107,12 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
       switch (opt->kind)
         {
         case OCI_MOUNT_SET:
-          o->flags |= opt->value;
-          o->cleared &= ~opt->value;
+          o->flags |= v;
+          o->cleared &= ~v;
           break;
         case OCI_MOUNT_CLEAR:
-          o->flags &= ~opt->value;
-          o->cleared |= opt->value;
+          o->flags &= ~v;
+          o->cleared |= v;
           break;
         case OCI_MOUNT_PROPAGATION:
           if (o->n_propagation == HUSK_MAX_PROPAGATION)
@@ -116,7 +120,7 @@ husk_mount_opts_parse (char *const *options, struct husk_mount_opts *o,
               husk_mount_opts_free (o);
               return husk_error_set (err, EINVAL, "too many propagation options");
             }
-          o->propagation[o->n_propagation++] = opt->value;
+          o->propagation[o->n_propagation++] = v;
           break;
         case OCI_MOUNT_REC_SET:
         case OCI_MOUNT_REC_CLEAR:
@@ -581,7 +585,7 @@ copy_up (struct entry *e, struct husk_error **err)
   if (fstat (from, &st) < 0)
     return husk_error_set (err, errno, "tmpcopyup: stat `%s`", e->dest);
   /* The root of the tmpfs gets the directory's owner (mode came as mode=). */
-  if (!strstr (e->o.data, "uid=") && !strstr (e->o.data, "gid=")
+  if (!husk_strstr (e->o.data, "uid=") && !husk_strstr (e->o.data, "gid=")
       && fchown (to, st.st_uid, st.st_gid) < 0)
     return husk_error_set (err, errno, "tmpcopyup: chown `%s`", e->dest);
   if (husk_copy_tree (from, to, err) < 0)
@@ -829,7 +833,7 @@ mount_cgroup_v1 (struct entry *e, struct husk_error **err)
   for (char *save = NULL, *line = strtok_r (info, "\n", &save); line;
        line = strtok_r (NULL, "\n", &save))
     {
-      char *f[6] = { 0 }, *sep = strstr (line, " - "), *fstype, *opts, *s2 = NULL;
+      char *f[6] = { 0 }, *sep = husk_strstr (line, " - "), *fstype, *opts, *s2 = NULL;
       size_t i = 0;
 
       if (sep == NULL)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -97,7 +98,7 @@ join_userns (const struct oci_config *c, int fd, struct husk_error **err)
 
   if (setns (fd, CLONE_NEWUSER) < 0)
     return husk_error_set (err, errno, "join user namespace `%s`", ns ? ns->path : "?");
-  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+  if (husk_setresgid (0, 0, 0) < 0 || husk_setresuid (0, 0, 0) < 0)
     return husk_error_set (err, errno, "setresuid to root in the user namespace `%s`",
                            ns ? ns->path : "?");
   return 0;

@@ -25,9 +25,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/sys.h"
 #include "oci/names.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -42,7 +45,9 @@ husk_apply_rlimits (const struct oci_process *p, struct husk_error **err)
       const struct oci_rlimit *l = &p->rlimits[i];
       struct rlimit rl = { .rlim_cur = l->soft, .rlim_max = l->hard };
 
-      if (setrlimit (l->resource, &rl) < 0)
+      /* prlimit on ourselves is setrlimit without the C library's run over
+       * every thread (musl's __synccall, linux/sys.h); we have one. */
+      if (prlimit (0, l->resource, &rl, NULL) < 0)
         return husk_error_set (err, errno, "setrlimit %s", l->type);
     }
   return 0;
@@ -148,7 +153,7 @@ warn_unknown_caps (const struct oci_capabilities *caps)
       }
   if (n == 0)
     return;
-  qsort (unknown, n, sizeof *unknown, cmp_str);
+  husk_sort (unknown, n, sizeof *unknown, cmp_str);
   for (i = 0; i < n; i++)
     len += strlen (unknown[i]) + 1;
   list = xcalloc (1, len + 1);
@@ -203,19 +208,19 @@ set_ids (const struct oci_user *u, struct husk_error **err)
    * there is an error.  Asked of the kernel rather than read from
    * /proc/self/setgroups, which is the container's to fake (CVE-2025-52881):
    * root outside such a namespace cannot get EPERM here. */
-  if (setgroups (u->additional_gids_len, u->additional_gids) < 0
+  if (husk_setgroups (u->additional_gids_len, u->additional_gids) < 0
       && !(errno == EPERM && u->additional_gids_len == 0))
     return husk_error_set (err, errno, "setgroups");
 
   /* EINVAL: the id has no mapping in this user namespace (runc's words). */
-  if (setresgid (u->gid, u->gid, u->gid) < 0)
+  if (husk_setresgid (u->gid, u->gid, u->gid) < 0)
     {
       if (errno == EINVAL)
         return husk_error_set (err, 0, "cannot setgid to unmapped gid %u in user namespace",
                                (unsigned) u->gid);
       return husk_error_set (err, errno, "setresgid %u", (unsigned) u->gid);
     }
-  if (setresuid (u->uid, u->uid, u->uid) < 0)
+  if (husk_setresuid (u->uid, u->uid, u->uid) < 0)
     {
       if (errno == EINVAL)
         return husk_error_set (err, 0, "cannot setuid to unmapped uid %u in user namespace",
@@ -312,10 +317,13 @@ check_executable (const char *path)
   /* AT_EACCESS: the check the execve will make, capabilities included.  Plain
    * access(2) drops the effective caps of a non-root uid, so a user with
    * CAP_DAC_OVERRIDE would be refused a file whose x bit is only the owner's,
-   * which execve runs.  AT_EACCESS makes glibc use faccessat2, which an older
+   * which execve runs.  AT_EACCESS needs faccessat2 (Linux 5.8), which an older
    * seccomp profile that already applies may deny with EPERM (an X_OK check
-   * has no EPERM of its own): then access(2), as Go (hence runc) falls back. */
-  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+   * has no EPERM of its own): then access(2), as Go (hence runc) falls back.
+   * The system call itself: musl's faccessat emulates AT_EACCESS for a process
+   * whose ids differ (a fork, 0.6 KB); the init's real and effective ids are
+   * the same, where access(2) is that check. */
+  if (syscall (SYS_faccessat2, AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
     return 0;
   if (errno != EPERM && errno != ENOSYS)
     return errno;
@@ -393,42 +401,18 @@ husk_find_executable (const char *arg0, char *const *env, struct husk_error **er
   return NULL;
 }
 
-/* The home directory of uid in the current root's /etc/passwd, or NULL.  Parsed
- * by hand: the NSS modules getpwuid() may load belong to the host. */
+/* The home directory of uid in the current root's /etc/passwd, or NULL. */
 static char *
 passwd_home (uid_t uid)
 {
-  cleanup_fclose FILE *f = fopen ("/etc/passwd", "re");
-  cleanup_free char *line = NULL;
-  size_t cap = 0;
+  char *home = husk_passwd_field (uid, 5);
 
-  if (f == NULL)
-    return NULL;
-  while (getline (&line, &cap, f) >= 0)
+  if (home && home[0] == '\0')
     {
-      char *fields[7] = { NULL }, *s = line, *endp;
-      unsigned long id;
-      int n;
-
-      line[strcspn (line, "\n")] = '\0';
-      if (line[0] == '#' || line[0] == '\0')
-        continue;
-      for (n = 0; n < 7 && s; n++)
-        {
-          fields[n] = s;
-          s = strchr (s, ':');
-          if (s)
-            *s++ = '\0';
-        }
-      if (n < 6 || fields[2][0] == '\0')
-        continue;
-      errno = 0;
-      id = strtoul (fields[2], &endp, 10);
-      if (errno || *endp || id != (unsigned long) uid)
-        continue;
-      return fields[5][0] ? xstrdup (fields[5]) : NULL;
+      free (home);
+      return NULL;
     }
-  return NULL;
+  return home;
 }
 
 /* An environment entry by its key (up to the first '=', or all of it) and its
@@ -462,7 +446,7 @@ last_of_each_key (char *const *env, size_t n)
 
   for (size_t i = 0; i < n; i++)
     refs[i] = (struct env_ref){ env[i], strcspn (env[i], "="), i };
-  qsort (refs, n, sizeof *refs, cmp_env_ref);
+  husk_sort (refs, n, sizeof *refs, cmp_env_ref);
   for (size_t i = 0; i < n; i++)
     if (i + 1 == n || refs[i].klen != refs[i + 1].klen
         || memcmp (refs[i].kv, refs[i + 1].kv, refs[i].klen) != 0)

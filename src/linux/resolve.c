@@ -25,6 +25,7 @@
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
 #include "util/num.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 #define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
@@ -402,7 +403,7 @@ mkpath_last (int rootfd, const char *path, enum husk_mkpath how, mode_t mode)
   char *slash;
   int fd;
 
-  if (strcmp (path, "..") == 0 || strncmp (path, "../", 3) == 0 || strstr (path, "/..") != NULL)
+  if (strcmp (path, "..") == 0 || strncmp (path, "../", 3) == 0 || husk_strstr (path, "/..") != NULL)
     return -1;
   clean = husk_path_clean (path);
   slash = strrchr (clean, '/');

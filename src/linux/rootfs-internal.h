@@ -122,7 +122,5 @@ int husk_devices_setup (const struct husk_mount_ctx *ctx, struct husk_error **er
 /* ---- shared small helpers ---- */
 
 bool husk_config_has_ns (const struct oci_config *c, enum oci_ns_type t);
-/* True when this process is in a user namespace other than the initial one. */
-bool husk_running_in_userns (void);
 
 #endif

@@ -30,6 +30,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/str.h"
 #include "util/xalloc.h"
 
 bool
@@ -41,24 +42,6 @@ husk_config_has_ns (const struct oci_config *c, enum oci_ns_type t)
     if (c->linux_->namespaces[i].type == t)
       return true;
   return false;
-}
-
-bool
-husk_running_in_userns (void)
-{
-  cleanup_free char *map = NULL;
-  size_t len;
-  unsigned a, b, n;
-  struct husk_error *err = NULL;
-
-  if (husk_read_file ("/proc/self/uid_map", &map, &len, &err) < 0)
-    {
-      husk_error_release (&err);
-      return false;
-    }
-  /* The initial user ns maps the whole range onto itself. */
-  return !(sscanf (map, "%u %u %u", &a, &b, &n) == 3 && a == 0 && b == 0
-           && n == 4294967295U);
 }
 
 /* linux.rootfsPropagation as MS_* flags; 0 when absent. */
@@ -154,10 +137,10 @@ hide_host_proc_sys (const char *rootfs, struct husk_error **err)
        line = strtok_r (NULL, "\n", &save))
     {
       char root[4096], mp[4096], type[64];
-      char *sep = strstr (line, " - ");
+      char *sep = husk_strstr (line, " - ");
 
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mp) != 2
-          || sscanf (sep + 3, "%63s", type) != 1)
+      if (sep == NULL || !husk_word (line, 3, root, sizeof root) || !husk_word (line, 4, mp, sizeof mp)
+          || !husk_word (sep + 3, 0, type, sizeof type))
         continue;
       if (strcmp (root, "/") != 0 || (strcmp (type, "proc") != 0 && strcmp (type, "sysfs") != 0)
           || (strncmp (mp, rootfs, rl) == 0 && (mp[rl] == '/' || mp[rl] == '\0')))

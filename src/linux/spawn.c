@@ -10,15 +10,18 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/namespaces.h"
 #include "linux/sched.h"
+#include "linux/sys.h"
 #include "linux/sync.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/sort.h"
 #include "util/xalloc.h"
 
 static int
@@ -31,10 +34,15 @@ cmp_int (const void *a, const void *b)
 static void
 close_range_fallback (unsigned lo, unsigned hi)
 {
+  struct rlimit rl;
+
   if (syscall (SYS_close_range, lo, hi, 0) == 0)
     return;
-  /* Before Linux 5.9. */
-  for (long fd = lo, max = sysconf (_SC_OPEN_MAX); fd <= (long) hi && fd < max; fd++)
+  /* Before Linux 5.9: up to the fd limit, as sysconf (_SC_OPEN_MAX) gives it
+   * (none when unlimited), without musl's 1 KB sysconf. */
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+    return;
+  for (rlim_t fd = lo; fd <= hi && fd < rl.rlim_cur; fd++)
     close ((int) fd);
 }
 
@@ -50,7 +58,7 @@ husk_close_fds_from (int from, const int *keep, size_t n)
   for (size_t i = 0; i < n; i++)
     if (keep[i] >= from)
       k[m++] = keep[i];
-  qsort (k, m, sizeof *k, cmp_int);
+  husk_sort (k, m, sizeof *k, cmp_int);
   for (size_t i = 0; i < m; i++)
     {
       if ((unsigned) k[i] > lo)
@@ -138,7 +146,7 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
     prctl (PR_SET_DUMPABLE, 0);
   /* Become the container's root, so that files created while setting up the
    * rootfs belong to the mapped root. */
-  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+  if (husk_setresgid (0, 0, 0) < 0 || husk_setresuid (0, 0, 0) < 0)
     return husk_error_set (err, errno, "setresuid to root in the user namespace");
   return 0;
 }

@@ -89,6 +89,27 @@ husk_sys_execveat (int dfd, const char *path, char *const argv[], char *const en
 #define execveat husk_sys_execveat
 #endif
 
+/* The credential calls as the system calls themselves.  The C library's run
+ * them on every thread of the process (musl's __synccall, with its semaphores,
+ * is 2 KB of the binary); husk has one thread, where the two are the same. */
+static inline int
+husk_setresuid (uid_t r, uid_t e, uid_t s)
+{
+  return (int) syscall (SYS_setresuid, r, e, s);
+}
+
+static inline int
+husk_setresgid (gid_t r, gid_t e, gid_t s)
+{
+  return (int) syscall (SYS_setresgid, r, e, s);
+}
+
+static inline int
+husk_setgroups (size_t n, const gid_t *groups)
+{
+  return (int) syscall (SYS_setgroups, n, groups);
+}
+
 #ifndef STATX_TYPE
 #include <linux/stat.h>
 

@@ -611,8 +611,8 @@ static const struct json_type t_rdma = { .size = sizeof (struct oci_rdma_limit),
 
 /* "pids" and "network" are objects whose members live in struct oci_resources. */
 static const struct json_field pids_fields[] = {
-  { "limit", JSON_INLINE, &json_i64, offsetof (struct oci_resources, pids_limit),
-    offsetof (struct oci_resources, has_pids_limit), true },
+  { "limit", &json_i64, offsetof (struct oci_resources, pids_limit),
+    offsetof (struct oci_resources, has_pids_limit), JSON_INLINE, true },
   JSON_END,
 };
 OBJECT_TYPE (t_pids, struct oci_resources, pids_fields, NULL);

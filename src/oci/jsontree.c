@@ -432,10 +432,6 @@ parse_number (struct parser *p, json_val *out)
             v->u.number.flags |= JSON_NUMBER_UINT_VALID;
         }
     }
-  errno = 0;
-  v->u.number.d = strtod (v->u.number.r, &end);
-  if (errno == 0 && *end == '\0')
-    v->u.number.flags |= JSON_NUMBER_DOUBLE_VALID;
   *out = v;
   return 0;
 }

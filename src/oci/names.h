@@ -61,11 +61,14 @@ enum oci_mount_kind
   OCI_MOUNT_RIDMAP,
 };
 
+/* 16 bytes a row: every MS_* and MOUNT_ATTR_* value is below 2^32
+ * (-Werror=overflow says otherwise); read value into an unsigned long or a
+ * uint64_t before complementing it. */
 struct oci_mount_option
 {
   const char *name;
-  enum oci_mount_kind kind;
-  unsigned long value;
+  uint8_t kind; /* enum oci_mount_kind */
+  uint32_t value;
 };
 
 extern const struct oci_mount_option oci_mount_options[]; /* ends with a NULL name */

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "util/fs.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -308,6 +309,54 @@ husk_proc_state (pid_t pid)
 }
 
 char *
+husk_passwd_field (uid_t uid, int n)
+{
+  cleanup_free char *data = NULL;
+
+  if (husk_read_file ("/etc/passwd", &data, NULL, NULL) < 0)
+    return NULL;
+  for (char *save = NULL, *line = strtok_r (data, "\n", &save); line;
+       line = strtok_r (NULL, "\n", &save))
+    {
+      char *fields[7] = { NULL }, *s = line, *endp;
+      unsigned long id;
+      int k;
+
+      if (line[0] == '#')
+        continue;
+      for (k = 0; k < 7 && s; k++)
+        {
+          fields[k] = s;
+          s = strchr (s, ':');
+          if (s)
+            *s++ = '\0';
+        }
+      if (k < 6 || fields[2][0] == '\0')
+        continue;
+      errno = 0;
+      id = strtoul (fields[2], &endp, 10);
+      if (errno || *endp || id != (unsigned long) uid)
+        continue;
+      return n < k ? xstrdup (fields[n]) : NULL;
+    }
+  return NULL;
+}
+
+bool
+husk_running_in_userns (void)
+{
+  cleanup_free char *map = NULL;
+  const char *p;
+  unsigned long long a, b, n;
+
+  if (husk_read_file ("/proc/self/uid_map", &map, NULL, NULL) < 0)
+    return false;
+  p = map;
+  return !(husk_scan_u64 (&p, &a) && husk_scan_u64 (&p, &b) && husk_scan_u64 (&p, &n) && a == 0
+           && b == 0 && n == 4294967295U);
+}
+
+char *
 husk_path_at (const char *dir, const char *path)
 {
   char *s;
@@ -316,4 +365,40 @@ husk_path_at (const char *dir, const char *path)
     return xstrdup (path);
   s = xconcat (dir, "/", path, NULL);
   return s;
+}
+
+const char *
+husk_word (const char *s, unsigned n, char *out, size_t size)
+{
+  size_t l;
+
+  for (;;)
+    {
+      while (isspace ((unsigned char) *s))
+        s++;
+      if (*s == '\0')
+        return NULL;
+      for (l = 0; s[l] && !isspace ((unsigned char) s[l]); l++)
+        ;
+      if (n-- == 0)
+        break;
+      s += l;
+    }
+  if (l >= size)
+    return NULL;
+  memcpy (out, s, l);
+  out[l] = '\0';
+  return s + l;
+}
+
+bool
+husk_scan_u64 (const char **s, unsigned long long *v)
+{
+  char *end;
+
+  *v = strtoull (*s, &end, 10);
+  if (end == *s)
+    return false;
+  *s = end;
+  return true;
 }

@@ -35,5 +35,26 @@ unsigned long long husk_proc_start_time (pid_t pid);
 char husk_proc_state (pid_t pid);
 /* Both from one read: the state letter (0 if gone) and the start time. */
 char husk_proc_stat (pid_t pid, unsigned long long *start_time);
+/* Field n (0 the name ... 5 the home directory) of uid's line in the current
+ * root's /etc/passwd, or NULL (no such file, line or field).  Parsed by hand: the
+ * NSS modules getpwuid() may load belong to the host, and musl's getpwuid (with
+ * its nscd client) was 2.5 KB of the binary. */
+char *husk_passwd_field (uid_t uid, int n);
+/* True when this process is in a user namespace other than the initial one: there
+ * the uid_map is not the identity over every id ("0 0 4294967295"). */
+bool husk_running_in_userns (void);
+
+/* Fields of the kernel's text files (mountinfo, uid_map, cgroup files), read
+ * without sscanf, whose code (with strtod's, which it pulls in) was ~12 KB of
+ * the binary.
+ *
+ * Word n (from 0) of s, words being runs of characters other than white space
+ * (what sscanf's %s reads), copied NUL-terminated into out.  Returns what
+ * follows the word in s, or NULL when s has fewer words or the word does not
+ * fit in size. */
+const char *husk_word (const char *s, unsigned n, char *out, size_t size);
+/* A decimal number at *s, after white space (what sscanf's %llu reads, strtoull's
+ * syntax), and *s moved past it; false when there is none. */
+bool husk_scan_u64 (const char **s, unsigned long long *v);
 
 #endif

@@ -45,17 +45,32 @@ husk_log_debug_enabled (void)
 }
 
 void
+husk_rfc3339 (const struct timespec *ts, char *buf, size_t len)
+{
+  /* By hand, not strftime (it would bring musl's time zone code, 5 KiB) nor
+   * gmtime_r (0.8 KiB).  The date of a day count, 1970-01-01 being day 0: days
+   * from 0000-03-01, in eras of 400 years (146097 days), years of the era
+   * starting in March, so that a leap day is the last of its year. */
+  long long secs = ts->tv_sec, days = secs / 86400 - (secs % 86400 < 0);
+  long sod = (long) (secs - days * 86400);
+  long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned) (z - era * 146097); /* day of the era, 0..146096 */
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* from March 1, 0..365 */
+  unsigned mp = (5 * doy + 2) / 153; /* month from March, 0..11 */
+  unsigned mon = mp < 10 ? mp + 3 : mp - 9;
+
+  snprintf (buf, len, "%04lld-%02u-%02uT%02ld:%02ld:%02ld.%09ldZ", yoe + era * 400 + (mon <= 2), mon,
+            doy - (153 * mp + 2) / 5 + 1, sod / 3600, sod / 60 % 60, sod % 60, ts->tv_nsec);
+}
+
+void
 husk_rfc3339_now (char *buf, size_t len)
 {
   struct timespec ts;
-  struct tm tm;
 
-  /* By hand, not strftime: it would bring musl's time zone code (5 KiB) into
-   * the binary for a format that has none. */
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  snprintf (buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  husk_rfc3339 (&ts, buf, len);
 }
 
 static void
@@ -73,35 +88,42 @@ write_all (int fd, const char *buf, size_t len)
     }
 }
 
-/* A logrus text value: bare when it is made of [A-Za-z0-9-._/@^+] only, else
- * quoted with Go's %q escapes (what `level=debug msg="..."` readers expect). */
-static void
-put_text_value (FILE *f, const char *s)
+/* A logrus text value (caller frees): bare when it is made of
+ * [A-Za-z0-9-._/@^+] only, else quoted with Go's %q escapes (what
+ * `level=debug msg="..."` readers expect). */
+static char *
+text_value (const char *s)
 {
-  const unsigned char *p;
+  static const char hex[] = "0123456789abcdef";
+  char *out, *o;
 
   if (*s && strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._/@^+")
                 == strlen (s))
-    {
-      fputs (s, f);
-      return;
-    }
-  fputc ('"', f);
-  for (p = (const unsigned char *) s; *p; p++)
+    return xstrdup (s);
+  o = out = xmalloc (4 * strlen (s) + 3); /* "\xNN" at most for a byte, the quotes */
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     switch (*p)
       {
-      case '"': fputs ("\\\"", f); break;
-      case '\\': fputs ("\\\\", f); break;
-      case '\n': fputs ("\\n", f); break;
-      case '\t': fputs ("\\t", f); break;
-      case '\r': fputs ("\\r", f); break;
+      case '"': *o++ = '\\'; *o++ = '"'; break;
+      case '\\': *o++ = '\\'; *o++ = '\\'; break;
+      case '\n': *o++ = '\\'; *o++ = 'n'; break;
+      case '\t': *o++ = '\\'; *o++ = 't'; break;
+      case '\r': *o++ = '\\'; *o++ = 'r'; break;
       default:
         if (*p < 0x20 || *p == 0x7f)
-          fprintf (f, "\\x%02x", *p);
+          {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+          }
         else
-          fputc (*p, f);
+          *o++ = (char) *p;
       }
-  fputc ('"', f);
+  *o++ = '"';
+  *o = '\0';
+  return out;
 }
 
 /* One line of the log, newline included, in the --log-format: logrus's text
@@ -110,9 +132,7 @@ put_text_value (FILE *f, const char *s)
 static char *
 format_line (const char *level, const char *msg)
 {
-  char now[64], *line = NULL;
-  size_t size = 0;
-  FILE *f;
+  char now[64], *line = NULL, *value;
 
   husk_rfc3339_now (now, sizeof now);
   if (log_format == HUSK_LOG_JSON)
@@ -131,17 +151,9 @@ format_line (const char *level, const char *msg)
       free (json);
       return line;
     }
-  f = open_memstream (&line, &size);
-  if (f == NULL)
-    return NULL;
-  fprintf (f, "time=\"%s\" level=%s msg=", now, level);
-  put_text_value (f, msg);
-  fputc ('\n', f);
-  if (fclose (f) != 0)
-    {
-      free (line);
-      return NULL;
-    }
+  value = text_value (msg);
+  xasprintf (&line, "time=\"%s\" level=%s msg=%s\n", now, level, value);
+  free (value);
   return line;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "util/error.h"
 
@@ -32,6 +33,8 @@ void husk_log_detach (void (*fn) (bool warning, const char *msg));
 /* The current time, UTC, in RFC 3339 with nanoseconds (the log lines' "time"
  * and state.json's "created"): len 40 is enough. */
 void husk_rfc3339_now (char *buf, size_t len);
+/* The same for the time ts. */
+void husk_rfc3339 (const struct timespec *ts, char *buf, size_t len);
 /* Print the error to stderr and to the log file. */
 void husk_log_error (const struct husk_error *e);
 

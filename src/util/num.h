@@ -1,4 +1,4 @@
-/* Decimal numbers without printf.  musl's snprintf ("%d") costs ~800
+/* Decimal numbers without printf (and read without strtod).  musl's snprintf ("%d") costs ~800
  * instructions a number; where one is formatted per container or per mount
  * (list's rows, /proc/PID names, /proc/self/fd/N, the JSON path's indices) the
  * profiles showed it. */
@@ -29,5 +29,13 @@ husk_itoa (long long v, char buf[24])
     *--p = '-';
   return p;
 }
+
+/* strtold for the decimal syntax only: [space][sign]digits[.digits][e[sign]digits]
+ * (or .digits), no hex, inf or nan.  The value is strtold's (rounded once) for
+ * up to 19 significant digits and a scale within 10^-27..10^27 (sizes and
+ * durations); further digits count as zeros.  ERANGE on overflow or underflow;
+ * *end = s when there is no number.  (strtold and strtod pulled in musl's float
+ * parser, 6 KB.) */
+long double husk_strtold (const char *s, char **end);
 
 #endif
