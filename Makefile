@@ -100,11 +100,11 @@ HUSK_CFLAGS := -std=gnu11 $(WARNINGS) -D_FORTIFY_SOURCE=2 -fstack-protector-stro
 LIBS := $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null)
 
 SRCS := $(wildcard src/*.c src/*/*.c)
-# husk's own allocator, vfprintf and strtol family replace musl's (the files
-# say why); a glibc build, and so the ASan one, keeps the C library's.
+# husk's own allocator, vfprintf, strtol family and fork replace musl's (the
+# files say why); a glibc build, and so the ASan one, keeps the C library's.
 ifneq ($(LIBC),musl)
-SRCS := $(filter-out src/util/malloc-musl.c src/util/printf-musl.c src/util/start-musl.c \
-	src/util/strtol-musl.c,$(SRCS))
+SRCS := $(filter-out src/util/fork-musl.c src/util/malloc-musl.c src/util/printf-musl.c \
+	src/util/start-musl.c src/util/strtol-musl.c,$(SRCS))
 endif
 LIB_SRCS := $(filter-out src/main.c src/cmd/%,$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/%.o)
