@@ -248,16 +248,27 @@ husk_read_mountinfo (char **data, bool inherited, struct husk_error **err)
 static char *
 proc_stat_fields (pid_t pid)
 {
-  char path[64] = "/proc/", buf[24];
-  cleanup_free char *data = NULL;
+  char path[64] = "/proc/", buf[24], data[2048];
   const char *digits = husk_itoa ((unsigned int) pid, buf);
   size_t n = strlen (digits);
+  cleanup_close int fd = -1;
+  ssize_t r;
 
   /* "/proc/PID/stat" without printf (list reads one per container). */
   memcpy (path + 6, digits, n);
   memcpy (path + 6 + n, "/stat", 6);
-  if (husk_read_file (path, &data, NULL, NULL) < 0)
+  fd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return NULL;
+  /* The kernel writes the whole line at the first read (one seq_file record,
+   * some 300 bytes, under 1 KiB even with every field at its widest): no second
+   * read to find the end.  A line that fills the buffer is not one. */
+  do
+    r = read (fd, data, sizeof data - 1);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0 || (size_t) r == sizeof data - 1)
+    return NULL;
+  data[r] = '\0';
   char *rp = strrchr (data, ')');
   if (rp == NULL || rp[1] == '\0')
     return NULL;

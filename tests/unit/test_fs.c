@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +104,32 @@ main (void)
   result (husk_write_file_atomic (path, "4567", 4, 0644, NULL) == 0 && content_is (path, "4567"),
           "replace it");
   result (count_entries (dir, ".tmp-") == 0, "no temp file is left");
+
+  /* /proc/PID/stat in one read: the start time (field 22) and state of a live
+   * process, even one whose name holds ") (" and spaces; nothing of a pid that
+   * is not there. */
+  {
+    char self[4096] = "", *f;
+    unsigned long long want = 0, got_start = 0;
+    FILE *fp;
+
+    prctl (PR_SET_NAME, "a) (b c) d");
+    fp = fopen ("/proc/self/stat", "r");
+    if (fp && fgets (self, sizeof self, fp))
+      {
+        f = strrchr (self, ')');
+        for (int i = 2; f && i < 22; i++)
+          f = strchr (f + 1, ' ');
+        want = f ? strtoull (f + 1, NULL, 10) : 0;
+      }
+    if (fp)
+      fclose (fp);
+    result (want > 0 && husk_proc_start_time (getpid ()) == want
+                && husk_proc_stat (getpid (), &got_start) == 'R' && got_start == want,
+            "start time and state of a process named \"a) (b c) d\"");
+    result (husk_proc_start_time (0x3fffffff) == 0 && husk_proc_state (0x3fffffff) == 0,
+            "nothing of a pid that does not exist");
+  }
 
   /* Reading: on the stack up to a page, then on the heap (the edges of both). */
   {
