@@ -345,7 +345,9 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   struct husk_sync_msg m;
   cleanup_free char *json = NULL;
 
-  while (x->pid == 0)
+  /* Until the init's namespaces exist (sync 3): stage 1 reports the init's
+   * pid, a direct init (x->pid known from the fork) reports itself. */
+  for (;;)
     {
       if (husk_sync_recv (x->sync_fd, &m, "reporting its pid", err) < 0)
         return -1;
@@ -360,10 +362,14 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
         }
       if (m.type != HUSK_SYNC_PID) /* sync 3 */
         return husk_error_set (err, EPROTO, "sync: unexpected message %d", (int) m.type);
-      x->pid = (pid_t) m.value;
-      while (waitpid (x->stage1, NULL, 0) < 0 && errno == EINTR)
-        ;
-      x->stage1 = 0;
+      if (x->stage1 > 0)
+        {
+          x->pid = (pid_t) m.value;
+          while (waitpid (x->stage1, NULL, 0) < 0 && errno == EINTR)
+            ;
+          x->stage1 = 0;
+        }
+      break;
     }
   x->start_time = husk_proc_start_time (x->pid);
   if (set_oom_score_adj (x, err) < 0)

@@ -264,6 +264,10 @@ direct_init (const struct husk_spawn *s, bool in_cgroup)
   stage1_start (s);
   if (stage1_namespaces (s, in_cgroup, true, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
+  /* sync 3, as stage 1 would send it: our namespaces exist, so the parent can
+   * move network devices into ours.  It knows our pid from the fork. */
+  if (husk_sync_send (s->sync_fd, HUSK_SYNC_PID, 0, 0, NULL, &err) < 0)
+    _exit (1);
   husk_init_main (s);
 }
 

@@ -9,8 +9,9 @@
  *   sync 1  stage1 -> parent  USERMAP_PLS     (only with a new user namespace)
  *   sync 2  parent -> stage1  USERMAP_ACK     maps are written
  *   sync 3  stage1 -> parent  PID             value = pid of stage 2, then stage 1 exits
- *                                             (none from a direct init, which is the
- *                                             parent's own child: linux/spawn.c)
+ *                                             (a direct init, the parent's own child,
+ *                                             sends it itself, value 0, once its
+ *                                             namespaces exist: linux/spawn.c)
  *   sync 4a stage2 -> parent  MOUNT_PLS       value = N: the detached tree of mounts[N], an
  *                                             idmapped bind whose source lies inside the
  *                                             rootfs (repeated for each such mount, at its
