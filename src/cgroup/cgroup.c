@@ -627,7 +627,10 @@ husk_cgroup_enter_self (const struct husk_cgroup *cg, bool in_unified, struct hu
 {
   if (cg->unit)
     {
-      if (cg_sd_start (cg, getpid (), err) < 0)
+      /* Our pid as systemd knows it: a direct init (linux/spawn.c) is 1 in its
+       * own pid namespace already, and still finds its pid in the host's /proc. */
+      pid_t self = husk_proc_self_pid ();
+      if (cg_sd_start (cg, self > 0 ? self : getpid (), err) < 0)
         return husk_error_wrap (err, "join cgroup");
       for (size_t i = 0; cg->dirs[i]; i++)
         if (cg->dirs[i] == cg->unified_dir)

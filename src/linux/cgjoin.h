@@ -21,8 +21,8 @@ struct husk_cgjoin
   /* The container's cgroup2 directory, pure v2 or beside v1 (hybrid), or NULL. */
   const char *clone_dir;
   /* fn hands the caller's pid to another process (systemd's unit start moves
-   * the PIDs it is given): the caller must not sit in a pid namespace of its
-   * own yet, where getpid() is not the pid the others know. */
+   * the PIDs it is given), as /proc names it (husk_proc_self_pid): a caller in
+   * a pid namespace of its own is fine only while /proc is its parent's. */
   bool names_pid;
 };
 

@@ -20,6 +20,7 @@
 #include "linux/sys.h"
 #include "linux/sync.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/sort.h"
 #include "util/xalloc.h"
@@ -243,7 +244,8 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
  * other namespaces are made, and those then belong to it), no pid namespace
  * joined by path and no new time namespace (both take effect for children only:
  * a new pid namespace is made by the parent, below, and the init is born in
- * it: not where joining the cgroup tells systemd our pid). */
+ * it).  Where joining the cgroup tells systemd our pid, the init reads it from
+ * /proc: only if that /proc is of our own pid namespace. */
 static bool
 direct_ok (const struct husk_spawn *s)
 {
@@ -251,7 +253,9 @@ direct_ok (const struct husk_spawn *s)
 
   return oci_config_namespace (s->config, OCI_NS_USER) == NULL
          && oci_config_namespace (s->config, OCI_NS_TIME) == NULL
-         && (pid == NULL || (pid->path == NULL && !s->cgroup.names_pid));
+         && (pid == NULL
+             || (pid->path == NULL
+                 && (!s->cgroup.names_pid || husk_proc_self_pid () == getpid ())));
 }
 
 /* The direct init: what stage 1 does for itself (the cgroup, the namespaces),

@@ -244,6 +244,22 @@ husk_read_mountinfo (char **data, bool inherited, struct husk_error **err)
   return 0;
 }
 
+pid_t
+husk_proc_self_pid (void)
+{
+  char buf[24];
+  ssize_t n = readlink ("/proc/self", buf, sizeof buf - 1);
+  unsigned long long v = 0;
+  const char *p = buf;
+
+  if (n <= 0 || (size_t) n >= sizeof buf - 1)
+    return -1;
+  buf[n] = '\0';
+  if (!husk_scan_u64 (&p, &v) || *p != '\0' || v == 0 || v > 0x3fffffff)
+    return -1;
+  return (pid_t) v;
+}
+
 /* Fields after the command name (which may hold spaces and parentheses). */
 static char *
 proc_stat_fields (pid_t pid)

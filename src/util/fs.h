@@ -33,6 +33,10 @@ char *husk_path_at (const char *dir, const char *path);
 unsigned long long husk_proc_start_time (pid_t pid);
 /* Process state letter from /proc/PID/stat ('R', 'S', 'Z', ...); 0 if gone. */
 char husk_proc_state (pid_t pid);
+/* Our pid as /proc names it ("/proc/self"), or -1: getpid() of the pid
+ * namespace of the procfs mounted there, which a process born in a namespace of
+ * its own still sees until it mounts its own /proc. */
+pid_t husk_proc_self_pid (void);
 /* Both from one read: the state letter (0 if gone) and the start time. */
 char husk_proc_stat (pid_t pid, unsigned long long *start_time);
 /* Field n (0 the name ... 5 the home directory) of uid's line in the current
