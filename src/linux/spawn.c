@@ -280,7 +280,8 @@ direct_init (const struct husk_spawn *s, bool in_cgroup)
  * cannot take processes) counts as the namespace's first process, dead, and the
  * kernel then refuses any other (ENOMEM): the fork goes into a fresh one. */
 static pid_t
-fork_into_new_pidns (const struct husk_spawn *s, int own_pidns, bool *cloned)
+fork_into_new_pidns (const struct husk_spawn *s, int own_pidns, bool *cloned,
+                     struct husk_error **err)
 {
   pid_t pid;
 
@@ -294,9 +295,13 @@ fork_into_new_pidns (const struct husk_spawn *s, int own_pidns, bool *cloned)
           return pid;
         }
       if (setns (own_pidns, CLONE_NEWPID) < 0 || unshare (CLONE_NEWPID) < 0)
-        return -1;
+        return husk_error_set (err, errno, "a fresh pid namespace after clone3 into `%s`",
+                               s->cgroup.clone_dir);
     }
-  return fork ();
+  pid = fork ();
+  if (pid < 0)
+    husk_error_set (err, errno, "fork");
+  return pid;
 }
 
 pid_t
@@ -306,7 +311,6 @@ husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err)
   cleanup_close int own_pidns = -1;
   bool in_cgroup;
   pid_t pid;
-  int e;
 
   *direct = direct_ok (s);
   /* The direct init's new pid namespace: unshare(CLONE_NEWPID) makes it the
@@ -320,25 +324,22 @@ husk_spawn (const struct husk_spawn *s, bool *direct, struct husk_error **err)
       if (*direct && unshare (CLONE_NEWPID) < 0)
         return husk_error_set (err, errno, "unshare pid namespace");
     }
-  pid = *direct && new_pidns ? fork_into_new_pidns (s, own_pidns, &in_cgroup)
-                             : husk_cgjoin_fork (&s->cgroup, &in_cgroup);
-  e = errno;
+  if (*direct && new_pidns)
+    pid = fork_into_new_pidns (s, own_pidns, &in_cgroup, err);
+  else if ((pid = husk_cgjoin_fork (&s->cgroup, &in_cgroup)) < 0)
+    husk_error_set (err, errno, "fork");
   if (pid == 0 && *direct)
     direct_init (s, in_cgroup);
   if (pid == 0)
     stage1 (s, in_cgroup);
-  if (*direct && new_pidns && setns (own_pidns, CLONE_NEWPID) < 0)
+  /* Every later child would be born in the container's namespace otherwise. */
+  if (*direct && new_pidns && setns (own_pidns, CLONE_NEWPID) < 0 && pid > 0)
     {
       husk_error_set (err, errno, "setns back to husk's own pid namespace");
-      if (pid > 0)
-        {
-          kill (pid, SIGKILL);
-          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        }
+      kill (pid, SIGKILL);
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
       return -1;
     }
-  if (pid < 0)
-    return husk_error_set (err, e, "fork");
   return pid;
 }
