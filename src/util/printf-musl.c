@@ -160,6 +160,50 @@ number (const char **p, va_list *ap)
   return n;
 }
 
+/* One conversion specification, after its '%': flags, width, precision,
+ * length modifier and conversion letter. */
+struct spec
+{
+  int fl;
+  long w, prec; /* prec < 0: none given */
+  char len, c;
+};
+
+/* Reads the specification at p (just past the '%'); returns what follows it. */
+static const char *
+parse_spec (const char *p, struct spec *sp, va_list *ap)
+{
+  *sp = (struct spec){ .prec = -1 };
+  for (const char *q; *p && (q = strchr ("-0#+ ", *p)); p++)
+    sp->fl |= 1 << (q - "-0#+ ");
+  sp->w = number (&p, ap);
+  if (sp->w < 0)
+    {
+      sp->fl |= LEFT; /* a negative `*` width */
+      sp->w = -sp->w;
+    }
+  if (*p == '.')
+    {
+      p++;
+      sp->prec = number (&p, ap); /* a negative `*` one is none */
+      if (sp->prec < 0)
+        sp->prec = -1;
+    }
+  if (*p == 'h' || *p == 'l')
+    {
+      sp->len = *p++;
+      if (*p == sp->len)
+        {
+          sp->len = sp->len == 'h' ? 'H' : 'L';
+          p++;
+        }
+    }
+  else if (*p == 'j' || *p == 'z' || *p == 't')
+    sp->len = *p++;
+  sp->c = *p++;
+  return p;
+}
+
 int
 vfprintf (FILE *restrict f, const char *restrict fmt, va_list args)
 {
@@ -171,9 +215,7 @@ vfprintf (FILE *restrict f, const char *restrict fmt, va_list args)
   while (*p)
     {
       const char *s = strchrnul (p, '%');
-      int fl = 0;
-      long w, prec = -1;
-      char len = 0, c;
+      struct spec sp;
 
       put (&o, p, (size_t) (s - p));
       if (*s == '\0')
@@ -185,47 +227,22 @@ vfprintf (FILE *restrict f, const char *restrict fmt, va_list args)
           p++;
           continue;
         }
-      for (const char *q; *p && (q = strchr ("-0#+ ", *p)); p++)
-        fl |= 1 << (q - "-0#+ ");
-      w = number (&p, &ap);
-      if (w < 0)
-        {
-          fl |= LEFT; /* a negative `*` width */
-          w = -w;
-        }
-      if (*p == '.')
-        {
-          p++;
-          prec = number (&p, &ap); /* a negative `*` one is none */
-          if (prec < 0)
-            prec = -1;
-        }
-      if (*p == 'h' || *p == 'l')
-        {
-          len = *p++;
-          if (*p == len)
-            {
-              len = len == 'h' ? 'H' : 'L';
-              p++;
-            }
-        }
-      else if (*p == 'j' || *p == 'z' || *p == 't')
-        len = *p++;
-      c = *p++;
-      if (c == 's' && !len)
+      p = parse_spec (p, &sp, &ap);
+      if (sp.c == 's' && !sp.len)
         {
           const char *str = va_arg (ap, const char *);
           if (str == NULL)
             str = "(null)";
-          field (&o, fl & ~ZERO, w, "", 0, str, (long) (prec < 0 ? strlen (str) : strnlen (str, (size_t) prec)));
+          field (&o, sp.fl & ~ZERO, sp.w, "", 0, str,
+                 (long) (sp.prec < 0 ? strlen (str) : strnlen (str, (size_t) sp.prec)));
         }
-      else if (c == 'c' && !len)
+      else if (sp.c == 'c' && !sp.len)
         {
           char ch = (char) va_arg (ap, int);
-          field (&o, fl & ~ZERO, w, "", 0, &ch, 1);
+          field (&o, sp.fl & ~ZERO, sp.w, "", 0, &ch, 1);
         }
-      else if (c && strchr ("diuxXop", c) && !(c == 'p' && len))
-        conv_int (&o, c, len, fl, w, prec, &ap);
+      else if (sp.c && strchr ("diuxXop", sp.c) && !(sp.c == 'p' && sp.len))
+        conv_int (&o, sp.c, sp.len, sp.fl, sp.w, sp.prec, &ap);
       else
         {
           va_end (ap);
