@@ -30,7 +30,8 @@ resctrl_root (void)
 
   if (statfs (DEFAULT_RESCTRL, &sfs) == 0 && sfs.f_type == RDTGROUP_SUPER_MAGIC)
     return xstrdup (DEFAULT_RESCTRL);
-  if (husk_read_file ("/proc/self/mountinfo", &data, NULL, NULL) < 0)
+  /* The table create read for the cgroup layout, if it did (util/fs.h). */
+  if (husk_read_mountinfo (&data, false, NULL) < 0)
     return NULL;
   for (char *save = NULL, *line = strtok_r (data, "\n", &save); line;
        line = strtok_r (NULL, "\n", &save))
