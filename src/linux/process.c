@@ -176,8 +176,10 @@ process_caps (const struct oci_process *p)
 }
 
 /* PR_CAPBSET_DROP needs CAP_SETPCAP, which may not survive the uid change: this
- * must run first.  A cap already out of the set is not dropped again, so a
- * process without CAP_SETPCAP can still ask for a set it already has. */
+ * must run first.  A cap already out of the set need not be dropped, so a
+ * process without CAP_SETPCAP can still ask for a set it already has: the
+ * drop is tried first (with CAP_SETPCAP it succeeds either way, one prctl per
+ * cap instead of two) and only its EPERM asks whether the cap was there. */
 static int
 drop_bounding_set (const struct oci_capabilities *caps, struct husk_error **err)
 {
@@ -188,12 +190,15 @@ drop_bounding_set (const struct oci_capabilities *caps, struct husk_error **err)
     {
       if (keep & (UINT64_C (1) << c))
         continue;
-      if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) <= 0)
-        continue;
       if (prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
         {
-          cleanup_free char *name = cap_name (c);
-          return husk_error_set (err, errno, "drop %s from the bounding set", name);
+          int e = errno;
+          cleanup_free char *name = NULL;
+
+          if (e == EPERM && prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+            continue;
+          name = cap_name (c);
+          return husk_error_set (err, e, "drop %s from the bounding set", name);
         }
     }
   return 0;

@@ -158,6 +158,26 @@ status_field() {
 	[ "$(stat -c %u "$ROOTFS/etc/passwd")" = 0 ]
 }
 
+@test "without CAP_SETPCAP: a bounding set already that small is kept, a larger one is refused" {
+	# husk started with every cap of the host's bounding set but CAP_SETPCAP: it
+	# can drop none.  A config asking for all of those has nothing to drop: each
+	# drop fails with EPERM and each cap is seen to be out already.
+	caps=$("$HUSK" features | jq '.linux.capabilities - ["CAP_SETPCAP"]')
+	update_config '.process.capabilities = {bounding: $c}' --argjson c "$caps"
+	set_args /probe caps
+	run setpriv --bounding-set -setpcap "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	want=$(printf '%016x' $((0x$(awk '$1 == "CapBnd:" { print $2 }' /proc/self/status) & ~(1 << 8))))
+	[ "$(status_field CapBnd)" = "$want" ]
+	# The default set (3 caps): CAP_CHOWN is still there and cannot go.  Refused,
+	# naming it, and nothing left behind.
+	update_config '.process.capabilities = {bounding: ["CAP_KILL"]}'
+	run setpriv --bounding-set -setpcap "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"drop CAP_CHOWN from the bounding set"* ]]
+	[ ! -e "$ROOT/$CID" ]
+}
+
 @test "an unknown capability name is rejected, or ignored with the rest applied" {
 	# runc 1.1 warns and ignores unknown names (newer caps on older kernels).
 	update_config '.process.capabilities.bounding += ["CAP_NOT_A_CAP"]'
