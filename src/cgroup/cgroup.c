@@ -529,7 +529,7 @@ husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
   for (size_t i = 0; cg->dirs[i]; i++)
     {
       bool v1 = cg->controllers[i][0] != '\0';
-      if (!v1 && cg->unit)
+      if ((!v1 && cg->unit) || (v1 && cg->v1_late))
         continue;
       if (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
           || (v1 && has_token (cg->controllers[i], "cpuset")
@@ -542,6 +542,22 @@ husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
       if (!v1)
         enable_v2_controllers (cg->mountpoints[i], cg->dirs[i]);
     }
+  return 0;
+}
+
+int
+husk_cgroup_make_late (struct husk_cgroup *cg, struct husk_error **err)
+{
+  for (size_t i = 0; cg->dirs[i]; i++)
+    if (cg->controllers[i][0] != '\0'
+        && (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
+            || (has_token (cg->controllers[i], "cpuset")
+                && cpuset_init (cg->mountpoints[i], cg->dirs[i], err) < 0)))
+      {
+        husk_error_wrap (err, "create cgroup");
+        husk_cgroup_destroy (cg, NULL);
+        return -1;
+      }
   return 0;
 }
 

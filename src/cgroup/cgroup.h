@@ -10,12 +10,12 @@
  * (on a hybrid host hugetlb lives only there).  A resource the config asks for
  * whose controller the host has nowhere is an error naming it.
  *
- * The container's processes join by themselves: stage 1 of create, while still
- * single-threaded, writes "0" into each v1 hierarchy's `tasks` file, and is
- * cloned straight into the cgroup2 directory, pure v2 or hybrid (clone3
- * CLONE_INTO_CGROUP, linux/cgjoin.h; exec's joiner too); every later process is
- * its descendant.  Not cgroup.procs on v1: moving a thread group, even our own,
- * takes the threadgroup rwsem and waits for an RCU grace period (~1 ms per
+ * The container's processes join by themselves: stage 1 of create (or the
+ * direct init), while still single-threaded, writes "0" into each v1
+ * hierarchy's `tasks` file, and is cloned straight into the cgroup2 directory,
+ * pure v2 or hybrid (clone3 CLONE_INTO_CGROUP, linux/cgjoin.h; exec's joiner
+ * too); every later process is its descendant.  Not cgroup.procs on v1:
+ * moving a thread group, even our own, takes the threadgroup rwsem and waits for an RCU grace period (~1 ms per
  * hierarchy, ~10 ms per container here); `tasks` moves only the calling thread
  * and waits for nothing.  The cgroup2 directory has no `tasks`: there
  * cgroup.procs when the clone cannot be used (older kernel, systemd's scope).
@@ -51,6 +51,10 @@ struct husk_cgroup
   char *slice; /* its slice (in a plan only) */
   bool unit_foreign; /* the unit was there before this create: never stopped by it */
   bool user_manager; /* the unit is the caller's own systemd --user's (rootless) */
+  /* The v1 directories are made after the container's first process is
+   * forked: husk_cgroup_make() leaves them to husk_cgroup_make_late() (create:
+   * the cgroupfs driver, as root, on a v1 or hybrid host). */
+  bool v1_late;
 };
 
 enum husk_cgroup_layout husk_cgroup_detect (void);
@@ -70,6 +74,13 @@ struct husk_cgroup *husk_cgroup_plan (const struct oci_config *c, const char *id
  * With systemd: check that systemd is on the bus and the unit is new; the
  * unit and its cgroup come when stage 1 joins (husk_cgroup_enter_self). */
 int husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err);
+/* With cg->v1_late: make the v1 directories.  The parent does it while the
+ * container's first process (stage 1 or the direct init) makes the
+ * namespaces; that process joins them once told they are there (linux/sync.h).
+ * Not the parent: a pid other than the writer's own, even in `tasks`, takes
+ * the threadgroup lock and an RCU grace period.  On failure the directories
+ * are removed again. */
+int husk_cgroup_make_late (struct husk_cgroup *cg, struct husk_error **err);
 
 /* Refuses a cgroup that already has processes or is frozen, in runc's words.
  * Before husk_cgroup_make(): on failure, nothing of it is the container's. */

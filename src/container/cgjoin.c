@@ -29,7 +29,7 @@ husk_cgjoin_cgroup (const struct husk_cgroup *cg)
   const char *clone_dir = cg && !cg->unit ? cg->unified_dir : NULL;
 
   return (struct husk_cgjoin) { .fn = cg ? enter_self : NULL, .arg = cg, .clone_dir = clone_dir,
-                                .names_pid = cg && cg->unit };
+                                .names_pid = cg && cg->unit, .made_late = cg && cg->v1_late };
 }
 
 struct husk_cgjoin

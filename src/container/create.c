@@ -407,6 +407,22 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   return 0;
 }
 
+/* sync 0: the v1 cgroup directories, made while the child (the direct init,
+ * or stage 1) makes its namespaces; it joins them once told. */
+static int
+cgroup_late (struct create_ctx *x, struct husk_error **err)
+{
+  struct husk_error *e = NULL;
+
+  if (husk_cgroup_make_late (x->cgroup, err) < 0)
+    return -1;
+  /* A child already dead makes this fail (EPIPE): sync_with_children reads
+   * why it died. */
+  if (husk_sync_send (x->sync_fd, HUSK_SYNC_CGROUP_MADE, 0, 0, NULL, &e) < 0)
+    husk_error_release (&e);
+  return 0;
+}
+
 static int
 spawn (struct create_ctx *x, struct husk_error **err)
 {
@@ -454,6 +470,8 @@ spawn (struct create_ctx *x, struct husk_error **err)
     x->pid = pid;
   else
     x->stage1 = pid;
+  if (s.cgroup.made_late && cgroup_late (x, err) < 0)
+    return -1;
   return sync_with_children (x, err);
 }
 
@@ -499,6 +517,11 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
   if (o->rootless
       && (rootless_refuse (x.config, err) < 0 || (x.cgroup && rootless_cgroup (&x, err) < 0)))
     goto fail;
+  /* The v1 directories are made while the init makes its namespaces (spawn,
+   * cgroup_late): two CPUs at work instead of one.  Not for systemd's scope,
+   * nor rootless, whose cgroups are joined by the process itself. */
+  if (x.cgroup && !x.cgroup->unit && !o->rootless && x.cgroup->layout != HUSK_CGROUP_V2)
+    x.cgroup->v1_late = true;
   /* A first state (pid 0: "stopped") naming the cgroup before any directory of
    * it exists: if husk is killed from here on, `delete --force` finds every
    * cgroup directory husk made and every process in it. */

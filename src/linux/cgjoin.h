@@ -24,6 +24,9 @@ struct husk_cgjoin
    * the PIDs it is given), as /proc names it (husk_proc_self_pid): a caller in
    * a pid namespace of its own is fine only while /proc is its parent's. */
   bool names_pid;
+  /* Some directories are made by the parent after the fork: the child
+   * joins only once the parent's CGROUP_MADE (linux/sync.h) says so. */
+  bool made_late;
 };
 
 /* 0 when there is nothing to join. */

@@ -152,6 +152,26 @@ stage1_userns (const struct husk_spawn *s, struct husk_error **err)
   return 0;
 }
 
+/* sync 0: the parent has made the cgroup directories (linux/cgjoin.h): join. */
+static int
+cgroup_join_made (const struct husk_spawn *s, bool in_cgroup, struct husk_error **err)
+{
+  struct husk_sync_msg m;
+
+  if (s->cgroup.made_late)
+    {
+      if (husk_sync_expect (s->sync_fd, HUSK_SYNC_CGROUP_MADE, &m, "its cgroups were made", err)
+          < 0)
+        return -1;
+      free (m.text);
+    }
+  if (husk_cgjoin_run (&s->cgroup, in_cgroup, err) < 0)
+    return -1;
+  /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
+  husk_sched_reset_affinity ();
+  return 0;
+}
+
 /* Join the cgroup and the namespaces given by path, create the new ones. */
 static int
 stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, bool pid_made,
@@ -159,15 +179,18 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, bool pid_made,
 {
   struct husk_error *tmp = NULL;
   cleanup_close int time_fd = -1;
-  int flags = 0;
+  int flags = 0, cgroupns = 0;
+  /* The direct init makes its namespaces while the parent makes the cgroup
+   * directories, and joins them only then: its namespaces are not all charged
+   * to the container's cgroups (as with crun on v1), but nothing of the
+   * container runs before it is in them. */
+  bool join_late = s->cgroup.made_late && pid_made;
 
-  /* The cgroup first: joining it moves only ourselves (cheap, no RCU wait for
-   * another task), every later process is our descendant, and a new cgroup
-   * namespace created below is rooted at the container's cgroup. */
-  if (husk_cgjoin_run (&s->cgroup, in_cgroup, err) < 0)
+  /* Else the cgroup first: joining it moves only ourselves (cheap, no RCU
+   * wait for another task), every later process is our descendant, and a new
+   * cgroup namespace created below is rooted at the container's cgroup. */
+  if (!join_late && cgroup_join_made (s, in_cgroup, err) < 0)
     return -1;
-  /* After the cgroup, so the kernel narrows "every CPU" to its cpuset (runc). */
-  husk_sched_reset_affinity ();
   time_fd = husk_open_time_offsets (s->config, &tmp);
   if (tmp)
     return husk_error_propagate (err, &tmp);
@@ -185,8 +208,21 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, bool pid_made,
   /* Everything else at once.  CLONE_NEWPID and CLONE_NEWTIME apply to children
    * only, hence the fork that follows: the init becomes PID 1 of the new pid
    * namespace. */
+  /* A cgroup namespace is rooted where we are when it is made. */
+  if (join_late)
+    {
+      cgroupns = flags & CLONE_NEWCGROUP;
+      flags &= ~CLONE_NEWCGROUP;
+    }
   if (flags && unshare (flags) < 0)
     return husk_error_set (err, errno, "unshare namespaces (flags 0x%x)", (unsigned) flags);
+  if (join_late)
+    {
+      if (cgroup_join_made (s, in_cgroup, err) < 0)
+        return -1;
+      if (cgroupns && unshare (cgroupns) < 0)
+        return husk_error_set (err, errno, "unshare cgroup namespace");
+    }
   /* Offsets must be set before any process lives in the time namespace. */
   if ((flags & CLONE_NEWTIME) && husk_write_time_offsets (s->config, time_fd, err) < 0)
     return -1;

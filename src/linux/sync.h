@@ -6,6 +6,11 @@
  *
  * The protocol, as the numbered comments on both sides read it:
  *
+ *   sync 0  parent -> child   CGROUP_MADE     (only when the parent makes cgroup directories
+ *                                             after the fork, linux/cgjoin.h) they are there:
+ *                                             stage 1 waits for it before it joins them, the
+ *                                             direct init once it made its namespaces (the
+ *                                             parent makes the directories meanwhile)
  *   sync 1  stage1 -> parent  USERMAP_PLS     (only with a new user namespace)
  *   sync 2  parent -> stage1  USERMAP_ACK     maps are written
  *   sync 3  stage1 -> parent  PID             value = pid of stage 2, then stage 1 exits
@@ -52,6 +57,7 @@ enum husk_sync_type
   HUSK_SYNC_LOG,
   HUSK_SYNC_MOUNT_PLS,
   HUSK_SYNC_MOUNT_FD,
+  HUSK_SYNC_CGROUP_MADE,
 };
 
 /* The value of a LOG message. */

@@ -224,6 +224,21 @@ no_husk_left() {
 	no_husk_left
 }
 
+@test "a v1 cgroup made after the init's fork fails: create says which, and leaves nothing" {
+	command -v strace >/dev/null || skip "needs strace"
+	[ -d /sys/fs/cgroup/pids ] && [ ! -e /sys/fs/cgroup/cgroup.controllers ] || skip "needs a v1 pids hierarchy"
+	update_config 'del(.linux.cgroupsPath)'
+	set_args sleep 100
+	# The parent makes the v1 directories while the init makes its namespaces
+	# (linux/sync.h, sync 0): the one mkdir made to fail is one of those.
+	run strace -qq -o /dev/null -P "/sys/fs/cgroup/pids/husk/$CID" -e inject=mkdir:error=ENOSPC \
+		"$HUSK" --root "$ROOT" create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"create cgroup: mkdir \`/sys/fs/cgroup/pids/husk/$CID\`: no space left on device"* ]]
+	no_trace "$CID"
+	no_husk_left
+}
+
 @test "SIGKILL of create after a random delay: delete --force leaves no cgroup" {
 	update_config 'del(.linux.cgroupsPath)'
 	set_args sleep 100
