@@ -20,6 +20,7 @@
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct node
 {
@@ -83,20 +84,18 @@ bind_node (int dirfd, const char *name, const struct node *n, struct husk_error 
   return 0;
 }
 
-/* mknod (with no umask, so that the mode is the config's), then check that
- * what we open is what we made; its mode and owner are fixed only where they
- * differ (setuid bits a filesystem drops, a uid or gid other than ours). */
+/* mknod (the caller has cleared the umask, so that the mode is the config's),
+ * then check that what we open is what we made; its mode and owner are fixed
+ * only where they differ (setuid bits a filesystem drops, a uid or gid other
+ * than ours). */
 static int
 mknod_node (int dirfd, const char *name, const struct node *n, struct husk_error **err)
 {
   dev_t dev = makedev (n->major, n->minor);
   cleanup_close int fd = -1;
   struct stat st;
-  mode_t umask_was = umask (0);
-  int r = mknodat (dirfd, name, n->type | n->mode, dev);
 
-  umask (umask_was);
-  if (r < 0)
+  if (mknodat (dirfd, name, n->type | n->mode, dev) < 0)
     return husk_error_set (err, errno, "mknod `%s`", n->path);
   fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 || fstat (fd, &st) < 0)
@@ -112,11 +111,44 @@ mknod_node (int dirfd, const char *name, const struct node *n, struct husk_error
   return 0;
 }
 
+/* The directory of the node last made, opened once for the nodes that share
+ * it (the default ones all live in /dev). */
+struct parent
+{
+  char *dir; /* cleaned path inside the rootfs */
+  int fd;
+};
+
 static int
-create_node (const struct husk_mount_ctx *ctx, const struct node *n, struct husk_error **err)
+node_parent (const struct husk_mount_ctx *ctx, const char *path, struct parent *p, char **name,
+             struct husk_error **err)
+{
+  cleanup_free char *clean = husk_path_clean (path);
+  char *slash = strrchr (clean, '/');
+
+  if (p->dir && slash != clean && slash[1] != '\0'
+      && strncmp (clean, p->dir, (size_t) (slash - clean)) == 0
+      && p->dir[slash - clean] == '\0')
+    {
+      *name = xstrdup (slash + 1);
+      return p->fd;
+    }
+  if (p->fd >= 0)
+    close (p->fd);
+  free (p->dir);
+  p->dir = NULL;
+  p->fd = husk_open_parent_in_root (ctx->rootfd, path, name, err);
+  if (p->fd >= 0 && slash != clean)
+    p->dir = xstrndup (clean, (size_t) (slash - clean));
+  return p->fd;
+}
+
+static int
+create_node (const struct husk_mount_ctx *ctx, const struct node *n, struct parent *p,
+             struct husk_error **err)
 {
   cleanup_free char *name = NULL;
-  cleanup_close int dirfd = husk_open_parent_in_root (ctx->rootfd, n->path, &name, err);
+  int dirfd = node_parent (ctx, n->path, p, &name, err);
   struct husk_error *tmp = NULL;
 
   if (dirfd < 0)
@@ -177,27 +209,36 @@ create_nodes (const struct husk_mount_ctx *ctx, struct husk_error **err)
 {
   const struct oci_linux *l = ctx->c->linux_;
   size_t n_cfg = l ? l->devices_len : 0;
+  struct parent p = { .fd = -1 };
+  /* No umask, for every node: the mode is the config's. */
+  mode_t umask_was = umask (0);
+  int r = 0;
 
-  for (size_t i = 0; i < sizeof default_nodes / sizeof default_nodes[0]; i++)
+  for (size_t i = 0; i < sizeof default_nodes / sizeof default_nodes[0] && r == 0; i++)
     {
       bool overridden = false;
       /* A config entry for the same path replaces the default (runc). */
       for (size_t j = 0; j < n_cfg && !overridden; j++)
         overridden = l->devices[j].path
                      && strcmp (l->devices[j].path, default_nodes[i].path) == 0;
-      if (!overridden && create_node (ctx, &default_nodes[i], err) < 0)
-        return -1;
+      if (!overridden)
+        r = create_node (ctx, &default_nodes[i], &p, err);
     }
-  for (size_t j = 0; j < n_cfg; j++)
+  for (size_t j = 0; j < n_cfg && r == 0; j++)
     {
       struct node n;
 
       if (l->devices[j].path && is_ptmx (l->devices[j].path))
         continue; /* /dev/ptmx is the link to pts/ptmx below */
-      if (node_from_config (&l->devices[j], &n, err) < 0 || create_node (ctx, &n, err) < 0)
-        return -1;
+      r = node_from_config (&l->devices[j], &n, err);
+      if (r == 0)
+        r = create_node (ctx, &n, &p, err);
     }
-  return 0;
+  umask (umask_was);
+  if (p.fd >= 0)
+    close (p.fd);
+  free (p.dir);
+  return r;
 }
 
 /* The symlinks of a usual /dev.  /dev/ptmx goes to the devpts instance of the

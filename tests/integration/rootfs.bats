@@ -227,6 +227,20 @@ submount_src() {
 	[ "${lines[1]}" = wrote ]
 }
 
+@test "linux.devices in several directories, back and forth, each made where it is named" {
+	update_config '.linux.devices = [
+		{"path": "/dev/net/tun2", "type": "c", "major": 1, "minor": 5},
+		{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3},
+		{"path": "/dev/net/null2", "type": "c", "major": 1, "minor": 3},
+		{"path": "/dev/a/b/zero2", "type": "c", "major": 1, "minor": 5},
+		{"path": "/top", "type": "c", "major": 1, "minor": 3},
+		{"path": "/dev/zero3", "type": "c", "major": 1, "minor": 5}]'
+	set_args /bin/sh -c 'for f in /dev/net/tun2 /dev/mynull /dev/net/null2 /dev/a/b/zero2 /top /dev/zero3 /dev/null /dev/tty; do stat -c "%n %t:%T" $f; done'
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ "$(echo $output)" = "/dev/net/tun2 1:5 /dev/mynull 1:3 /dev/net/null2 1:3 /dev/a/b/zero2 1:5 /top 1:3 /dev/zero3 1:5 /dev/null 1:3 /dev/tty 5:0" ]
+}
+
 @test "--no-pivot runs the container in its rootfs" {
 	set_args /bin/sh -c 'ls /probe && cat /etc/hostname'
 	run husk run --no-pivot --bundle "$BUNDLE" "$CID" </dev/null
