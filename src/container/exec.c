@@ -220,6 +220,8 @@ sub_cgroup_for (const char *dir, char *const *specs)
   const char *any = NULL;
   bool v2;
 
+  if (specs == NULL)
+    return NULL;
   probe = xconcat (dir, "/cgroup.controllers", NULL);
   v2 = access (probe, F_OK) == 0;
   for (; specs && *specs; specs++)
@@ -312,15 +314,17 @@ cgroup_targets (struct exec_ctx *x, struct husk_error **err)
       struct stat sb;
 
       xasprintf (&target, "%s%s%s", dir, sub ? "/" : "", sub ? sub : "");
-      /* runc's words ("error adding pid N to cgroups: ..."), but before there
-       * is a pid. */
-      if (stat (target, &sb) < 0 || !S_ISDIR (sb.st_mode))
-        return husk_error_set (err, errno ? errno : ENOTDIR,
-                               "error adding pid to cgroup `%s`", target);
-      /* A v1 hierarchy has `tasks`: the joiner moves only itself (cgroup.h). */
+      /* A v1 hierarchy has `tasks`: the joiner moves only itself (cgroup.h).
+       * One lookup tells that target is there and is such a directory. */
       cleanup_free char *tasks = NULL;
       tasks = xconcat (target, "/tasks", NULL);
-      if (access (tasks, F_OK) == 0)
+      bool v1_dir = access (tasks, F_OK) == 0;
+      /* runc's words ("error adding pid N to cgroups: ..."), but before there
+       * is a pid. */
+      int e = v1_dir ? 0 : stat (target, &sb) < 0 ? errno : S_ISDIR (sb.st_mode) ? 0 : ENOTDIR;
+      if (e)
+        return husk_error_set (err, e, "error adding pid to cgroup `%s`", target);
+      if (v1_dir)
         x->cgroup_join[i] = steal_ptr (tasks);
       else
         {

@@ -69,6 +69,10 @@ cgroup_dir() {
 	run husk exec --cgroup ../x "$CID" true
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"must stay inside"* ]]
+	# A sub-cgroup that is not there: refused before any process, naming it.
+	run husk exec --cgroup pids:nosuch "$CID" true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"error adding pid to cgroup \`$dir/nosuch\`: no such file or directory"* ]]
 }
 
 @test "the exit status propagates, 128+N for a signal" {
