@@ -160,31 +160,56 @@ for r in "${runtimes[@]}"; do
 		{ cat "$work/setup.log" >&2; exit 1; }
 done
 
-for ((n = 0; n < rounds; n++)); do
-	for r in "${runtimes[@]}"; do timed run "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "r$n"; done
-	timed run floor "$idle" "$floor" "$bundle/rootfs" "husk-bench-fl$n"
-	for r in "${runtimes[@]}"; do
-		rt "$r" run -b "$bundle" "w$n-pre" >/dev/null 2>&1
-		timed run-warm "$r" 0 "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "w$n"
+# rotated N ITEM...: the items rotated left by N.  Each round starts the
+# interleaved sequence one runtime further on, so that none always follows the
+# same one: a cold command runs faster or slower depending on what ran 0.1 s
+# before it (the floor's cold run was 0.8 ms faster after crun's than after
+# husk's on this machine, so in a fixed order it always had crun before it).
+rotated() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < $#; i++)); do
+		local k=$(((i + n) % $# + 1))
+		echo "${!k}"
 	done
-	"$floor" "$bundle/rootfs" "husk-bench-fw$n-pre"
-	timed run-warm floor 0 "$floor" "$bundle/rootfs" "husk-bench-fw$n"
-	for r in "${runtimes[@]}"; do timed create "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" create -b "$bundle" "c$n"; done
+}
+
+for ((n = 0; n < rounds; n++)); do
+	for r in $(rotated "$n" "${runtimes[@]}" floor); do
+		if [ "$r" = floor ]; then
+			timed run floor "$idle" "$floor" "$bundle/rootfs" "husk-bench-fl$n"
+		else
+			timed run "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "r$n"
+		fi
+	done
+	for r in $(rotated "$n" "${runtimes[@]}" floor); do
+		if [ "$r" = floor ]; then
+			"$floor" "$bundle/rootfs" "husk-bench-fw$n-pre"
+			timed run-warm floor 0 "$floor" "$bundle/rootfs" "husk-bench-fw$n"
+		else
+			rt "$r" run -b "$bundle" "w$n-pre" >/dev/null 2>&1
+			timed run-warm "$r" 0 "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "w$n"
+		fi
+	done
+	for r in $(rotated "$n" "${runtimes[@]}"); do timed create "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" create -b "$bundle" "c$n"; done
 	# The floor of these three: starting any program at all (noop.c).
-	for r in "${runtimes[@]}"; do timed state "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" state "c$n"; done
-	timed state floor "$idle" "$noop"
-	for r in "${runtimes[@]}"; do timed start "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" start "c$n"; done
-	timed start floor "$idle" "$noop"
-	for r in "${runtimes[@]}"; do timed delete "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" delete "c$n"; done
-	timed delete floor "$idle" "$noop"
-	for r in "${runtimes[@]}"; do timed exec "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" exec exe /bin/true; done
-	for r in "${runtimes[@]}"; do timed list "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" list; done
+	for m in state start delete; do
+		for r in $(rotated "$n" "${runtimes[@]}" floor); do
+			if [ "$r" = floor ]; then
+				timed "$m" floor "$idle" "$noop"
+			else
+				timed "$m" "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" "$m" "c$n"
+			fi
+		done
+	done
+	for r in $(rotated "$n" "${runtimes[@]}"); do timed exec "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" exec exe /bin/true; done
+	for r in $(rotated "$n" "${runtimes[@]}"); do timed list "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" list; done
 done
 
 # Throughput: N runs back to back, and in 2 parallel streams (runs per second).
 for ((n = 0; n < tput_rounds; n++)); do
 	for p in 1 2; do
-		for r in "${runtimes[@]}" floor; do
+		for r in $(rotated "$n" "${runtimes[@]}" floor); do
 			if [ "$r" = floor ]; then
 				set -- "$floor" "$bundle/rootfs" "husk-bench-t$n-$p-{}"
 			else
