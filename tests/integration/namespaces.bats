@@ -73,6 +73,20 @@ joined_ns() {
 	new_ns cgroup
 }
 
+@test "a new cgroup namespace is rooted at the container's own cgroup, in every hierarchy" {
+	requires cgroupns
+	grep -q '"cgroup"' <<<"$(jq -c '[.linux.namespaces[].type]' "$BUNDLE/config.json")" ||
+		update_config '.linux.namespaces += [{"type": "cgroup"}]'
+	set_args cat /proc/self/cgroup
+	run run_ctr
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
+	# Made after the init joined its cgroups (the direct init joins late: linux/spawn.c).
+	while read -r line; do
+		[ "${line##*:}" = / ] || { echo "not rooted: $line"; false; }
+	done <<<"$output"
+}
+
 @test "new time namespace differs from the host's" {
 	requires timens
 	skip_if_runc "no time namespace"
