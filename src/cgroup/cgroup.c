@@ -521,15 +521,16 @@ make_systemd (struct husk_cgroup *cg, struct husk_error **err)
   return 0;
 }
 
-int
-husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
+/* Make the directories of the v1 hierarchies (v1) or the others: the cgroup2
+ * one, with its controllers enabled, unless systemd's unit makes it.  On
+ * failure nothing created is left. */
+static int
+make_dirs (struct husk_cgroup *cg, bool v1_wanted, struct husk_error **err)
 {
-  if (cg->unit && make_systemd (cg, err) < 0)
-    return -1;
   for (size_t i = 0; cg->dirs[i]; i++)
     {
       bool v1 = cg->controllers[i][0] != '\0';
-      if ((!v1 && cg->unit) || (v1 && cg->v1_late))
+      if (v1 != v1_wanted || (!v1 && cg->unit))
         continue;
       if (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
           || (v1 && has_token (cg->controllers[i], "cpuset")
@@ -546,19 +547,19 @@ husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
 }
 
 int
+husk_cgroup_make (struct husk_cgroup *cg, struct husk_error **err)
+{
+  if (cg->unit && make_systemd (cg, err) < 0)
+    return -1;
+  if (make_dirs (cg, false, err) < 0)
+    return -1;
+  return cg->v1_late ? 0 : make_dirs (cg, true, err);
+}
+
+int
 husk_cgroup_make_late (struct husk_cgroup *cg, struct husk_error **err)
 {
-  for (size_t i = 0; cg->dirs[i]; i++)
-    if (cg->controllers[i][0] != '\0'
-        && (husk_mkdir_p (cg->dirs[i], 0755, err) < 0
-            || (has_token (cg->controllers[i], "cpuset")
-                && cpuset_init (cg->mountpoints[i], cg->dirs[i], err) < 0)))
-      {
-        husk_error_wrap (err, "create cgroup");
-        husk_cgroup_destroy (cg, NULL);
-        return -1;
-      }
-  return 0;
+  return make_dirs (cg, true, err);
 }
 
 /* runc's checks before a container takes its cgroup: a cgroup some process

@@ -15,9 +15,9 @@
  * hierarchy's `tasks` file, and is cloned straight into the cgroup2 directory,
  * pure v2 or hybrid (clone3 CLONE_INTO_CGROUP, linux/cgjoin.h; exec's joiner
  * too); every later process is its descendant.  Not cgroup.procs on v1:
- * moving a thread group, even our own, takes the threadgroup rwsem and waits for an RCU grace period (~1 ms per
- * hierarchy, ~10 ms per container here); `tasks` moves only the calling thread
- * and waits for nothing.  The cgroup2 directory has no `tasks`: there
+ * moving a thread group, even our own, takes the threadgroup rwsem and waits
+ * for an RCU grace period (~1 ms per hierarchy, ~10 ms per container here);
+ * `tasks` moves only the calling thread and waits for nothing.  The cgroup2 directory has no `tasks`: there
  * cgroup.procs when the clone cannot be used (older kernel, systemd's scope).
  */
 #ifndef HUSK_CGROUP_CGROUP_H

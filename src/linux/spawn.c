@@ -207,8 +207,8 @@ stage1_namespaces (const struct husk_spawn *s, bool in_cgroup, bool pid_made,
     }
   /* Everything else at once.  CLONE_NEWPID and CLONE_NEWTIME apply to children
    * only, hence the fork that follows: the init becomes PID 1 of the new pid
-   * namespace. */
-  /* A cgroup namespace is rooted where we are when it is made. */
+   * namespace.  A cgroup namespace is rooted where we are when it is made: a
+   * late joiner makes it after the join. */
   if (join_late)
     {
       cgroupns = flags & CLONE_NEWCGROUP;
