@@ -192,12 +192,12 @@ close_idmap_fds (const struct husk_spawn *s)
 }
 
 static int
-setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
+setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, int *fd_dir,
                   struct husk_error **err)
 {
   const struct oci_config *c = s->config;
   struct husk_sync_msg m;
-  cleanup_close int ptmx = -1;
+  cleanup_close int ptmx = -1, mounted_proc = -1;
 
   /* Without a mount namespace of its own the container shares the caller's:
    * mounting there would change the host's view and outlive the container, so
@@ -211,7 +211,8 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     husk_debug ("no mount namespace: mounts, maskedPaths and readonlyPaths are not applied");
   if (!own_mnt && c->root && c->root->readonly)
     husk_warn ("root.readonly is not applied: the container has no mount namespace of its own");
-  if (own_mnt && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, s->sync_fd, err) < 0)
+  if (own_mnt
+      && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, s->sync_fd, &mounted_proc, err) < 0)
     return -1;
   close_idmap_fds (s);
   /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,
@@ -241,10 +242,28 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd,
     }
   else if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
     return -1;
-  /* Our procfs, made inside the container (before the masks, which a user
-   * namespace's procfs mount must not reveal): the host's is never held. */
-  *procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
-  if (*procfd < 0)
+  /* Our fd directory, through the procfs we mounted at /proc for the container
+   * (the host's is never held).  A private procfs of ours where the config
+   * mounts none, where that lookup fails (a mount over /proc/1/fd: no mount is
+   * crossed), and for the LSM labels.  Both before the masks, which a user
+   * namespace's procfs mount must not reveal. */
+  if (mounted_proc >= 0)
+    {
+      struct husk_error *tmp = NULL;
+      *fd_dir = open_own_fd_dir (mounted_proc, &tmp);
+      if (*fd_dir < 0)
+        {
+          husk_debug ("%s: a private procfs instead", tmp->msg);
+          husk_error_release (&tmp);
+        }
+    }
+  if (*fd_dir < 0 || husk_lsm_wanted (c->process))
+    {
+      *procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
+      if (*procfd < 0)
+        return -1;
+    }
+  if (*fd_dir < 0 && (*fd_dir = open_own_fd_dir (*procfd, err)) < 0)
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
@@ -348,7 +367,7 @@ husk_init_main (const struct husk_spawn *s)
   struct husk_error *err = NULL;
   cleanup_free char *state_json = NULL, *exe = NULL;
   char **env, **full_env;
-  int procfd = -1, fd_dir;
+  int procfd = -1, fd_dir = -1;
 
   husk_debug ("child process in init()");
   if (setsid () < 0)
@@ -363,7 +382,7 @@ husk_init_main (const struct husk_spawn *s)
    * namespace, when there is one: it was made before the network one). */
   if (husk_netdev_loopback_up (s->config, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
-  if (setup_filesystem (s, &state_json, &procfd, &err) < 0)
+  if (setup_filesystem (s, &state_json, &procfd, &fd_dir, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* runc's order: the exec labels, then scheduler, ioPriority, personality and
    * memoryPolicy, all before seccomp and the capability drop: an RT policy or a
@@ -372,10 +391,8 @@ husk_init_main (const struct husk_spawn *s)
   if ((husk_lsm_wanted (p) && husk_lsm_apply (p, procfd, &err) < 0)
       || husk_sched_apply (s->config, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
-  fd_dir = open_own_fd_dir (procfd, &err);
-  if (fd_dir < 0)
-    husk_sync_fail (s->sync_fd, err);
-  close (procfd);
+  if (procfd >= 0)
+    close (procfd);
   join_session_keyring (s);
   env = build_env (s);
   full_env = husk_env_with_home (env, p->user.uid);

@@ -31,6 +31,7 @@
 
 #include "linux/sys.h"
 #include "linux/lsm.h"
+#include "linux/procfs.h"
 #include "linux/rootfs-internal.h"
 #include "linux/sync.h"
 #include "oci/names.h"
@@ -941,6 +942,16 @@ husk_mount_entry (const struct husk_mount_ctx *ctx, const struct oci_mount *m,
     r = apply_rec_attrs (&e, err);
   if (r < 0 && !e.named)
     husk_error_wrap (err, "mount `%s` to `%s`", m->source ? m->source : e.type, e.dest);
+  /* The procfs we just made at /proc (reopen_mount checked it is the new mount's
+   * root): the init's own lookups in /proc go through it, with no mount crossed
+   * (linux/procfs.h), instead of a private procfs instance of their own, which
+   * would cost a superblock and, when its last fd closes, an RCU grace period. */
+  if (r == 0 && e.mntfd >= 0 && ctx->procfd && *ctx->procfd < 0 && strcmp (e.type, "proc") == 0
+      && strcmp (e.real, "/proc") == 0 && husk_is_procfs (e.mntfd))
+    {
+      *ctx->procfd = e.mntfd;
+      e.mntfd = -1;
+    }
   entry_release (&e);
   return r;
 }

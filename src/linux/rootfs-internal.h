@@ -98,6 +98,7 @@ struct husk_mount_ctx
   bool cgroupns; /* the config asks for a new cgroup namespace */
   const int *idmap_fds; /* per config mount: a tree made by the parent, or -1 */
   int sync_fd; /* to ask the parent for the others' trees (sync 4a) */
+  int *procfd; /* out: the root of the procfs mounted at /proc (first one), or -1 */
 };
 
 /* Mount one config entry inside the rootfs.  Errors read

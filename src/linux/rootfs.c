@@ -83,10 +83,10 @@ make_parent_private (const char *rootfs, unsigned long prop, struct husk_error *
 
 int
 husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *idmap_fds,
-                     int sync_fd, struct husk_error **err)
+                     int sync_fd, int *procfd, struct husk_error **err)
 {
   struct husk_mount_ctx ctx = { .c = c, .rootfs = rootfs, .rootfd = -1, .idmap_fds = idmap_fds,
-                                .sync_fd = sync_fd };
+                                .sync_fd = sync_fd, .procfd = procfd };
   unsigned long prop, flags;
   int r = 0;
 

@@ -60,16 +60,36 @@ create_with_fds() {
 	for t in "${targets[@]}"; do
 		[[ "$t" != *caller-fd* ]]
 	done
-	# 0, 1, 2 and exactly two more: the fifo and the init's own /proc/thread-self/fd
-	# (named /1/task/1/fd, as runc's, which fd audits of created containers allow).
+	# 0, 1, 2 and exactly two more: the fifo and the init's own /proc/thread-self/fd,
+	# looked up in the procfs husk mounted at the container's /proc (named
+	# /proc/1/task/1/fd, which runc's fd audit of a created container allows).
 	[ "${#fds[@]}" -eq 5 ]
 	[ "${targets[0]}" = /dev/null ]
 	[ "${targets[1]}" = "$CTR_OUT" ]
 	[ "${targets[2]}" = "$CTR_ERR" ]
 	[[ " ${targets[*]} " == *" $ROOT/$CID/exec.fifo "* ]]
 	for t in "${targets[@]:3}"; do
-		[ "$t" = "$ROOT/$CID/exec.fifo" ] || [ "$t" = /1/task/1/fd ]
+		[ "$t" = "$ROOT/$CID/exec.fifo" ] || [ "$t" = /proc/1/task/1/fd ]
 	done
+	husk start "$CID"
+	[ "$(ctr_status)" = running ]
+}
+
+@test "escape 2: with no /proc in the config the init's fd directory is in a private procfs" {
+	# Nothing at /proc to look it up in: a procfs instance of the init's own,
+	# attached nowhere (named /1/task/1/fd), and start still finds the fifo.
+	update_config '.mounts |= map(select(.destination != "/proc"))'
+	set_args /bin/sleep 100
+	create_with_fds
+	pid=$(ctr_pid)
+	local n t dirs=()
+	for n in $(ls /proc/"$pid"/fd); do
+		t=$(readlink "/proc/$pid/fd/$n")
+		echo "fd $n -> $t"
+		[[ "$t" != *caller-fd* ]]
+		[[ "$t" != */task/1/fd ]] || dirs+=("$t")
+	done
+	[ "${dirs[*]}" = /1/task/1/fd ]
 	husk start "$CID"
 	[ "$(ctr_status)" = running ]
 }

@@ -17,18 +17,41 @@ cgroup_leftovers() {
 	find /sys/fs/cgroup -maxdepth 5 -type d -name "$1*" 2>/dev/null
 }
 
+# cwd_through_fd N [HUSK OPTION...]: run /probe cwd with cwd /proc/self/fd/N, the
+# caller holding fds 5 (a host file), 7 (a host directory) and 9 (the host's /).
+cwd_through_fd() {
+	local n=$1
+	shift
+	update_config '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+	rc=0
+	"$HUSK" --root "$ROOT" run "$@" --bundle "$BUNDLE" "$CID-$n" </dev/null >"$CTR_OUT" 2>&1 \
+		5</etc/hostname 7<"$TESTDIR" 9<"/" 3>&- || rc=$?
+	cat "$CTR_OUT"
+	husk delete --force "$CID-$n" 2>/dev/null || true
+}
+
 @test "cwd /proc/self/fd/N is refused (CVE-2024-21626)" {
 	set_args /probe cwd
-	for n in 3 4 5 6 7 8 9 10; do
-		update_config '.process.cwd = $c' --arg c "/proc/self/fd/$n"
-		rc=0
-		"$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-$n" </dev/null >"$CTR_OUT" 2>&1 \
-			5</etc/hostname 7<"$TESTDIR" 9<"/" 3>&- || rc=$?
-		cat "$CTR_OUT"
-		# Refused, or (where fd N does not exist) a plain failure: never a cwd.
+	for n in 3 4 5 6 7 8 9 10 11 12; do
+		cwd_through_fd "$n"
+		# Refused, or (where fd N does not exist) a plain failure; the only
+		# directory the init holds at that point is its own fd directory in the
+		# procfs it mounted at the container's /proc: a container path, never
+		# the host's.
+		if [ "$rc" -eq 0 ]; then
+			grep -qx "cwd /proc/1/task/1/fd" "$CTR_OUT"
+		fi
+		run ! grep -q "^cwd .*unreachable" "$CTR_OUT"
+	done
+	# The caller's directories handed in as preserved fds: the cwd check itself
+	# is what stops them (the kernel reports them outside the root).  Through
+	# fd 7 (the host's $TESTDIR) the process would write a file there.
+	for n in 5 7 9; do
+		if [ "$n" = 7 ]; then set_args /bin/sh -c 'echo owned >escaped; pwd'; else set_args /bin/pwd; fi
+		cwd_through_fd "$n" --preserve-fds 7
 		[ "$rc" -ne 0 ]
-		run ! grep -q "^cwd " "$CTR_OUT"
-		husk delete --force "$CID-$n" 2>/dev/null || true
+		[ ! -e "$TESTDIR/escaped" ]
+		grep -q "outside of container mount namespace root\|not a directory" "$CTR_OUT"
 	done
 }
 
