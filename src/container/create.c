@@ -21,6 +21,7 @@
 
 #include "cgroup/cgroup.h"
 #include "container/internal.h"
+#include "linux/exeseal.h"
 #include "linux/hooks.h"
 #include "linux/intelrdt.h"
 #include "linux/namespaces.h"
@@ -371,6 +372,9 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
         }
       break;
     }
+  /* The children closed their copies on their first steps: the mount goes now,
+   * while the init works (linux/exeseal.h). */
+  husk_exe_seal_release ();
   x->start_time = husk_proc_start_time (x->pid);
   if (set_oom_score_adj (x, err) < 0)
     return -1;

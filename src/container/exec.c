@@ -23,6 +23,7 @@
 #include "container/foreground.h"
 #include "container/internal.h"
 #include "linux/exec.h"
+#include "linux/exeseal.h"
 #include "linux/seccomp.h"
 #include "linux/sync.h"
 #include "oci/config.h"
@@ -498,6 +499,8 @@ spawn (struct exec_ctx *x, struct husk_error **err)
   if (husk_sync_expect (x->sync_fd, HUSK_SYNC_PID, &m, "joining the container", err) < 0) /* exec 1 */
     return -1;
   free (m.text);
+  /* The joiner closed its copy first thing (linux/exeseal.h). */
+  husk_exe_seal_release ();
   x->pid = (pid_t) m.value;
   while (waitpid (x->joiner, NULL, 0) < 0 && errno == EINTR)
     ;

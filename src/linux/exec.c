@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "linux/exeseal.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/process.h"
@@ -258,6 +259,8 @@ close_inherited_fds (const struct husk_exec_spawn *s)
   int keep[OCI_NS_COUNT + 3];
   size_t n = 0;
 
+  /* Named, not only swept below: it may sit among the preserved fds. */
+  husk_exe_seal_release ();
   keep[n++] = s->sync_fd;
   keep[n++] = s->console_fd;
   keep[n++] = s->root_fd;

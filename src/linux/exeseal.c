@@ -16,7 +16,10 @@
  *     then execveat on the mount's fd).  It is attached nowhere: no mount table
  *     shows it, nothing can remount it, and the kernel frees it with the last
  *     process that runs from it.  It costs a mount clone and one more start of
- *     the dynamic loader, and copies nothing;
+ *     husk, and copies nothing.  Its fd goes across the execution, named in
+ *     _HUSK_EXE_CLONE_FD, and the second image closes it when it waits anyway
+ *     (husk_exe_seal_release): closing it dissolves the detached mount, which
+ *     waits for an RCU grace period;
  *  2. where that is refused (no CAP_SYS_ADMIN over our mount namespace, kernels
  *     before 5.12), a memfd copy of the binary sealed against writes, growing
  *     and shrinking; it costs a copy of the binary;
@@ -25,13 +28,15 @@
  * Whether we are protected is read from the binary itself (its mount is read-
  * only, or it is sealed), not from anything the caller could set, so a copy
  * already made is used as it is and the re-execution happens at most once.
- * argv, the environment, the pid, every fd (none is opened for the new image),
+ * argv, the environment, the pid, every fd (but the mount's, none is opened for
+ * the new image),
  * the cwd, the signal mask and the parent-death signal are all kept by execve. */
 #define _GNU_SOURCE
 #include "linux/exeseal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -43,8 +48,13 @@
 
 #include "linux/sys.h"
 #include "util/cleanup.h"
+#include "util/xalloc.h"
 
 extern char **environ;
+
+/* The mount's fd, handed from the first image to the second (exeseal.h). */
+#define CLONE_FD_ENV "_HUSK_EXE_CLONE_FD"
+static int clone_fd = -1;
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -68,15 +78,71 @@ fd_is_sealed (int fd)
   return seals >= 0 && (seals & EXE_SEALS) == EXE_SEALS;
 }
 
-bool
-husk_exe_is_sealed (void)
+/* The binary, opened in a mode its permissions allow. */
+static int
+open_exe (void)
 {
-  cleanup_close int fd = openat (AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  int fd = openat (AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
 
   /* An execute-only binary: the mount check needs no read permission. */
   if (fd < 0)
     fd = openat (AT_FDCWD, "/proc/self/exe", O_PATH | O_CLOEXEC);
+  return fd;
+}
+
+bool
+husk_exe_is_sealed (void)
+{
+  cleanup_close int fd = open_exe ();
+
   return fd >= 0 && fd_is_sealed (fd);
+}
+
+/* In the second image: the fd the first one named, if it is what it says (our
+ * own binary on a read-only mount); any other value is left alone. */
+static void
+adopt_clone_fd (int exe)
+{
+  const char *v = getenv (CLONE_FD_ENV);
+  struct stat a, b;
+  char *end;
+  long fd;
+
+  if (v == NULL)
+    return;
+  errno = 0;
+  fd = strtol (v, &end, 10);
+  unsetenv (CLONE_FD_ENV);
+  if (errno || *end || fd < 3 || fd > 1 << 20 || fstat ((int) fd, &a) < 0 || fstat (exe, &b) < 0
+      || a.st_dev != b.st_dev || a.st_ino != b.st_ino || !fd_is_sealed ((int) fd)
+      || fcntl ((int) fd, F_SETFD, FD_CLOEXEC) < 0)
+    return;
+  clone_fd = (int) fd;
+}
+
+void
+husk_exe_seal_release (void)
+{
+  if (clone_fd >= 0)
+    close (clone_fd);
+  clone_fd = -1;
+}
+
+/* environ, plus CLONE_FD_ENV=fd in place of any value it had. */
+static char **
+env_with_clone_fd (int fd)
+{
+  size_t n = 0, m = 0, len = strlen (CLONE_FD_ENV);
+  char **env;
+
+  while (environ[n])
+    n++;
+  env = xcalloc (n + 2, sizeof *env);
+  for (size_t i = 0; i < n; i++)
+    if (strncmp (environ[i], CLONE_FD_ENV, len) != 0 || environ[i][len] != '=')
+      env[m++] = environ[i];
+  xasprintf (&env[m], CLONE_FD_ENV "=%d", fd);
+  return env;
 }
 
 /* Kernels that name a process after the path it was executed from name an
@@ -102,7 +168,8 @@ static int
 exec_ro_bind (char **argv)
 {
   struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
-  cleanup_close int fd = open_tree (AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  /* Not close-on-exec: the second image closes it when it suits (exeseal.h). */
+  cleanup_close int fd = open_tree (AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE);
 
   if (fd < 0 || mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
     return -1;
@@ -112,9 +179,10 @@ exec_ro_bind (char **argv)
       errno = EROFS;
       return -1;
     }
-  /* The fd is close-on-exec: the new image does not inherit it, and the mount
-   * lives on only as the exe of the processes that run from it. */
-  execveat (fd, "", argv, environ, AT_EMPTY_PATH);
+  /* The new image adopts the fd (and makes it close-on-exec at once); after
+   * it is closed, the mount lives on only as the exe of the processes that run
+   * from it. */
+  execveat (fd, "", argv, env_with_clone_fd (fd), AT_EMPTY_PATH);
   return -1;
 }
 
@@ -164,8 +232,11 @@ husk_exe_seal (char **argv, struct husk_error **err)
 {
   int bind_errno;
 
-  if (husk_exe_is_sealed ())
+  cleanup_close int exe = open_exe ();
+
+  if (exe >= 0 && fd_is_sealed (exe))
     {
+      adopt_clone_fd (exe);
       restore_comm (argv[0]);
       return 0;
     }

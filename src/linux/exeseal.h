@@ -18,4 +18,13 @@ bool husk_exe_is_sealed (void);
  * return.  Returns -1 with *err set when neither works (the caller must stop). */
 int husk_exe_seal (char **argv, struct husk_error **err);
 
+/* After a re-execution from the read-only bind mount, husk still holds that
+ * mount's fd (close-on-exec): the kernel dissolves a detached mount when its
+ * last fd closes, and waits for an RCU grace period to do it.  Closing it while
+ * husk waits anyway (on its child) takes the wait off the command's path.  Each
+ * fork of husk calls this first (the fork's copy must not outlive the parent's,
+ * nor reach a container); the parent, once its child has; exit does it
+ * otherwise.  The mount lives on as the process's exe. */
+void husk_exe_seal_release (void);
+
 #endif

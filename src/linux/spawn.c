@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/exeseal.h"
 #include "linux/namespaces.h"
 #include "linux/sched.h"
 #include "linux/sys.h"
@@ -84,6 +85,8 @@ close_inherited_fds (const struct husk_spawn *s)
 
   if (keep == NULL)
     abort ();
+  /* Named, not only swept below: it may sit among the preserved fds. */
+  husk_exe_seal_release ();
   keep[n++] = s->sync_fd;
   keep[n++] = s->fifo_fd;
   keep[n++] = s->console_fd;
