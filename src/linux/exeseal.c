@@ -28,9 +28,9 @@
  * Whether we are protected is read from the binary itself (its mount is read-
  * only, or it is sealed), not from anything the caller could set, so a copy
  * already made is used as it is and the re-execution happens at most once.
- * argv, the environment, the pid, every fd (but the mount's, none is opened for
- * the new image),
- * the cwd, the signal mask and the parent-death signal are all kept by execve. */
+ * argv, the environment, the pid, every fd (none is opened for the new image but
+ * the mount's), the cwd, the signal mask and the parent-death signal are all
+ * kept by execve. */
 #define _GNU_SOURCE
 #include "linux/exeseal.h"
 
