@@ -50,6 +50,7 @@ struct create_ctx
   struct husk_cgroup *cgroup;
   int *idmap_fds;
   int fifo_fd;
+  bool start_by_sync; /* run without exec.fifo (husk_create_opts.start_fd) */
   int console_fd;
   int sync_fd; /* parent's end */
   pid_t stage1;
@@ -234,6 +235,8 @@ make_state_dir (struct create_ctx *x, struct husk_error **err)
   if (husk_claim_state_dir (x->o->root, x->o->id, x->config_data, x->config_len, &x->dir,
                             &x->dir_fd, err) < 0)
     return -1;
+  if (x->start_by_sync)
+    return 0;
   path = xconcat (x->dir, "/exec.fifo", NULL);
   /* 0622: the init may have switched to an unprivileged uid when it opens it. */
   if (mkfifo (path, 0622) < 0 || chmod (path, 0622) < 0)
@@ -434,7 +437,7 @@ spawn (struct create_ctx *x, struct husk_error **err)
   struct husk_spawn s = {
     .config = x->config, .id = x->o->id, .bundle = x->bundle, .rootfs = x->rootfs,
     .cgroup = husk_cgjoin_cgroup (x->cgroup), .fifo_fd = x->fifo_fd,
-    .console_fd = x->console_fd,
+    .start_by_sync = x->start_by_sync, .console_fd = x->console_fd,
     .console_proxied = x->o->console_fd >= 0,
     .preserve_fds = x->o->preserve_fds, .no_pivot = x->o->no_pivot, .idmap_fds = x->idmap_fds,
     .no_new_keyring = x->o->no_new_keyring,
@@ -512,6 +515,11 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
     return -1;
   if (load_bundle (&x, err) < 0)
     goto out;
+  /* run's start is then only the init's release (husk_container_start_run):
+   * crun's run has no exec.fifo either.  A poststart hook or a config without
+   * a process needs `start` as it is. */
+  x.start_by_sync = o->start_fd && !x.process_filled
+                    && (x.config->hooks == NULL || x.config->hooks->poststart_len == 0);
   if (make_state_dir (&x, err) < 0)
     goto fail;
   x.created = husk_now_rfc3339 ();
@@ -545,6 +553,11 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
       || save_state (&x, err) < 0)
     goto fail;
   *pid = x.pid;
+  if (x.start_by_sync)
+    {
+      *o->start_fd = x.sync_fd;
+      x.sync_fd = -1;
+    }
   ret = 0;
   goto out;
 fail:

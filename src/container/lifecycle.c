@@ -22,6 +22,7 @@
 #include "linux/hooks.h"
 #include "linux/intelrdt.h"
 #include "linux/netdev.h"
+#include "linux/sync.h"
 #include "oci/config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -376,6 +377,31 @@ out:
   oci_config_free (c);
   husk_state_free (st);
   return ret;
+}
+
+int
+husk_container_start_run (int start_fd, struct husk_error **err)
+{
+  struct husk_sync_msg m;
+  int r;
+
+  /* An init already dead fails the send (EPIPE), as `start` fails on a stopped
+   * container. */
+  if (husk_sync_send (start_fd, HUSK_SYNC_START, 0, 0, NULL, err) < 0) /* sync 7 */
+    {
+      close (start_fd);
+      return -1;
+    }
+  /* EOF: the init executed the process (the socket closes on exec), or died
+   * after START, which the exit status tells. */
+  r = husk_sync_recv_or_eof (start_fd, &m, "its exec", err);
+  close (start_fd);
+  if (r <= 0)
+    return r;
+  free (m.text);
+  if (m.fd >= 0)
+    close (m.fd);
+  return husk_error_set (err, EPROTO, "sync: unexpected message %d", (int) m.type);
 }
 
 /* A paused container's tasks take even SIGKILL only once thawed (v1 freezer). */

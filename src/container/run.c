@@ -16,7 +16,7 @@ int
 husk_container_run (const struct husk_run_opts *o, int *status, struct husk_error **err)
 {
   struct husk_create_opts co = o->create;
-  int sv[2] = { -1, -1 }, master = -1, r = 0;
+  int sv[2] = { -1, -1 }, master = -1, r = 0, start_fd = -1;
   sigset_t set, old;
   pid_t pid;
 
@@ -27,6 +27,7 @@ husk_container_run (const struct husk_run_opts *o, int *status, struct husk_erro
         return husk_error_set (err, errno, "socketpair");
       co.console_fd = sv[1];
     }
+  co.start_fd = &start_fd;
   if (husk_container_create (&co, &pid, err) < 0)
     goto fail;
   if (sv[0] >= 0)
@@ -43,7 +44,9 @@ husk_container_run (const struct husk_run_opts *o, int *status, struct husk_erro
    * container's processes start with an empty mask (stage 1 resets it). */
   sigfillset (&set);
   sigprocmask (SIG_BLOCK, &set, &old);
-  if (husk_container_start (co.root, co.id, err) < 0)
+  if ((start_fd >= 0 ? husk_container_start_run (start_fd, err)
+                     : husk_container_start (co.root, co.id, err))
+      < 0)
     {
       husk_container_delete (co.root, co.id, true, NULL);
       sigprocmask (SIG_SETMASK, &old, NULL);

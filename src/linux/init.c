@@ -247,7 +247,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, in
    * mounts none, where that lookup fails (a mount over /proc/1/fd: no mount is
    * crossed), and for the LSM labels.  Both before the masks, which a user
    * namespace's procfs mount must not reveal. */
-  if (mounted_proc >= 0)
+  if (mounted_proc >= 0 && !s->start_by_sync)
     {
       struct husk_error *tmp = NULL;
       *fd_dir = open_own_fd_dir (mounted_proc, &tmp);
@@ -257,13 +257,13 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, in
           husk_error_release (&tmp);
         }
     }
-  if (*fd_dir < 0 || husk_lsm_wanted (c->process))
+  if ((*fd_dir < 0 && !s->start_by_sync) || husk_lsm_wanted (c->process))
     {
       *procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
       if (*procfd < 0)
         return -1;
     }
-  if (*fd_dir < 0 && (*fd_dir = open_own_fd_dir (*procfd, err)) < 0)
+  if (*fd_dir < 0 && !s->start_by_sync && (*fd_dir = open_own_fd_dir (*procfd, err)) < 0)
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
@@ -316,8 +316,9 @@ setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
   return husk_apply_no_new_privs (p, err);
 }
 
-/* After READY: wait for `start` through the exec fifo, run the startContainer
- * hooks, exec the process.  The sync socket is closed here: a failure can only
+/* After READY: wait for `start` through the exec fifo (run: for START on the
+ * sync socket, which stays open until our execve closes it, so that run sees
+ * its EOF), run the startContainer hooks, exec the process.  A failure can only
  * be reported on the process's own stderr. */
 static __attribute__ ((noreturn)) void
 exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_json,
@@ -327,14 +328,24 @@ exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_jso
   struct husk_error *err = NULL;
 
   /* From here until start the init holds stdio, the preserved fds, the exec fifo
-   * and fd_dir: nothing of the host's but the fifo itself. */
+   * and fd_dir (run: the sync socket): nothing of the host's but the fifo itself. */
   husk_sync_forward_log (-1);
-  close (s->sync_fd);
   die_on_signals_while_created ();
-  if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
-    goto fatal;
-  close (fd_dir);
-  close (s->fifo_fd);
+  if (s->start_by_sync)
+    {
+      struct husk_sync_msg m;
+      if (husk_sync_expect (s->sync_fd, HUSK_SYNC_START, &m, "start", &err) < 0) /* sync 7 */
+        goto fatal;
+      free (m.text);
+    }
+  else
+    {
+      close (s->sync_fd);
+      if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
+        goto fatal;
+      close (fd_dir);
+      close (s->fifo_fd);
+    }
   if (s->config->hooks
       && husk_hooks_run_env (s->config->hooks->start_container,
                              s->config->hooks->start_container_len, "startContainer",
@@ -349,8 +360,8 @@ exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_jso
   execve (exe, p->args, full_env);
   husk_error_set (&err, errno, "exec %s", exe);
 fatal:
-  /* The sync socket is closed: nobody is left to report to but the process's
-   * own stderr, where the error reads as one line of the process's output, as
+  /* Nobody is left to report to but the process's own stderr (run, which still
+   * holds the sync socket, reads its EOF as `start` would the fifo's), where the error reads as one line of the process's output, as
    * runc's init writes it (no "husk:" prefix; callers compare whole lines). */
   {
     cleanup_free char *t = husk_error_text (err);

@@ -213,6 +213,38 @@ marker_bundle() {
 	[[ "${lines[0]}" == "hello from "* ]]
 }
 
+# mknods_of_fifo: the exec.fifo mknods in the strace -f log $1.
+mknods_of_fifo() {
+	grep -c 'mknod.*exec\.fifo' "$1" || true
+}
+
+@test "run releases its init over the sync socket (no exec.fifo) unless a poststart hook needs start" {
+	requires husk
+	command -v strace >/dev/null || skip "needs strace"
+	# As crun's run: nothing but run itself can start the container, so no fifo
+	# and no `start` of its own; the exit status, the startContainer hooks and
+	# an error before the exec are what they were.
+	set_args /probe exit 7
+	run strace -f -qq -e trace=mknod,mknodat -o "$TESTDIR/st" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 7 ]
+	[ "$(mknods_of_fifo "$TESTDIR/st")" -eq 0 ]
+	[ ! -e "$ROOT/$CID" ]
+	# A startContainer hook that fails: its error on the process's stderr, 127.
+	update_config '.hooks.startContainer = [{"path": "/bin/false"}]'
+	run -127 husk run --bundle "$BUNDLE" "$CID-h" </dev/null
+	echo "$output"
+	[ "$status" -eq 127 ]
+	[[ "$output" == *startContainer* ]]
+	[ ! -e "$ROOT/$CID-h" ]
+	# A poststart hook: start as create and start do it, with the fifo.
+	update_config 'del(.hooks) | .hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo poststart >$0", $f]}]' \
+		--arg f "$TESTDIR/poststart"
+	run strace -f -qq -e trace=mknod,mknodat -o "$TESTDIR/st2" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-p" </dev/null
+	[ "$status" -eq 7 ]
+	[ "$(mknods_of_fifo "$TESTDIR/st2")" -eq 1 ]
+	[ "$(cat "$TESTDIR/poststart")" = poststart ]
+}
+
 @test "run --detach returns with the container running" {
 	marker_bundle
 	run run_detached
