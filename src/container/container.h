@@ -30,7 +30,7 @@ struct husk_create_opts
   /* run: the caller stays and waits; set by husk_container_run */
   int console_fd; /* an already connected console socket (run), or -1 */
   /* run: where a config needs no `start` of its own (no poststart hook, a
-   * process), no exec.fifo is made: *start_fd gets the sync socket on which
+   * process, no seccomp filter), no exec.fifo is made: *start_fd gets the sync socket on which
    * husk_container_start_run() releases the init (else it stays -1). */
   int *start_fd;
 };

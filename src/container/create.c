@@ -517,9 +517,12 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
     goto out;
   /* run's start is then only the init's release (husk_container_start_run):
    * crun's run has no exec.fifo either.  A poststart hook or a config without
-   * a process needs `start` as it is. */
+   * a process needs `start` as it is; so does a seccomp filter, which the init
+   * loads before it waits: the fifo needs openat and write, which runc's own
+   * profiles allow, the socket a read that a profile may deny. */
   x.start_by_sync = o->start_fd && !x.process_filled
-                    && (x.config->hooks == NULL || x.config->hooks->poststart_len == 0);
+                    && (x.config->hooks == NULL || x.config->hooks->poststart_len == 0)
+                    && (x.config->linux_ == NULL || x.config->linux_->seccomp == NULL);
   if (make_state_dir (&x, err) < 0)
     goto fail;
   x.created = husk_now_rfc3339 ();
