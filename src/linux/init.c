@@ -191,6 +191,39 @@ close_idmap_fds (const struct husk_spawn *s)
       close (s->idmap_fds[i]);
 }
 
+/* After the pivot, before the masks (which a user namespace's procfs mount must
+ * not reveal): our fd directory for the exec fifo (none for run, which starts
+ * us over the sync socket), through the procfs we mounted at /proc for the
+ * container (mounted_proc; the host's is never held), and a private procfs of
+ * ours where the config mounts none, where that lookup fails (a mount over
+ * /proc/1/fd: no mount is crossed), and for the LSM labels (*procfd). */
+static int
+open_proc_handles (const struct husk_spawn *s, int mounted_proc, int *procfd, int *fd_dir,
+                   struct husk_error **err)
+{
+  bool fifo = !s->start_by_sync;
+
+  if (fifo && mounted_proc >= 0)
+    {
+      struct husk_error *tmp = NULL;
+      *fd_dir = open_own_fd_dir (mounted_proc, &tmp);
+      if (*fd_dir < 0)
+        {
+          husk_debug ("%s: a private procfs instead", tmp->msg);
+          husk_error_release (&tmp);
+        }
+    }
+  if ((fifo && *fd_dir < 0) || husk_lsm_wanted (s->config->process))
+    {
+      *procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
+      if (*procfd < 0)
+        return -1;
+    }
+  if (fifo && *fd_dir < 0 && (*fd_dir = open_own_fd_dir (*procfd, err)) < 0)
+    return -1;
+  return 0;
+}
+
 static int
 setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, int *fd_dir,
                   struct husk_error **err)
@@ -212,7 +245,8 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, in
   if (!own_mnt && c->root && c->root->readonly)
     husk_warn ("root.readonly is not applied: the container has no mount namespace of its own");
   if (own_mnt
-      && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, s->sync_fd, &mounted_proc, err) < 0)
+      && husk_rootfs_prepare (c, s->rootfs, s->idmap_fds, s->sync_fd,
+                              s->start_by_sync ? NULL : &mounted_proc, err) < 0)
     return -1;
   close_idmap_fds (s);
   /* sync 4: mounts are ready; the parent runs prestart and createRuntime hooks,
@@ -242,28 +276,7 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, in
     }
   else if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
     return -1;
-  /* Our fd directory, through the procfs we mounted at /proc for the container
-   * (the host's is never held).  A private procfs of ours where the config
-   * mounts none, where that lookup fails (a mount over /proc/1/fd: no mount is
-   * crossed), and for the LSM labels.  Both before the masks, which a user
-   * namespace's procfs mount must not reveal. */
-  if (mounted_proc >= 0 && !s->start_by_sync)
-    {
-      struct husk_error *tmp = NULL;
-      *fd_dir = open_own_fd_dir (mounted_proc, &tmp);
-      if (*fd_dir < 0)
-        {
-          husk_debug ("%s: a private procfs instead", tmp->msg);
-          husk_error_release (&tmp);
-        }
-    }
-  if ((*fd_dir < 0 && !s->start_by_sync) || husk_lsm_wanted (c->process))
-    {
-      *procfd = husk_procfs_open (HUSK_PROCFS_PIDS, err);
-      if (*procfd < 0)
-        return -1;
-    }
-  if (*fd_dir < 0 && !s->start_by_sync && (*fd_dir = open_own_fd_dir (*procfd, err)) < 0)
+  if (open_proc_handles (s, mounted_proc, procfd, fd_dir, err) < 0)
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)
     return -1;
@@ -328,7 +341,8 @@ exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_jso
   struct husk_error *err = NULL;
 
   /* From here until start the init holds stdio, the preserved fds, the exec fifo
-   * and fd_dir (run: the sync socket): nothing of the host's but the fifo itself. */
+   * and fd_dir (run: the sync socket instead): nothing of the host's but the fifo
+   * or the socket to husk. */
   husk_sync_forward_log (-1);
   die_on_signals_while_created ();
   if (s->start_by_sync)
@@ -361,8 +375,9 @@ exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_jso
   husk_error_set (&err, errno, "exec %s", exe);
 fatal:
   /* Nobody is left to report to but the process's own stderr (run, which still
-   * holds the sync socket, reads its EOF as `start` would the fifo's), where the error reads as one line of the process's output, as
-   * runc's init writes it (no "husk:" prefix; callers compare whole lines). */
+   * holds the sync socket, reads its EOF as `start` would the fifo's), where the
+   * error reads as one line of the process's output, as runc's init writes it
+   * (no "husk:" prefix; callers compare whole lines). */
   {
     cleanup_free char *t = husk_error_text (err);
     dprintf (2, "%s\n", t);

@@ -25,9 +25,10 @@
 /* idmap_fds: NULL, or one fd per config mount (-1 where none) of a detached
  * tree made by husk_idmap_trees_make() in the parent.  An idmapped bind with
  * none is asked of the parent over sync_fd at its turn (sync 4a). */
-/* *procfd: an O_PATH fd of the root of the procfs that a config mount of type
- * proc put at /proc (made by us and checked to be a new procfs mount root),
- * for the init's own lookups in /proc; -1 where the config mounts none. */
+/* *procfd (procfd may be NULL): an O_PATH fd of the root of the procfs that a
+ * config mount of type proc put at /proc (made by us and checked to be a new
+ * procfs mount root), for the init's own lookups in /proc; -1 where the config
+ * mounts none. */
 int husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *idmap_fds,
                          int sync_fd, int *procfd, struct husk_error **err);
 
