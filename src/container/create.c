@@ -347,6 +347,7 @@ static int
 sync_with_children (struct create_ctx *x, struct husk_error **err)
 {
   struct husk_sync_msg m;
+  struct husk_error *e = NULL;
   cleanup_free char *json = NULL;
 
   /* Until the init's namespaces exist (sync 3): stage 1 reports the init's
@@ -396,8 +397,14 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   if (run_create_hooks (x, err) < 0)
     return -1;
   json = hooks_state_json (x, HUSK_STATUS_CREATED);
-  if (husk_sync_send (x->sync_fd, HUSK_SYNC_HOOKS_ACK, 0, 0, json, err) < 0) /* sync 5 */
-    return -1;
+  if (husk_sync_send (x->sync_fd, HUSK_SYNC_HOOKS_ACK, 0, 0, json, &e) < 0) /* sync 5 */
+    {
+      /* An init that does not wait for sync 5 before it pivots (linux/init.c)
+       * may have failed meanwhile and closed its end: its ERROR is read next. */
+      if (e->errnum != EPIPE && e->errnum != ECONNRESET)
+        return husk_error_propagate (err, &e);
+      husk_error_release (&e);
+    }
   if (husk_sync_recv (x->sync_fd, &m, "it was ready to start", err) < 0)
     return -1;
   free (m.text);

@@ -224,12 +224,39 @@ open_proc_handles (const struct husk_spawn *s, int mounted_proc, int *procfd, in
   return 0;
 }
 
+/* sync 5: the parent has applied the limits and run prestart and createRuntime;
+ * its message is the state JSON for the init's own hooks. */
+static int
+await_hooks_ack (const struct husk_spawn *s, char **state_json, struct husk_error **err)
+{
+  struct husk_sync_msg m;
+
+  if (husk_sync_expect (s->sync_fd, HUSK_SYNC_HOOKS_ACK, &m, "the createRuntime hooks ran", err) < 0)
+    return -1;
+  *state_json = m.text;
+  return 0;
+}
+
+/* Whether the init waits for sync 5 before it pivots: the parent's hooks may
+ * still add to the rootfs, createContainer's run next and need the state, and a
+ * console is opened under the device rules the parent is applying.  Otherwise it
+ * waits just before its identity changes (husk_init_main), and the pivot, the
+ * masks and the rest overlap with the parent's cgroup writes: they make no
+ * device node, open no device and fork nothing, so no limit can tell. */
+static bool
+ack_before_pivot (const struct oci_config *c)
+{
+  const struct oci_hooks *h = c->hooks;
+
+  return c->process->terminal
+         || (h && (h->prestart_len || h->create_runtime_len || h->create_container_len));
+}
+
 static int
 setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, int *fd_dir,
                   struct husk_error **err)
 {
   const struct oci_config *c = s->config;
-  struct husk_sync_msg m;
   cleanup_close int ptmx = -1, mounted_proc = -1;
 
   /* Without a mount namespace of its own the container shares the caller's:
@@ -253,9 +280,8 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, in
    * which may still add to the rootfs before we pivot into it. */
   if (husk_sync_send (s->sync_fd, HUSK_SYNC_HOOKS_PLS, 0, 0, NULL, err) < 0)
     return -1;
-  if (husk_sync_expect (s->sync_fd, HUSK_SYNC_HOOKS_ACK, &m, "the createRuntime hooks ran", err) < 0) /* sync 5 */
+  if (ack_before_pivot (c) && await_hooks_ack (s, state_json, err) < 0) /* sync 5 */
     return -1;
-  *state_json = m.text;
   /* createContainer hooks run from the container's root (runc's cwd for them:
    * hooks use paths relative to it), before we pivot into it. */
   if (c->hooks && c->hooks->create_container_len && chdir (s->rootfs) < 0)
@@ -428,6 +454,10 @@ husk_init_main (const struct husk_spawn *s)
    * Marked before the seccomp filter, which may deny close_range (runc's own
    * profiles do) and so must not be needed after it. */
   syscall (SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* sync 5, unless setup_filesystem waited for it: the limits are on before the
+   * process's identity, its seccomp filter (which may deny the read) and READY. */
+  if (!ack_before_pivot (s->config) && await_hooks_ack (s, &state_json, &err) < 0)
+    husk_sync_fail (s->sync_fd, err);
   if (setup_process (s, seccomp, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* Looked up as the container user, in the container's root, before READY, so

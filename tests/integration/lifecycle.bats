@@ -251,6 +251,55 @@ mknods_of_fifo() {
 	[ "$(mknods_of_fifo "$TESTDIR/st3")" -eq 1 ]
 }
 
+# sync_order FILE: "pivot ack" or "ack pivot", the order in which the init of
+# the strace -f log FILE pivoted and read the parent's sync 5 (message type 5).
+sync_order() {
+	awk '/pivot_root\(/ { o = o " pivot" } /recvmsg.*iov_base="\\5\\0\\0\\0/ { o = o " ack" } END { print substr(o, 2) }' "$1"
+}
+
+@test "the init pivots while the parent applies the limits; the hooks, a console and errors keep their order" {
+	requires husk
+	command -v strace >/dev/null || skip "needs strace"
+	# Nothing to wait for: the init reads sync 5 (the limits are on) only before
+	# its identity changes, and pivots, masks and sets its hostname meanwhile.
+	set_args /probe exit 0
+	run strace -f -qq -e trace=pivot_root,recvmsg -o "$TESTDIR/st" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(sync_order "$TESTDIR/st")" = "pivot ack" ]
+	# The limits still hold for the process: a deny rule for /dev/null.
+	set_args /bin/sh -c 'echo x >/dev/null'
+	update_config '.linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "rw"}]'
+	run husk run --bundle "$BUNDLE" "$CID-d" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	# A createRuntime hook may still add to the rootfs: the init waits first.
+	set_args /probe exit 0
+	update_config '.hooks.createRuntime = [{"path": "/bin/true"}]'
+	run strace -f -qq -e trace=pivot_root,recvmsg -o "$TESTDIR/st2" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-h" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(sync_order "$TESTDIR/st2")" = "ack pivot" ]
+	# So with a console, opened under the device rules.
+	update_config 'del(.hooks) | .process.terminal = true'
+	run strace -f -qq -e trace=pivot_root,recvmsg -o "$TESTDIR/st3" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-t" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$(sync_order "$TESTDIR/st3")" = "ack pivot" ]
+	update_config '.process.terminal = false'
+	# An init that fails after its pivot, while the parent still writes 2,000
+	# device rules: the parent's sync 5 meets a closed socket, and the error
+	# reported is the init's, every time, with nothing left behind.
+	update_config 'del(.hooks) | .linux.sysctl = {"net.ipv4.ip_forward": "bogus"}
+		| .linux.resources.devices += [range(2000) | {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "r"}]'
+	for i in 1 2 3 4 5; do
+		run husk run --bundle "$BUNDLE" "$CID-e$i" </dev/null
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *'sysctl `net.ipv4.ip_forward`: write "bogus" to /proc/sys/net/ipv4/ip_forward'* ]]
+		[ ! -e "$ROOT/$CID-e$i" ]
+		[ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID-e$i" 2>/dev/null || true)" ]
+	done
+	no_process_left
+}
+
 @test "run --detach returns with the container running" {
 	marker_bundle
 	run run_detached
