@@ -58,24 +58,22 @@ set_hostname (const struct oci_config *c, struct husk_error **err)
 static int
 apply_sysctl (const struct oci_config *c, struct husk_error **err)
 {
-  cleanup_close int procfd = -1, sysfd = -1;
+  cleanup_close int procfd = -1;
 
   if (c->linux_ == NULL || c->linux_->sysctl_len == 0)
     return 0;
   procfd = husk_procfs_open (HUSK_PROCFS_FULL, err);
   if (procfd < 0)
     return husk_error_wrap (err, "linux.sysctl");
-  sysfd = husk_procfs_openat (procfd, "sys", O_PATH | O_DIRECTORY, false, err);
-  if (sysfd < 0)
-    return husk_error_wrap (err, "linux.sysctl");
   for (size_t i = 0; i < c->linux_->sysctl_len; i++)
     {
       const struct oci_kv *kv = &c->linux_->sysctl[i];
-      cleanup_free char *path = xstrdup (kv->key);
+      cleanup_free char *path = NULL;
+      xasprintf (&path, "sys/%s", kv->key);
       for (char *p = path; *p; p++)
         if (*p == '.')
           *p = '/';
-      if (husk_procfs_write (sysfd, path, false, kv->value, err) < 0)
+      if (husk_procfs_write (procfd, path, false, kv->value, err) < 0)
         return husk_error_wrap (err, "sysctl `%s`", kv->key);
     }
   return 0;
