@@ -24,7 +24,11 @@
  *   sync 4b parent -> stage2  MOUNT_FD        the tree (SCM_RIGHTS), idmapped; on failure
  *                                             the parent reports it and kills the init
  *   sync 4  stage2 -> parent  HOOKS_PLS       mounts are ready: run prestart + createRuntime
- *   sync 5  parent -> stage2  HOOKS_ACK       text = the state JSON (for the hooks of init)
+ *   sync 5  parent -> stage2  HOOKS_ACK       text = the state JSON (for the hooks of init);
+ *                                             the limits are on.  The init reads it before
+ *                                             it pivots only with prestart, createRuntime or
+ *                                             createContainer hooks or a console; otherwise
+ *                                             just before its identity changes (linux/init.c)
  *   sync 5a stage2 -> parent  SECCOMP_FD      only with a SCMP_ACT_NOTIFY rule: the seccomp
  *                                             listener fd (SCM_RIGHTS), which the parent
  *                                             sends on to linux.seccomp.listenerPath; no
