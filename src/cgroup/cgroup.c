@@ -86,13 +86,12 @@ read_hierarchies (struct hierarchy **out, size_t *nout, struct husk_error **err)
       const char *sep = husk_strstr (line, " - ");
       /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE SOURCE SUPER (the kernel
        * escapes spaces in paths as \040).  (sscanf cost more than the rest of
-       * `delete`.) */
-      if (sep == NULL || !husk_word (line, 3, root, sizeof root)
-          || !husk_word (line, 4, mnt, sizeof mnt) || !husk_word (sep + 3, 0, fstype, sizeof fstype)
-          || !husk_word (sep + 3, 2, super, sizeof super))
+       * `delete`.)  The type first: most lines are not cgroups. */
+      if (sep == NULL || !husk_word (sep + 3, 0, fstype, sizeof fstype))
         continue;
       bool v2 = strcmp (fstype, "cgroup2") == 0;
-      if (!v2 && strcmp (fstype, "cgroup") != 0)
+      if ((!v2 && strcmp (fstype, "cgroup") != 0) || !husk_word (line, 3, root, sizeof root)
+          || !husk_word (line, 4, mnt, sizeof mnt) || !husk_word (sep + 3, 2, super, sizeof super))
         continue;
       struct hierarchy *nh = xrealloc (h, (n + 1) * sizeof *h);
       h = nh;
