@@ -17,9 +17,11 @@
  *     shows it, nothing can remount it, and the kernel frees it with the last
  *     process that runs from it.  It costs a mount clone and one more start of
  *     husk, and copies nothing.  Its fd goes across the execution, named in
- *     _HUSK_EXE_CLONE_FD, and the second image closes it when it waits anyway
- *     (husk_exe_seal_release): closing it dissolves the detached mount, which
- *     waits for an RCU grace period;
+ *     _HUSK_EXE_CLONE_FD.  Closing the last fd of a detached mount dissolves it,
+ *     which waits for an RCU grace period: the init first parks the mount in
+ *     its old root, which goes after pivot_root under a grace period of its own
+ *     anyway (husk_exe_seal_park); otherwise the second image closes it when it
+ *     waits anyway (husk_exe_seal_release);
  *  2. where that is refused (no CAP_SYS_ADMIN over our mount namespace, kernels
  *     before 5.12), a memfd copy of the binary sealed against writes, growing
  *     and shrinking; it costs a copy of the binary;
@@ -126,6 +128,20 @@ husk_exe_seal_release (void)
   if (clone_fd >= 0)
     close (clone_fd);
   clone_fd = -1;
+}
+
+int
+husk_exe_seal_fd (void)
+{
+  return clone_fd;
+}
+
+void
+husk_exe_seal_park (const char *at)
+{
+  if (clone_fd >= 0 && at != NULL)
+    move_mount (clone_fd, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH);
+  husk_exe_seal_release ();
 }
 
 /* environ, plus CLONE_FD_ENV=fd in place of any value it had. */

@@ -23,8 +23,24 @@ int husk_exe_seal (char **argv, struct husk_error **err);
  * last fd closes, and waits for an RCU grace period to do it.  Closing it while
  * husk waits anyway (on its child) takes the wait off the command's path.  Each
  * fork of husk calls this first (the fork's copy must not outlive the parent's,
- * nor reach a container); the parent, once its child has; exit does it
- * otherwise.  The mount lives on as the process's exe. */
+ * nor reach a container), but for a direct init, which parks the mount
+ * (husk_exe_seal_park) before anything of the container's runs; the parent,
+ * once its child has; exit does it otherwise.  The mount lives on as the
+ * process's exe. */
 void husk_exe_seal_release (void);
+
+/* The mount's fd, or -1: a direct init keeps its copy (closing it at the start
+ * would only leave the parent's close to dissolve the mount) until it can park
+ * the mount. */
+int husk_exe_seal_fd (void);
+
+/* In the init, once its mount namespace is its own and propagates nothing to
+ * the host's, and when it will unmount the old root after pivot_root: the mount
+ * is attached in that namespace over `at` (the host's /dev/null, a file there
+ * is sure to be), so that the old root's lazy unmount takes it down with the
+ * rest, under the one RCU grace period that unmount waits for anyway; no close
+ * then dissolves it, which would wait for one of its own.  The fd is closed
+ * either way (at NULL: only closed). */
+void husk_exe_seal_park (const char *at);
 
 #endif

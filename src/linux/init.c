@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "linux/sys.h"
+#include "linux/exeseal.h"
 #include "linux/hooks.h"
 #include "linux/lsm.h"
 #include "linux/netdev.h"
@@ -298,8 +299,10 @@ setup_filesystem (const struct husk_spawn *s, char **state_json, int *procfd, in
       if (chroot (s->rootfs) < 0 || chdir ("/") < 0)
         return husk_error_set (err, errno, "chroot to `%s`", s->rootfs);
     }
-  else if (husk_rootfs_pivot (s->rootfs, s->no_pivot, err) < 0)
+  else if (husk_rootfs_pivot (c, s->rootfs, s->no_pivot, err) < 0)
     return -1;
+  /* Not parked by the pivot (no mount namespace of our own): closed. */
+  husk_exe_seal_release ();
   if (open_proc_handles (s, mounted_proc, procfd, fd_dir, err) < 0)
     return -1;
   if (set_hostname (c, err) < 0 || apply_sysctl (c, err) < 0)

@@ -25,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "linux/exeseal.h"
 #include "linux/sys.h"
 #include "linux/rootfs-internal.h"
 #include "util/cleanup.h"
@@ -181,10 +182,21 @@ move_root (const char *rootfs, struct husk_error **err)
 }
 
 int
-husk_rootfs_pivot (const char *rootfs, bool no_pivot, struct husk_error **err)
+husk_rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
+                   struct husk_error **err)
 {
   cleanup_close int oldroot = -1, newroot = -1;
+  unsigned long prop;
 
+  /* The re-execution's mount (linux/exeseal.h) goes down with the old root, if
+   * "/" is recursively slave or private (nothing attached below it reaches the
+   * host) and the old root is unmounted below.  Parked only now: no config
+   * mount, hook or device setup can meet it over /dev/null. */
+  if (root_propagation (c, &prop, err) < 0)
+    return -1;
+  prop = prop ? prop : MS_SLAVE | MS_REC;
+  husk_exe_seal_park (!no_pivot && (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE))
+                      ? "/dev/null" : NULL);
   if (no_pivot)
     return move_root (rootfs, err);
   oldroot = openat (AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -57,7 +57,8 @@ void husk_idmap_trees_free (int *fds, size_t n);
 int husk_idmap_tree_in_container (const struct oci_config *c, const char *bundle,
                                   const char *rootfs, pid_t init, int64_t n,
                                   struct husk_error **err);
-int husk_rootfs_pivot (const char *rootfs, bool no_pivot, struct husk_error **err);
+int husk_rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot,
+                       struct husk_error **err);
 int husk_rootfs_finalize (const struct oci_config *c, struct husk_error **err);
 
 /* Open `path` (absolute, as seen in the container) inside the directory `rootfd`,

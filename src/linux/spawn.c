@@ -77,16 +77,21 @@ husk_close_fds_from (int from, const int *keep, size_t n)
  * preserved fds, and what the children use (sync socket, exec fifo, console
  * socket, idmapped mount trees), each closed as soon as it has served. */
 static void
-close_inherited_fds (const struct husk_spawn *s)
+close_inherited_fds (const struct husk_spawn *s, bool keep_seal)
 {
   size_t n_idmap = s->idmap_fds ? s->config->mounts_len : 0;
-  int *keep = xmalloc ((3 + n_idmap) * sizeof *keep);
+  int *keep = xmalloc ((4 + n_idmap) * sizeof *keep);
   size_t n = 0;
 
   if (keep == NULL)
     abort ();
-  /* Named, not only swept below: it may sit among the preserved fds. */
-  husk_exe_seal_release ();
+  /* Named, not only swept below: it may sit among the preserved fds.  A direct
+   * init parks it instead (linux/exeseal.h), before anything of the container's
+   * runs; stage 1 has no pivot to park it on. */
+  if (keep_seal)
+    keep[n++] = husk_exe_seal_fd ();
+  else
+    husk_exe_seal_release ();
   keep[n++] = s->sync_fd;
   keep[n++] = s->fifo_fd;
   keep[n++] = s->console_fd;
@@ -100,7 +105,7 @@ close_inherited_fds (const struct husk_spawn *s)
  * (see close_fds and close_inherited_fds), an empty signal mask (run blocks the
  * signals it forwards), killed if husk dies half-way, and non-dumpable. */
 static void
-stage1_start (const struct husk_spawn *s)
+stage1_start (const struct husk_spawn *s, bool direct)
 {
   sigset_t all;
 
@@ -110,7 +115,7 @@ stage1_start (const struct husk_spawn *s)
   husk_sync_forward_log (s->sync_fd);
   husk_debug ("nsexec-1[%d]: => nsexec container setup", (int) getpid ());
   husk_sched_debug_affinity ("nsexec-1");
-  close_inherited_fds (s);
+  close_inherited_fds (s, direct);
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
@@ -241,7 +246,7 @@ stage1 (const struct husk_spawn *s, bool in_cgroup)
   pid_t child;
   int go[2];
 
-  stage1_start (s);
+  stage1_start (s, false);
   if (stage1_namespaces (s, in_cgroup, false, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* The init shares the sync socket with us: it must not speak (sync 4) before
@@ -304,7 +309,7 @@ direct_init (const struct husk_spawn *s, bool in_cgroup)
 {
   struct husk_error *err = NULL;
 
-  stage1_start (s);
+  stage1_start (s, true);
   if (stage1_namespaces (s, in_cgroup, true, &err) < 0)
     husk_sync_fail (s->sync_fd, err);
   /* sync 3, as stage 1 would send it: our namespaces exist, so the parent can

@@ -179,3 +179,44 @@ copy_libs() {
 	run ! grep -E "^fd /proc/self/fd/(3 .|4 )" "$CTR_OUT"
 	copy_unchanged
 }
+
+# mounts_on_dev_null FILE: the mounts whose mount point is /dev/null in the
+# mountinfo FILE (where the init parks the re-execution's mount).
+mounts_on_dev_null() {
+	awk '$5 == "/dev/null"' "$1"
+}
+
+@test "the re-execution's mount is parked in the init's old root and goes down with it, never where it could reach the host" {
+	requires root husk
+	command -v strace >/dev/null || skip "needs strace"
+	local host_before prop
+	host_before=$(mounts_on_dev_null /proc/self/mountinfo)
+	# rslave (the default): attached over the host's /dev/null in the init's own
+	# namespace just before pivot_root, then unmounted with the old root, in the
+	# same grace period; no close of its fd dissolves it on its own.  A config
+	# mount of the host's /dev/null, made before, still gets the device.
+	set_args /bin/sh -c 'stat -c %t:%T /nullcopy'
+	update_config '.mounts += [{"source": "/dev/null", "destination": "/nullcopy", "type": "bind", "options": ["bind"]}]'
+	strace -f -qq -e trace=move_mount -o "$TESTDIR/st" "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID-s" \
+		</dev/null >"$CTR_OUT" 2>"$CTR_ERR" 3>&-
+	cat "$TESTDIR/st" "$CTR_OUT" "$CTR_ERR"
+	grep -q 'move_mount(.*, AT_FDCWD, "/dev/null", MOVE_MOUNT_F_EMPTY_PATH) = 0' "$TESTDIR/st"
+	[ "$(cat "$CTR_OUT")" = 1:3 ]
+	# The created init's root is its namespace's: every mount of it shows here.
+	set_args /probe sleep 600
+	hcopy_detached create --bundle "$BUNDLE" "$CID"
+	on_ro_mount "/proc/$(ctr_pid)/exe"
+	[ -z "$(mounts_on_dev_null "/proc/$(ctr_pid)/mountinfo")" ]
+	[ "$(mounts_on_dev_null /proc/self/mountinfo)" = "$host_before" ]
+	# A root that is shared, or private only at the top, would carry the mount
+	# to the host's /dev/null: it is not parked, only closed.
+	set_args /probe exit 0
+	for prop in rshared shared private; do
+		update_config '.linux.rootfsPropagation = $p' --arg p "$prop"
+		strace -f -qq -e trace=move_mount -o "$TESTDIR/st-$prop" "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID-$prop" \
+			</dev/null >"$CTR_OUT" 2>"$CTR_ERR" 3>&-
+		run ! grep '"/dev/null"' "$TESTDIR/st-$prop"
+		[ "$(mounts_on_dev_null /proc/self/mountinfo)" = "$host_before" ]
+	done
+	copy_unchanged
+}
