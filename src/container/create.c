@@ -376,8 +376,9 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
         }
       break;
     }
-  /* The children closed their copies on their first steps: the mount goes now,
-   * while the init works (linux/exeseal.h). */
+  /* Stage 1 closed its copy on its first step, a direct init parks the mount
+   * before its pivot (linux/exeseal.h): our close dissolves it now, while the
+   * init works, or nothing once it is parked. */
   husk_exe_seal_release ();
   x->start_time = husk_proc_start_time (x->pid);
   if (set_oom_score_adj (x, err) < 0)

@@ -59,6 +59,14 @@ root_propagation (const struct oci_config *c, unsigned long *flags, struct husk_
   return 0;
 }
 
+/* What husk_rootfs_prepare sets on "/" first: the configured propagation, or
+ * runc's default rslave (host mounts still reach us, nothing goes back). */
+static unsigned long
+root_flags (unsigned long prop)
+{
+  return prop ? prop : MS_SLAVE | MS_REC;
+}
+
 /* runc's rootfsParentMountPropagation: the mount holding the rootfs must not be
  * shared, or pivot_root fails (EINVAL) and the bind of the rootfs onto itself
  * would propagate to the host.  Walk up to the first mount point. */
@@ -94,9 +102,8 @@ husk_rootfs_prepare (const struct oci_config *c, const char *rootfs, const int *
   if (root_propagation (c, &prop, err) < 0)
     return -1;
   /* First, before any mount is made: our new mount ns still shares peer groups
-   * with the host, so every mount below would appear on the host too.  runc's
-   * default is rslave: host mounts still reach us, nothing goes back. */
-  flags = prop ? prop : MS_SLAVE | MS_REC;
+   * with the host, so every mount below would appear on the host too. */
+  flags = root_flags (prop);
   if (mount (NULL, "/", NULL, flags, NULL) < 0)
     return husk_error_set (err, errno, "set the propagation of `/` to %#lx", flags);
   if (make_parent_private (rootfs, prop, err) < 0)
@@ -194,7 +201,7 @@ husk_rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot
    * mount, hook or device setup can meet it over /dev/null. */
   if (root_propagation (c, &prop, err) < 0)
     return -1;
-  prop = prop ? prop : MS_SLAVE | MS_REC;
+  prop = root_flags (prop);
   husk_exe_seal_park (!no_pivot && (prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE))
                       ? "/dev/null" : NULL);
   if (no_pivot)
