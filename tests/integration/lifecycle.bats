@@ -213,6 +213,12 @@ marker_bundle() {
 	[[ "${lines[0]}" == "hello from "* ]]
 }
 
+# traced_run SYSCALLS LOG ID: `husk run` of the bundle as ID under strace -f,
+# the SYSCALLS (strace's -e trace= list) logged to LOG, through bats' `run`.
+traced_run() {
+	run strace -f -qq -e trace="$1" -o "$2" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$3" </dev/null
+}
+
 # mknods_of_fifo: the exec.fifo mknods in the strace -f log $1.
 mknods_of_fifo() {
 	grep -c 'mknod.*exec\.fifo' "$1" || true
@@ -225,7 +231,7 @@ mknods_of_fifo() {
 	# and no `start` of its own; the exit status, the startContainer hooks and
 	# an error before the exec are what they were.
 	set_args /probe exit 7
-	run strace -f -qq -e trace=mknod,mknodat -o "$TESTDIR/st" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	traced_run mknod,mknodat "$TESTDIR/st" "$CID"
 	[ "$status" -eq 7 ]
 	[ "$(mknods_of_fifo "$TESTDIR/st")" -eq 0 ]
 	[ ! -e "$ROOT/$CID" ]
@@ -239,14 +245,14 @@ mknods_of_fifo() {
 	# A poststart hook: start as create and start do it, with the fifo.
 	update_config 'del(.hooks) | .hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "echo poststart >$0", $f]}]' \
 		--arg f "$TESTDIR/poststart"
-	run strace -f -qq -e trace=mknod,mknodat -o "$TESTDIR/st2" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-p" </dev/null
+	traced_run mknod,mknodat "$TESTDIR/st2" "$CID-p"
 	[ "$status" -eq 7 ]
 	[ "$(mknods_of_fifo "$TESTDIR/st2")" -eq 1 ]
 	[ "$(cat "$TESTDIR/poststart")" = poststart ]
 	# A seccomp filter, loaded before the init waits, and which need not allow
 	# the socket's read: the fifo too (seccomp.bats runs such a profile).
 	update_config 'del(.hooks) | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW"}'
-	run strace -f -qq -e trace=mknod,mknodat -o "$TESTDIR/st3" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-s" </dev/null
+	traced_run mknod,mknodat "$TESTDIR/st3" "$CID-s"
 	[ "$status" -eq 7 ]
 	[ "$(mknods_of_fifo "$TESTDIR/st3")" -eq 1 ]
 }
@@ -263,7 +269,7 @@ sync_order() {
 	# Nothing to wait for: the init reads sync 5 (the limits are on) only before
 	# its identity changes, and pivots, masks and sets its hostname meanwhile.
 	set_args /probe exit 0
-	run strace -f -qq -e trace=pivot_root,recvmsg -o "$TESTDIR/st" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null
+	traced_run pivot_root,recvmsg "$TESTDIR/st" "$CID"
 	[ "$status" -eq 0 ]
 	[ "$(sync_order "$TESTDIR/st")" = "pivot ack" ]
 	# The limits still hold for the process: a deny rule for /dev/null.
@@ -275,12 +281,12 @@ sync_order() {
 	# A createRuntime hook may still add to the rootfs: the init waits first.
 	set_args /probe exit 0
 	update_config '.hooks.createRuntime = [{"path": "/bin/true"}]'
-	run strace -f -qq -e trace=pivot_root,recvmsg -o "$TESTDIR/st2" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-h" </dev/null
+	traced_run pivot_root,recvmsg "$TESTDIR/st2" "$CID-h"
 	[ "$status" -eq 0 ]
 	[ "$(sync_order "$TESTDIR/st2")" = "ack pivot" ]
 	# So with a console, opened under the device rules.
 	update_config 'del(.hooks) | .process.terminal = true'
-	run strace -f -qq -e trace=pivot_root,recvmsg -o "$TESTDIR/st3" "$HUSK" --root "$ROOT" run --bundle "$BUNDLE" "$CID-t" </dev/null
+	traced_run pivot_root,recvmsg "$TESTDIR/st3" "$CID-t"
 	[ "$status" -eq 0 ]
 	[ "$(sync_order "$TESTDIR/st3")" = "ack pivot" ]
 	update_config '.process.terminal = false'
