@@ -270,9 +270,9 @@ main (int argc, char **argv)
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (argv[idx], commands[i].name) == 0)
       {
-        /* Once, before anything else happens: the re-exec keeps argv, the
-         * environment, the pid and every fd (the --log fd is close-on-exec
-         * and opened again). */
+        /* Once, before anything else happens: in place, or by a re-exec that
+         * keeps argv, the environment, the pid and every fd (the --log fd is
+         * close-on-exec and opened again). */
         if (commands[i].enters && husk_exe_seal (argv, &err) < 0)
           goto fail;
         if (commands[i].state && husk_state_root_prepare (g.root, g.is_rootless, &err) < 0)

@@ -9,25 +9,31 @@
  * it for writing through /proc/self/fd: the next `husk` on the host runs the
  * container's code as root (CVE-2019-5736).
  *
- * So the commands that enter a container first execute themselves again from
- * a copy that no handle can write:
+ * So the commands that enter a container first make a copy that no handle can
+ * write their exe:
  *
- *  1. a detached read-only bind mount of the binary (open_tree + mount_setattr,
- *     then execveat on the mount's fd).  It is attached nowhere: no mount table
- *     shows it, nothing can remount it, and the kernel frees it with the last
- *     process that runs from it.  It costs a mount clone and one more start of
- *     husk, and copies nothing.  Its fd goes across the execution, named in
- *     _HUSK_EXE_CLONE_FD.  Closing the last fd of a detached mount dissolves it,
- *     which waits for an RCU grace period: the init first parks the mount in
- *     its old root, which goes after pivot_root under a grace period of its own
- *     anyway (husk_exe_seal_park); otherwise the second image closes it when it
- *     waits anyway (husk_exe_seal_release);
+ *  1. a detached read-only bind mount of the binary (open_tree + mount_setattr).
+ *     It is attached nowhere: no mount table shows it, nothing can remount it,
+ *     and the kernel frees it with the last process that runs from it.  It
+ *     copies nothing.  The process becomes it in place (swap_to_ro_bind: each
+ *     mapping of the binary replaced by the same pages of the mount's file, or
+ *     by a copy of them where written, then PR_SET_MM_MAP swaps the exe, which
+ *     the kernel allows only once nothing maps the old one): a mount clone and
+ *     a few mappings, where executing itself again from the mount (execveat on
+ *     its fd, the fd going across named in _HUSK_EXE_CLONE_FD) costs one more
+ *     start of husk; that is the way where PR_SET_MM_MAP is refused (neither
+ *     CAP_SYS_ADMIN nor CAP_CHECKPOINT_RESTORE, a kernel without
+ *     CONFIG_CHECKPOINT_RESTORE).  Closing the last fd of a detached mount
+ *     dissolves it, which waits for an RCU grace period: the init first parks
+ *     the mount in its old root, which goes after pivot_root under a grace
+ *     period of its own anyway (husk_exe_seal_park); otherwise husk closes it
+ *     when it waits anyway (husk_exe_seal_release);
  *  2. where that is refused (no CAP_SYS_ADMIN over our mount namespace, kernels
  *     before 5.12), a memfd copy of the binary sealed against writes, growing
  *     and shrinking; it costs a copy of the binary;
  *  3. otherwise, fail: never run unprotected.
  *
- * Whether we are protected is read from the binary itself (its mount is read-
+ * Whether we are protected is read from the exe itself (its mount is read-
  * only, or it is sealed), not from anything the caller could set, so a copy
  * already made is used as it is and the re-execution happens at most once.
  * argv, the environment, the pid, every fd (none is opened for the new image but
@@ -36,16 +42,23 @@
 #define _GNU_SOURCE
 #include "linux/exeseal.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "linux/sys.h"
@@ -53,6 +66,8 @@
 #include "util/xalloc.h"
 
 extern char **environ;
+/* The ELF header, where the linker put it (GNU ld and lld define it). */
+extern const char __ehdr_start[] __attribute__ ((visibility ("hidden")));
 
 /* The mount's fd, handed from the first image to the second (exeseal.h). */
 #define CLONE_FD_ENV "_HUSK_EXE_CLONE_FD"
@@ -178,8 +193,176 @@ restore_comm (const char *argv0)
   prctl (PR_SET_NAME, base ? base + 1 : argv0);
 }
 
-/* 1: execute from a detached read-only bind mount of the binary.  Returns -1
- * with errno set when it cannot. */
+/* The fields of /proc/self/stat that PR_SET_MM_MAP sets (it sets them all at
+ * once): the kernel's own values, given back unchanged; brk from brk(0). */
+static int
+current_mm_map (struct prctl_mm_map *m)
+{
+  /* 1-based field numbers of /proc/PID/stat (proc(5)), and where each goes. */
+#define F(n, member) { n, offsetof (struct prctl_mm_map, member) }
+  static const struct
+  {
+    unsigned char field, off;
+  } fields[] = {
+    F (26, start_code), F (27, end_code),  F (28, start_stack), F (45, start_data),
+    F (46, end_data),   F (47, start_brk), F (48, arg_start),   F (49, arg_end),
+    F (50, env_start),  F (51, env_end),
+  };
+#undef F
+  char buf[1024], *p;
+  ssize_t n;
+  unsigned field = 2, i = 0;
+  cleanup_close int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* The name (field 2) may hold anything, spaces and parentheses included. */
+  p = strrchr (buf, ')');
+  if (p == NULL)
+    return -1;
+  while (i < sizeof fields / sizeof fields[0])
+    {
+      char *end;
+      unsigned long long v;
+
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return -1;
+      p++;
+      field++;
+      if (field != fields[i].field)
+        continue;
+      errno = 0;
+      v = strtoull (p, &end, 10);
+      if (errno || end == p || (*end != ' ' && *end != '\n'))
+        return -1;
+      *(uint64_t *) ((char *) m + fields[i].off) = v;
+      i++;
+    }
+  m->brk = (unsigned long) syscall (SYS_brk, 0);
+  m->auxv = NULL;
+  m->auxv_size = 0;
+  return 0;
+}
+
+/* memcpy, but not the C library's: a sanitizer's memcpy checks the range it
+ * reads, and an ASan build's data segment holds the poisoned redzones between
+ * its globals. */
+__attribute__ ((no_sanitize_address)) static void
+copy_words (uintptr_t *dst, const volatile uintptr_t *src, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    dst[i] = src[i];
+}
+
+/* 0: make the read-only bind mount of the binary (a file of the detached mount
+ * `tree`) this process's exe without executing anything: every mapping of the
+ * binary is replaced by the same pages of the mount's file (the segments no one
+ * writes) or by a copy of them (the written ones: .data, and the relocated
+ * RELRO, which becomes read-only), then PR_SET_MM_MAP, which only accepts a new
+ * exe once no mapping of the old one is left, swaps mm->exe_file.  The code that
+ * does it runs from the text it remaps: the same bytes of the same inode at the
+ * same address.  Returns -1 with errno set when it cannot; then the mappings
+ * may already be the mount's (the same content) and the exe is still the
+ * binary, which the execution from the mount that follows replaces. */
+static int
+swap_to_ro_bind (int tree)
+{
+  const ElfW (Phdr) *ph = (const ElfW (Phdr) *) getauxval (AT_PHDR);
+  size_t phnum = getauxval (AT_PHNUM), page = getauxval (AT_PAGESZ);
+  uintptr_t base = 0, relro_lo = 0, relro_hi = 0;
+  struct prctl_mm_map map;
+  char path[32];
+  bool have_base = false;
+  cleanup_close int fd = -1;
+
+  if (ph == NULL || phnum == 0 || page == 0)
+    return -1;
+  /* The load address: the ELF header's address less the address its segment
+   * (the one at file offset 0) asks for. */
+  for (size_t i = 0; i < phnum; i++)
+    if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0)
+      {
+        base = (uintptr_t) __ehdr_start - ph[i].p_vaddr;
+        have_base = true;
+      }
+  if (!have_base)
+    {
+      errno = ENOEXEC;
+      return -1;
+    }
+  for (size_t i = 0; i < phnum; i++)
+    if (ph[i].p_type == PT_GNU_RELRO)
+      {
+        relro_lo = (base + ph[i].p_vaddr) & ~(page - 1);
+        relro_hi = (base + ph[i].p_vaddr + ph[i].p_memsz) & ~(page - 1);
+      }
+  snprintf (path, sizeof path, "/proc/self/fd/%d", tree);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || current_mm_map (&map) < 0)
+    return -1;
+  for (size_t i = 0; i < phnum; i++)
+    {
+      uintptr_t lo, hi, off;
+      int prot = 0;
+      void *tmp;
+
+      if (ph[i].p_type != PT_LOAD || ph[i].p_filesz == 0)
+        continue;
+      lo = (base + ph[i].p_vaddr) & ~(page - 1);
+      hi = (base + ph[i].p_vaddr + ph[i].p_filesz + page - 1) & ~(page - 1);
+      off = ph[i].p_offset & ~(page - 1);
+      prot = (ph[i].p_flags & PF_R ? PROT_READ : 0) | (ph[i].p_flags & PF_W ? PROT_WRITE : 0)
+             | (ph[i].p_flags & PF_X ? PROT_EXEC : 0);
+      if (!(ph[i].p_flags & PF_W))
+        {
+          /* Unwritten since the kernel mapped it: the mount's file has the
+           * same bytes (one inode, one page cache). */
+          if (mmap ((void *) lo, hi - lo, prot, MAP_PRIVATE | MAP_FIXED, fd, (off_t) off)
+              != (void *) lo)
+            return -1;
+          continue;
+        }
+      /* Written (relocated, initialised data): the mount's file mapped
+       * privately elsewhere, given the current bytes, then moved over. */
+      tmp = mmap (NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, (off_t) off);
+      if (tmp == MAP_FAILED)
+        return -1;
+      copy_words (tmp, (const volatile uintptr_t *) lo, (hi - lo) / sizeof (uintptr_t));
+      /* Moved in pieces, since mremap moves one mapping: the RELRO part
+       * read-only, the rest as the segment says.  Nothing writes to the range
+       * between the copy and the move. */
+      {
+        uintptr_t r_lo = relro_lo > lo ? relro_lo : lo, r_hi = relro_hi < hi ? relro_hi : hi;
+        uintptr_t cut[4] = { lo, lo, lo, hi };
+
+        if (r_lo < r_hi)
+          cut[1] = r_lo, cut[2] = r_hi;
+        for (int part = 0; part < 3; part++)
+          {
+            uintptr_t x = cut[part], y = cut[part + 1];
+
+            if (x >= y)
+              continue;
+            if (mprotect ((char *) tmp + (x - lo), y - x, part == 1 ? PROT_READ : prot) < 0
+                || (void *) syscall (SYS_mremap, (char *) tmp + (x - lo), y - x, y - x,
+                                     MREMAP_MAYMOVE | MREMAP_FIXED, (void *) x)
+                       != (void *) x)
+              {
+                munmap ((char *) tmp + (x - lo), hi - x);
+                return -1;
+              }
+          }
+      }
+    }
+  map.exe_fd = (uint32_t) fd;
+  return prctl (PR_SET_MM, PR_SET_MM_MAP, (unsigned long) &map, sizeof map, 0);
+}
+
+/* 1: execute from a detached read-only bind mount of the binary, or first try
+ * to become it in place (0, above).  Returns -1 with errno set when it
+ * cannot; returns 0 when the swap did it. */
 static int
 exec_ro_bind (char **argv)
 {
@@ -194,6 +377,14 @@ exec_ro_bind (char **argv)
     {
       errno = EROFS;
       return -1;
+    }
+  if (swap_to_ro_bind (fd) == 0 && husk_exe_is_sealed ())
+    {
+      if (fcntl (fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -1;
+      clone_fd = fd;
+      fd = -1;
+      return 0;
     }
   /* The new image adopts the fd (and makes it close-on-exec at once); after
    * it is closed, the mount lives on only as the exe of the processes that run
@@ -256,7 +447,8 @@ husk_exe_seal (char **argv, struct husk_error **err)
       restore_comm (argv[0]);
       return 0;
     }
-  exec_ro_bind (argv);
+  if (exec_ro_bind (argv) == 0)
+    return 0;
   bind_errno = errno;
   exec_memfd (argv);
   return husk_error_set (err, errno,

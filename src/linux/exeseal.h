@@ -1,6 +1,7 @@
 /* The husk binary must never be writable through a husk process's /proc/PID/exe
  * (CVE-2019-5736).  Every husk process that enters a container is a fork of a
- * command that first re-executed itself from a read-only copy of its binary. */
+ * command that first made a read-only copy of its binary its exe: in place
+ * where the kernel lets it, else by executing itself again from the copy. */
 #ifndef HUSK_LINUX_EXESEAL_H
 #define HUSK_LINUX_EXESEAL_H
 
@@ -12,14 +13,17 @@
  * mount, or a memfd sealed against writes. */
 bool husk_exe_is_sealed (void);
 
-/* Return 0 when husk_exe_is_sealed(); otherwise execute argv again (same pid,
- * environment, fds and cwd) from a detached read-only bind mount of the binary,
- * or from a sealed memfd copy where mounting is refused: on success it does not
- * return.  Returns -1 with *err set when neither works (the caller must stop). */
+/* Return 0 when husk_exe_is_sealed(), or once a detached read-only bind mount
+ * of the binary has replaced every mapping of it and become the exe in place
+ * (PR_SET_MM_MAP: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE);
+ * otherwise execute argv again (same pid, environment, fds and cwd) from that
+ * mount, or from a sealed memfd copy where mounting is refused: on success it
+ * does not return.  Returns -1 with *err set when nothing works (the caller
+ * must stop). */
 int husk_exe_seal (char **argv, struct husk_error **err);
 
-/* After a re-execution from the read-only bind mount, husk still holds that
- * mount's fd (close-on-exec): the kernel dissolves a detached mount when its
+/* After the swap to the read-only bind mount or a re-execution from it, husk
+ * still holds that mount's fd (close-on-exec): the kernel dissolves a detached mount when its
  * last fd closes, and waits for an RCU grace period to do it.  Closing it while
  * husk waits anyway (on its child) takes the wait off the command's path.  Each
  * fork of husk calls this first (the fork's copy must not outlive the parent's,

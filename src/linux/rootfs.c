@@ -195,7 +195,7 @@ husk_rootfs_pivot (const struct oci_config *c, const char *rootfs, bool no_pivot
   cleanup_close int oldroot = -1, newroot = -1;
   unsigned long prop;
 
-  /* The re-execution's mount (linux/exeseal.h) goes down with the old root, if
+  /* The read-only copy's mount (linux/exeseal.h) goes down with the old root, if
    * "/" is recursively slave or private (nothing attached below it reaches the
    * host) and the old root is unmounted below.  Parked only now: no config
    * mount, hook or device setup can meet it over /dev/null. */

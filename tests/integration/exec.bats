@@ -231,7 +231,7 @@ cgroup_dir() {
 	done
 	[ -n "$joined" ] || { echo THAWED >"$freezer/freezer.state"; false; }
 	# The husk exec parent (dumpable, in the host namespaces) is the control.  (Its
-	# exe reads "/": the detached read-only bind mount husk re-executed from.)
+	# exe reads "/": the detached read-only bind mount husk made its exe.)
 	[ -n "$(setpriv --bounding-set -sys_ptrace readlink /proc/"$hp"/exe)" ]
 	run setpriv --bounding-set -sys_ptrace readlink -v /proc/"$j"/exe
 	echo THAWED >"$freezer/freezer.state"

@@ -17,6 +17,8 @@ setup_file() {
 		"$HELPERS/exe-evil.c" || return 1
 	gcc -std=gnu11 -O2 -Wall -Wextra -static -o "$BATS_FILE_TMPDIR/exe-race" \
 		"$HELPERS/exe-race.c" || return 1
+	gcc -std=gnu11 -O2 -Wall -Wextra -o "$BATS_FILE_TMPDIR/no-set-mm" \
+		"$HELPERS/no-set-mm.c" || return 1
 }
 
 setup() {
@@ -140,7 +142,7 @@ copy_libs() {
 	copy_unchanged
 }
 
-@test "husk run keeps its pid and name across the re-execution" {
+@test "husk run keeps its pid and name with its read-only copy as exe" {
 	requires root husk
 	set_args /probe sleep 600
 	pid=$(spawn_bg "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID")
@@ -150,6 +152,85 @@ copy_libs() {
 	on_ro_mount "/proc/$pid/exe"
 	[ "$(awk '{ print $4 }' "/proc/$(ctr_pid)/stat")" = "$pid" ]
 	[ "$(cat "/proc/$pid/comm")" = husk ]
+	copy_unchanged
+}
+
+# binary_maps PID: the mappings of PID that map the file husk was started from
+# (its device and inode), as "RANGE PATH-THE-KERNEL-KEEPS" lines.
+binary_maps() {
+	local dev ino range perms off mdev mino
+	# maps: the device as hex major:minor.
+	dev=$(printf '%02x:%02x' $(stat -c '%Hd %Ld' "$HCOPY")) ino=$(stat -c %i "$HCOPY")
+	while read -r range perms off mdev mino _; do
+		[ "$mdev" = "$dev" ] && [ "$mino" = "$ino" ] || continue
+		echo "$range $perms $mdev"
+	done <"/proc/$1/maps"
+}
+
+@test "husk becomes its read-only copy in place: one execution, no mapping of the host's binary left" {
+	requires root husk
+	command -v strace >/dev/null || skip "needs strace"
+	set_args /bin/true
+	strace -f -qq -e trace=execve,execveat,prctl -o "$TESTDIR/st" "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID-s" \
+		</dev/null >"$CTR_OUT" 2>"$CTR_ERR" 3>&-
+	grep -E 'exec|PR_SET_MM' "$TESTDIR/st"
+	# The binary is executed once, by the caller; the container's /bin/true is
+	# the only other execution: no second start of husk from the mount.
+	[ "$(grep -c 'execve(' "$TESTDIR/st")" = 2 ]
+	run ! grep -q 'execveat(' "$TESTDIR/st"
+	grep -q 'prctl(PR_SET_MM, PR_SET_MM_MAP, .*) = 0' "$TESTDIR/st"
+	# The created init and the husk that waits for a run's container: every
+	# mapping of the binary is the read-only mount's (map_files is the file
+	# each mapping keeps; the host's binary is on a writable mount), and the
+	# text, the read-only data and the data are all there.
+	set_args /probe sleep 600
+	hcopy_detached create --bundle "$BUNDLE" "$CID"
+	local pid=$(ctr_pid) range n
+	binary_maps "$pid"
+	n=0
+	while read -r range _; do
+		on_ro_mount "/proc/$pid/map_files/$range"
+		n=$((n + 1))
+	done < <(binary_maps "$pid")
+	[ "$n" -ge 3 ]
+	binary_maps "$pid" | grep -q ' r-xp '
+	binary_maps "$pid" | grep -q ' rw-p '
+	run ! on_ro_mount "$HCOPY"
+	husk delete -f "$CID"
+	local rpid
+	rpid=$(spawn_bg "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID-r")
+	wait_for_status "$CID-r" running
+	n=0
+	while read -r range _; do
+		on_ro_mount "/proc/$rpid/map_files/$range"
+		n=$((n + 1))
+	done < <(binary_maps "$rpid")
+	[ "$n" -ge 3 ]
+	on_ro_mount "/proc/$rpid/exe"
+	copy_unchanged
+}
+
+@test "where PR_SET_MM is refused, husk executes itself again from the read-only copy" {
+	requires root husk
+	command -v strace >/dev/null || skip "needs strace"
+	set_args /probe sleep 600
+	# Not -f: the init stays, and strace would wait for it.
+	"$BATS_FILE_TMPDIR/no-set-mm" strace -qq -e trace=execve,execveat,prctl -o "$TESTDIR/st" \
+		"$HCOPY" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null >"$CTR_OUT" 2>"$CTR_ERR" 3>&-
+	grep -E 'exec|PR_SET_MM' "$TESTDIR/st"
+	grep -q 'prctl(PR_SET_MM, PR_SET_MM_MAP, .*) = -1 EPERM' "$TESTDIR/st"
+	grep -q 'execveat(.*AT_EMPTY_PATH) = 0' "$TESTDIR/st"
+	# The mappings already moved to the mount stay so; the second image maps
+	# nothing else of the host's binary.
+	local pid=$(ctr_pid) range n=0
+	while read -r range _; do
+		on_ro_mount "/proc/$pid/map_files/$range"
+		n=$((n + 1))
+	done < <(binary_maps "$pid")
+	[ "$n" -ge 3 ]
+	on_ro_mount "/proc/$pid/exe"
+	husk start "$CID"
+	wait_for_status "$CID" running
 	copy_unchanged
 }
 
@@ -181,12 +262,12 @@ copy_libs() {
 }
 
 # mounts_on_dev_null FILE: the mounts whose mount point is /dev/null in the
-# mountinfo FILE (where the init parks the re-execution's mount).
+# mountinfo FILE (where the init parks the read-only copy's mount).
 mounts_on_dev_null() {
 	awk '$5 == "/dev/null"' "$1"
 }
 
-@test "the re-execution's mount is parked in the init's old root and goes down with it, never where it could reach the host" {
+@test "the read-only copy's mount is parked in the init's old root and goes down with it, never where it could reach the host" {
 	requires root husk
 	command -v strace >/dev/null || skip "needs strace"
 	local host_before prop
