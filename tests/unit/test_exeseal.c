@@ -1,6 +1,7 @@
-/* Unit tests for linux/exeseal.c (TAP output): this program re-executes itself
- * through husk_exe_seal() in a child, by each way, and the new image checks
- * what it inherited and that its /proc/self/exe is sealed.
+/* Unit tests for linux/exeseal.c (TAP output): this program seals itself
+ * through husk_exe_seal() in a child, by each way (in place, or re-executed
+ * from the read-only bind mount or the sealed memfd), and the sealed image
+ * checks what it kept and that its /proc/self/exe is sealed.
  *
  *   test_exeseal                                  the tests
  *   test_exeseal --sealed-child WAY PID FD CWD    the re-executed image (internal) */
@@ -8,6 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +19,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,7 +38,46 @@ skip (const char *what, const char *why)
   fflush (stdout);
 }
 
-/* The re-executed image: exit 0 when all is as the parent left it. */
+/* The mappings of the binary at `self` (its device and inode) in this
+ * process: each one's file (map_files) on a read-only mount.  Returns how
+ * many, or -1 when one is not. */
+static int
+maps_on_ro_mount (const char *self)
+{
+  struct stat st;
+  char line[512], range[64], perms[8], path[128];
+  unsigned long long off, ino;
+  unsigned maj, min;
+  int n = 0;
+  FILE *f = fopen ("/proc/self/maps", "re");
+
+  if (f == NULL || stat (self, &st) < 0)
+    return -1;
+  while (fgets (line, sizeof line, f))
+    {
+      struct statvfs sv;
+
+      if (sscanf (line, "%63s %7s %llx %x:%x %llu", range, perms, &off, &maj, &min, &ino) != 6
+          || ino != st.st_ino || makedev (maj, min) != st.st_dev)
+        continue;
+      snprintf (path, sizeof path, "/proc/self/map_files/%s", range);
+      if (statvfs (path, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
+        {
+          fprintf (stderr, "# %s maps the binary off a read-only mount\n", range);
+          n = -1;
+          break;
+        }
+      n++;
+    }
+  fclose (f);
+  return n;
+}
+
+/* Set before husk_exe_seal: still set in the sealed image only if it sealed
+ * in place (an execution starts a fresh image). */
+static int first_image;
+
+/* The sealed image: exit 0 when all is as the parent left it. */
 static int
 sealed_child (char **argv)
 {
@@ -59,8 +104,13 @@ sealed_child (char **argv)
   fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   CHECK (fd >= 0);
   seals = fcntl (fd, F_GET_SEALS);
-  if (strcmp (way, "bind") == 0)
-    CHECK (fstatvfs (fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOSUID));
+  if (strncmp (way, "bind", 4) == 0)
+    {
+      CHECK (fstatvfs (fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOSUID));
+      /* The text, the read-only data and the data, all the mount's. */
+      CHECK (maps_on_ro_mount (argv[0]) >= 3);
+      CHECK (first_image == (strcmp (way, "bind") == 0));
+    }
   else
     CHECK (seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL))
                              == (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL));
@@ -89,7 +139,27 @@ drop_sys_admin (void)
   return (int) syscall (SYS_capset, &h, d);
 }
 
-/* Fork; the child re-executes this program as --sealed-child WAY; its status. */
+/* prctl(PR_SET_MM, ...) fails with EPERM from now on (a seccomp filter), as
+ * without CONFIG_CHECKPOINT_RESTORE: no swap in place. */
+static int
+refuse_set_mm (void)
+{
+  struct sock_filter code[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 3),
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, args[0])),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, PR_SET_MM, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+
+  return (int) syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* Fork; the child seals this program by WAY: "bind" in place (then it checks
+ * itself), "bind-exec" and "memfd" re-executed as --sealed-child WAY; its
+ * status. */
 static int
 reexec (const char *self, const char *way)
 {
@@ -108,9 +178,12 @@ reexec (const char *self, const char *way)
       snprintf (spid, sizeof spid, "%d", getpid ());
       snprintf (sfd, sizeof sfd, "%d", fd);
       setenv ("EXESEAL_TEST", "kept", 1);
-      if (chdir ("/dev") < 0 || (strcmp (way, "memfd") == 0 && drop_sys_admin () < 0))
+      if (chdir ("/dev") < 0 || (strcmp (way, "memfd") == 0 && drop_sys_admin () < 0)
+          || (strcmp (way, "bind-exec") == 0 && refuse_set_mm () < 0))
         _exit (3);
-      husk_exe_seal (args, &err);
+      first_image = 1;
+      if (husk_exe_seal (args, &err) == 0 && strcmp (way, "bind") == 0)
+        _exit (sealed_child (args));
       if (err)
         fprintf (stderr, "# %s: %s (errno %d)\n", way, err->msg, err->errnum);
       _exit (4);
@@ -165,13 +238,18 @@ main (int argc, char **argv)
     result (!husk_exe_is_sealed (), "the build's binary is not sealed");
   if (geteuid () != 0)
     {
+      skip ("a read-only bind mount in place", "needs root");
       skip ("re-execution through a read-only bind mount", "needs root");
       skip ("re-execution through a sealed memfd", "needs root");
     }
   else
     {
       result (reexec (self, "bind") == 0,
-              "re-execution through a read-only bind mount keeps pid, fds, cwd, env, name");
+              "a read-only bind mount becomes the exe in place, every mapping its own, keeping "
+              "pid, fds, cwd, env, name");
+      result (reexec (self, "bind-exec") == 0,
+              "where PR_SET_MM is refused, re-execution through a read-only bind mount keeps "
+              "pid, fds, cwd, env, name");
       result (reexec (self, "memfd") == 0,
               "without CAP_SYS_ADMIN, through a sealed memfd, keeping pid, fds, cwd, env, name");
     }
