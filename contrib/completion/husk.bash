@@ -20,7 +20,8 @@ _husk_parse() {
 		print "cmd\t" name "\t" $0
 		next
 	}
-	/^ {1,8}-/ {
+	# (1 to 8 blanks: no interval expression, which mawk lacks)
+	/^ +-/ && match($0, /^ +/) && RLENGTH <= 8 {
 		tag = $0
 		sub(/^ +/, "", tag)
 		if (match(tag, /  /))
