@@ -1,6 +1,6 @@
 #!/bin/bash
 # The benchmark of issue 17: husk, runc and crun side by side, with the kernel's
-# floor (floor.c) in the same run.  `make bench` runs it; `make check` runs it
+# floor (floor.c: run's, create's and exec's) in the same run.  `make bench` runs it; `make check` runs it
 # once with --quick (tests/integration/bench.bats) to prove it still works.
 #
 #   contrib/bench/bench.sh [--quick] [--rounds N] [--containers N] [--out DIR]
@@ -160,6 +160,9 @@ for r in "${runtimes[@]}"; do
 		{ cat "$work/setup.log" >&2; exit 1; }
 done
 
+# The init of the first runtime's running container, which exec's floor joins.
+exe_pid=$(rt "${runtimes[0]}" state exe | jq -r .pid)
+
 # rotated N ITEM...: the items rotated left by N.  Each round starts the
 # interleaved sequence one runtime further on, so that none always follows the
 # same one: a cold command runs faster or slower depending on what ran 0.1 s
@@ -191,7 +194,16 @@ for ((n = 0; n < rounds; n++)); do
 			timed run-warm "$r" 0 "${bin[$r]}" --root "$state/root-$r" run -b "$bundle" "w$n"
 		fi
 	done
-	for r in $(rotated "$n" "${runtimes[@]}"); do timed create "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" create -b "$bundle" "c$n"; done
+	# create's floor: the same as run's up to the exec (floor -c), its cgroups
+	# removed afterwards, untimed.
+	for r in $(rotated "$n" "${runtimes[@]}" floor); do
+		if [ "$r" = floor ]; then
+			timed create floor "$idle" "$floor" -c "$bundle/rootfs" "husk-bench-fc$n"
+			"$floor" -d "husk-bench-fc$n"
+		else
+			timed create "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" create -b "$bundle" "c$n"
+		fi
+	done
 	# The floor of these three: starting any program at all (noop.c).
 	for m in state start delete; do
 		for r in $(rotated "$n" "${runtimes[@]}" floor); do
@@ -202,7 +214,14 @@ for ((n = 0; n < rounds; n++)); do
 			fi
 		done
 	done
-	for r in $(rotated "$n" "${runtimes[@]}"); do timed exec "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" exec exe /bin/true; done
+	# exec's floor: into the first runtime's running container (floor -e).
+	for r in $(rotated "$n" "${runtimes[@]}" floor); do
+		if [ "$r" = floor ]; then
+			timed exec floor "$idle" "$floor" -e "$exe_pid"
+		else
+			timed exec "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" exec exe /bin/true
+		fi
+	done
 	for r in $(rotated "$n" "${runtimes[@]}"); do timed list "$r" "$idle" "${bin[$r]}" --root "$state/root-$r" list; done
 done
 

@@ -9,9 +9,18 @@
  * with its device nodes, devpts, shm, mqueue, sysfs, the cgroup hierarchies
  * read-only), masked and read-only paths, pivot_root; exec /bin/true; wait;
  * remove the cgroups.  No config parsing, no state, no error reporting beyond
- * the exit status: what no runtime can avoid. */
+ * the exit status: what no runtime can avoid.
+ *
+ *   floor -c ROOTFS NAME   create's share: the same up to the exec; the init
+ *                          reports that it is ready and the command returns
+ *                          then (the init exits on its own)
+ *   floor -d NAME          after -c: remove its cgroups (untimed)
+ *   floor -e PID           exec's share: join the cgroups and the namespaces
+ *                          (ipc, uts, net, pid, mnt) of the running container
+ *                          whose init is PID, fork, exec /bin/true, wait */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -88,9 +97,10 @@ own_cgroup (const char *h)
   return "";
 }
 
-/* Every hierarchy under /sys/fs/cgroup (v1 controllers, or cgroup2 itself). */
+/* Every hierarchy under /sys/fs/cgroup (v1 controllers, or cgroup2 itself):
+ * the cgroup NAME in each, made (make) or only named. */
 static void
-make_cgroups (const char *name)
+cgroup_dirs (const char *name, int make)
 {
   struct stat sb;
   DIR *d;
@@ -98,7 +108,7 @@ make_cgroups (const char *name)
 
   if (stat (CG "/cgroup.controllers", &sb) == 0)
     {
-      if (asprintf (&dirs[0], CG "/%s", name) < 0 || mkdir (dirs[0], 0755) < 0)
+      if (asprintf (&dirs[0], CG "/%s", name) < 0 || (make && mkdir (dirs[0], 0755) < 0))
         die ("mkdir cgroup");
       nh = 1;
       return;
@@ -114,9 +124,11 @@ make_cgroups (const char *name)
       if (access (t, F_OK) < 0)
         continue;
       if (asprintf (&dirs[nh], CG "/%s%s/%s", e->d_name, own_cgroup (e->d_name), name) < 0
-          || mkdir (dirs[nh], 0755) < 0)
+          || (make && mkdir (dirs[nh], 0755) < 0))
         die ("mkdir cgroup");
       v1[nh++] = 1;
+      if (!make)
+        continue;
       if (strcmp (e->d_name, "cpuset") == 0)
         for (int k = 0; k < 2; k++)
           {
@@ -208,18 +220,109 @@ setup_rootfs (const char *rootfs)
     die ("umount old root");
 }
 
+/* -e PID: into the container of PID, as exec's process gets there. */
+static int
+exec_in (const char *pid)
+{
+  static const char *ns[] = { "ipc", "uts", "net", "pid", "mnt" };
+  char p[4200], buf[8192], *line, *save = NULL;
+  ssize_t len;
+  int fd, status;
+  pid_t child;
+
+  /* Its cgroups, from /proc/PID/cgroup ("N:cpu,cpuacct:/path"): each v1
+   * hierarchy's `tasks` (this process alone), or cgroup2's cgroup.procs. */
+  snprintf (p, sizeof p, "/proc/%s/cgroup", pid);
+  fd = open (p, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (len = read (fd, buf, sizeof buf - 1)) < 0)
+    die (p);
+  buf[len] = '\0';
+  close (fd);
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *c = strchr (line, ':'), *path = c ? strchr (c + 1, ':') : NULL, dir[4096];
+      const char *file;
+      if (path == NULL)
+        continue;
+      *path++ = '\0';
+      c++;
+      if (strncmp (c, "name=", 5) == 0)
+        c += 5;
+      file = *c ? "tasks" : "cgroup.procs";
+      snprintf (dir, sizeof dir, CG "%s%s%s", *c ? "/" : "", c, path);
+      snprintf (p, sizeof p, "%s/%s", dir, file);
+      if (access (p, F_OK) < 0)
+        continue; /* a hierarchy not mounted here (the hidden unified one) */
+      put (dir, file, "0");
+    }
+  for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+    {
+      snprintf (p, sizeof p, "/proc/%s/ns/%s", pid, ns[i]);
+      fd = open (p, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns (fd, 0) < 0)
+        die (p);
+      close (fd);
+    }
+  child = fork ();
+  if (child == 0)
+    {
+      char *args[] = { "/bin/true", NULL };
+      if (chdir ("/") < 0)
+        die ("chdir");
+      execv (args[0], args);
+      die ("exec");
+    }
+  if (child < 0 || waitpid (child, &status, 0) < 0)
+    die ("wait");
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 1;
+}
+
+/* -d NAME: the cgroups of a `floor -c` (its processes are going or gone). */
+static int
+remove_cgroups (const char *name)
+{
+  for (int tries = 0; tries < 100; tries++)
+    {
+      int left = 0;
+      for (int i = 0; i < nh; i++)
+        if (rmdir (dirs[i]) < 0 && errno != ENOENT)
+          left++;
+      if (left == 0)
+        return 0;
+      usleep (10000);
+    }
+  fprintf (stderr, "floor: cannot remove the cgroups of %s\n", name);
+  return 1;
+}
+
 int
 main (int argc, char **argv)
 {
   pid_t stage1, init;
-  int status;
+  int status, create = 0, ready[2] = { -1, -1 };
+  char byte;
 
+  if (argc == 3 && strcmp (argv[1], "-e") == 0)
+    return exec_in (argv[2]);
+  if (argc == 3 && strcmp (argv[1], "-d") == 0)
+    {
+      cgroup_dirs (argv[2], 0);
+      return remove_cgroups (argv[2]);
+    }
+  if (argc == 4 && strcmp (argv[1], "-c") == 0)
+    {
+      create = 1;
+      argv++;
+      argc--;
+      if (pipe2 (ready, O_CLOEXEC) < 0)
+        die ("pipe");
+    }
   if (argc != 3)
     {
-      fprintf (stderr, "usage: floor ROOTFS NAME\n");
+      fprintf (stderr, "usage: floor [-c] ROOTFS NAME | floor -d NAME | floor -e PID\n");
       return 2;
     }
-  make_cgroups (argv[2]);
+  cgroup_dirs (argv[2], 1);
   stage1 = fork ();
   if (stage1 == 0)
     {
@@ -234,6 +337,8 @@ main (int argc, char **argv)
           char *args[] = { "/bin/true", NULL };
           setup_rootfs (argv[1]);
           sethostname ("floor", 5);
+          if (create)
+            _exit (write (ready[1], "", 1) == 1 ? 0 : 1);
           execv (args[0], args);
           die ("exec");
         }
@@ -241,7 +346,14 @@ main (int argc, char **argv)
         die ("wait init");
       _exit (WIFEXITED (status) ? WEXITSTATUS (status) : 1);
     }
-  if (stage1 < 0 || waitpid (stage1, &status, 0) < 0)
+  if (stage1 < 0)
+    die ("fork");
+  if (create)
+    {
+      close (ready[1]);
+      return read (ready[0], &byte, 1) == 1 ? 0 : 1;
+    }
+  if (waitpid (stage1, &status, 0) < 0)
     die ("wait");
   for (int i = 0; i < nh; i++)
     rmdir (dirs[i]);

@@ -46,8 +46,8 @@ get() { awk -v m="$1" -v r="$2" -v f="$3" '$1 == m && $2 == r { print $f }' "$ou
 fmt() { [ -z "$1" ] && return; awk -v x="$1" 'BEGIN { printf (x >= 100 ? "%.0f" : x >= 10 ? "%.1f" : "%.2f"), x }'; }
 
 {
-	echo "| metric | unit | husk | runc | crun | floor | husk / crun | runc / crun |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| metric | unit | husk | runc | crun | floor | husk / crun | runc / crun | floor / crun |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	for m in $metrics; do
 		line="| $(label "$m") | $(unit "$m") |"
 		for r in husk runc crun floor; do
@@ -59,7 +59,7 @@ fmt() { [ -z "$1" ] && return; awk -v x="$1" 'BEGIN { printf (x >= 100 ? "%.0f" 
 			fi
 		done
 		c=$(get "$m" crun 4)
-		for r in husk runc; do
+		for r in husk runc floor; do
 			v=$(get "$m" "$r" 4)
 			if [ -n "$c" ] && [ -n "$v" ] && [ "$c" != 0 ]; then
 				line+=" $(awk -v a="$v" -v b="$c" 'BEGIN { printf "%.2f", a / b }') |"

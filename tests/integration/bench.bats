@@ -24,7 +24,10 @@ teardown() {
 	for m in run run-warm create start delete state exec list rss memlimit throughput-1 throughput-2 size; do
 		grep -q "^$m,[^,]*,husk,[0-9]" "$TESTDIR/out/bench.csv"
 	done
-	grep -q "^run,ms,floor," "$TESTDIR/out/bench.csv"
+	# The floors of run, create (floor -c) and exec (floor -e).
+	for m in run create exec; do
+		grep -q "^$m,ms,floor,[0-9]" "$TESTDIR/out/bench.csv"
+	done
 	if command -v gnuplot >/dev/null; then
 		[ -s "$TESTDIR/out/bench.png" ] && grep -q '<svg' "$TESTDIR/out/bench.svg"
 	fi
