@@ -212,7 +212,7 @@ current_mm_map (struct prctl_mm_map *m)
   char buf[1024], *p;
   ssize_t n;
   unsigned field = 2, i = 0;
-  cleanup_close int fd = open ("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = openat (AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC);
 
   if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
     return -1;
@@ -299,7 +299,7 @@ swap_to_ro_bind (int tree)
         relro_hi = (base + ph[i].p_vaddr + ph[i].p_memsz) & ~(page - 1);
       }
   snprintf (path, sizeof path, "/proc/self/fd/%d", tree);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = openat (AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || current_mm_map (&map) < 0)
     return -1;
   for (size_t i = 0; i < phnum; i++)
