@@ -18,6 +18,11 @@ rmdir_cgroups() {
 
 @test "delete racing create never removes a container that create reported created" {
 	set_args sleep 100
+	# A createRuntime hook that sleeps holds create inside its build (its first
+	# state written, the lock held) for 0.1 s: without it, create can run from
+	# start to end before the poller below is scheduled at all (a fork's child
+	# stays on its parent's CPU here), and the race is never exercised.
+	update_config '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "0.1"]}]'
 	local i id cpid crc drc raced=0
 	for i in $(seq 1 20); do
 		id="$CID-$i"
