@@ -167,6 +167,18 @@ binary_maps() {
 	done <"/proc/$1/maps"
 }
 
+# maps_on_ro_mount PID: every mapping of the binary in PID is a file on a
+# read-only mount (map_files is the file each mapping keeps), and there are at
+# least three (the text, the read-only data, the data).
+maps_on_ro_mount() {
+	local range n=0
+	while read -r range _; do
+		on_ro_mount "/proc/$1/map_files/$range"
+		n=$((n + 1))
+	done < <(binary_maps "$1")
+	[ "$n" -ge 3 ]
+}
+
 @test "husk becomes its read-only copy in place: one execution, no mapping of the host's binary left" {
 	requires root husk
 	command -v strace >/dev/null || skip "needs strace"
@@ -185,14 +197,9 @@ binary_maps() {
 	# text, the read-only data and the data are all there.
 	set_args /probe sleep 600
 	hcopy_detached create --bundle "$BUNDLE" "$CID"
-	local pid=$(ctr_pid) range n
+	local pid=$(ctr_pid)
 	binary_maps "$pid"
-	n=0
-	while read -r range _; do
-		on_ro_mount "/proc/$pid/map_files/$range"
-		n=$((n + 1))
-	done < <(binary_maps "$pid")
-	[ "$n" -ge 3 ]
+	maps_on_ro_mount "$pid"
 	binary_maps "$pid" | grep -q ' r-xp '
 	binary_maps "$pid" | grep -q ' rw-p '
 	run ! on_ro_mount "$HCOPY"
@@ -200,12 +207,7 @@ binary_maps() {
 	local rpid
 	rpid=$(spawn_bg "$HCOPY" --root "$ROOT" run --bundle "$BUNDLE" "$CID-r")
 	wait_for_status "$CID-r" running
-	n=0
-	while read -r range _; do
-		on_ro_mount "/proc/$rpid/map_files/$range"
-		n=$((n + 1))
-	done < <(binary_maps "$rpid")
-	[ "$n" -ge 3 ]
+	maps_on_ro_mount "$rpid"
 	on_ro_mount "/proc/$rpid/exe"
 	copy_unchanged
 }
@@ -222,12 +224,8 @@ binary_maps() {
 	grep -q 'execveat(.*AT_EMPTY_PATH) = 0' "$TESTDIR/st"
 	# The mappings already moved to the mount stay so; the second image maps
 	# nothing else of the host's binary.
-	local pid=$(ctr_pid) range n=0
-	while read -r range _; do
-		on_ro_mount "/proc/$pid/map_files/$range"
-		n=$((n + 1))
-	done < <(binary_maps "$pid")
-	[ "$n" -ge 3 ]
+	local pid=$(ctr_pid)
+	maps_on_ro_mount "$pid"
 	on_ro_mount "/proc/$pid/exe"
 	husk start "$CID"
 	wait_for_status "$CID" running
