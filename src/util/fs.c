@@ -369,18 +369,26 @@ husk_passwd_field (uid_t uid, int n)
   return NULL;
 }
 
+/* Asked once per process tree: a fork inherits the answer (each new process
+ * would otherwise instantiate its own /proc/PID entries to read the same map).
+ * A process that later enters another user namespace asks about its config's
+ * user namespace instead (rootfs.c). */
 bool
 husk_running_in_userns (void)
 {
+  static int known = -1;
   cleanup_free char *map = NULL;
   const char *p;
   unsigned long long a, b, n;
 
+  if (known >= 0)
+    return known;
   if (husk_read_file ("/proc/self/uid_map", &map, NULL, NULL) < 0)
     return false;
   p = map;
-  return !(husk_scan_u64 (&p, &a) && husk_scan_u64 (&p, &b) && husk_scan_u64 (&p, &n) && a == 0
-           && b == 0 && n == 4294967295U);
+  known = !(husk_scan_u64 (&p, &a) && husk_scan_u64 (&p, &b) && husk_scan_u64 (&p, &n) && a == 0
+            && b == 0 && n == 4294967295U);
+  return known;
 }
 
 char *
