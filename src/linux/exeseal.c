@@ -318,15 +318,19 @@ swap_to_ro_bind (int tree)
       if (!(ph[i].p_flags & PF_W))
         {
           /* Unwritten since the kernel mapped it: the mount's file has the
-           * same bytes (one inode, one page cache). */
-          if (mmap ((void *) lo, hi - lo, prot, MAP_PRIVATE | MAP_FIXED, fd, (off_t) off)
+           * same bytes (one inode, one page cache).  Populated: the old
+           * mapping's page table entries go with it, and one call maps the
+           * cached pages back where the code would fault them in one by one. */
+          if (mmap ((void *) lo, hi - lo, prot, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd,
+                    (off_t) off)
               != (void *) lo)
             return -1;
           continue;
         }
       /* Written (relocated, initialised data): the mount's file mapped
-       * privately elsewhere, given the current bytes, then moved over. */
-      tmp = mmap (NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, (off_t) off);
+       * privately elsewhere (populated: made private for the copy in one
+       * call), given the current bytes, then moved over. */
+      tmp = mmap (NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, (off_t) off);
       if (tmp == MAP_FAILED)
         return -1;
       copy_words (tmp, (const volatile uintptr_t *) lo, (hi - lo) / sizeof (uintptr_t));

@@ -12,7 +12,10 @@
  * and is reused by the next request of that class.  Arenas are never returned
  * (the long-lived commands, `run` in the foreground, `events`, allocate little
  * and in steady patterns).  Larger requests get their own mapping, which free
- * unmaps and realloc grows with mremap.
+ * unmaps and realloc grows with mremap.  An arena, and a large block of up to
+ * an arena's size, is mapped populated (MAP_POPULATE): `run` fills most of
+ * its first arena, and one system call that makes 16 pages present costs less
+ * than the 10 page faults it saves (a trap each, dear under a hypervisor).
  *
  * Every block has a 16-byte header (so user memory stays 16-byte aligned) with
  * a magic number that says whether it is in use or free: freeing a free block
@@ -85,9 +88,9 @@ link_key (void)
 }
 
 static void *
-map (size_t len)
+map (size_t len, int flags)
 {
-  void *p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
 
   return p == MAP_FAILED ? NULL : p;
 }
@@ -114,7 +117,7 @@ alloc_big (size_t n, size_t align)
       return NULL;
     }
   len = page_up (n + sizeof *b + align);
-  base = map (len);
+  base = map (len, len <= ARENA_SIZE ? MAP_POPULATE : 0);
   if (base == NULL)
     {
       errno = ENOMEM;
@@ -174,7 +177,7 @@ malloc (size_t n)
     }
   if (arena_left < sizeof *b + size)
     {
-      arena = map (ARENA_SIZE);
+      arena = map (ARENA_SIZE, MAP_POPULATE);
       if (arena == NULL)
         {
           arena_left = 0;
