@@ -30,8 +30,9 @@ struct husk_create_opts
   /* run: the caller stays and waits; set by husk_container_run */
   int console_fd; /* an already connected console socket (run), or -1 */
   /* run: where a config needs no `start` of its own (no poststart hook, a
-   * process, no seccomp filter), no exec.fifo is made: *start_fd gets the sync socket on which
-   * husk_container_start_run() releases the init (else it stays -1). */
+   * process, no seccomp filter), no exec.fifo is made and the init executes the
+   * process once ready: *start_fd gets the sync socket, on which
+   * husk_container_start_run() waits for that (else it stays -1). */
   int *start_fd;
 };
 
@@ -40,8 +41,8 @@ int husk_check_id (const char *id, struct husk_error **err);
 
 int husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk_error **err);
 int husk_container_start (const char *root, const char *id, struct husk_error **err);
-/* run's start, for a container created with a start_fd: release the init and
- * wait until it executed the process (or failed to; closes start_fd). */
+/* run's start, for a container created with a start_fd: wait until the init
+ * executed the process (or failed to; closes start_fd). */
 int husk_container_start_run (int start_fd, struct husk_error **err);
 /* Whether <root>/<id> holds a container's state (false for an invalid id). */
 bool husk_container_exists (const char *root, const char *id);

@@ -342,6 +342,23 @@ serve_mount_trees (struct create_ctx *x, struct husk_error **err)
     }
 }
 
+/* state.json; with PID_FILE, once the init exists, --pid-file too. */
+static int
+save_state (struct create_ctx *x, bool pid_file, struct husk_error **err)
+{
+  struct husk_state st = {
+    .id = (char *) x->o->id, .pid = x->pid, .start_time = x->start_time, .bundle = x->bundle,
+    .rootfs = x->rootfs, .created = x->created, .owner = getuid (),
+    .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
+    .annotations_len = x->config->annotations_len,
+    .config_unneeded = !x->process_filled && husk_config_unneeded_later (x->config),
+  };
+
+  if (husk_state_write (x->dir, &st, err) < 0)
+    return -1;
+  return x->pid == 0 || !pid_file ? 0 : husk_write_pid_file (x->o->pid_file, x->pid, err);
+}
+
 /* The parent's half of the sync protocol (see linux/sync.h). */
 static int
 sync_with_children (struct create_ctx *x, struct husk_error **err)
@@ -396,6 +413,11 @@ sync_with_children (struct create_ctx *x, struct husk_error **err)
   if (x->cgroup && husk_cgroup_apply (x->cgroup, x->config, err) < 0)
     return -1;
   if (run_create_hooks (x, err) < 0)
+    return -1;
+  /* run: the init executes the process as soon as it is ready (sync 6), so the
+   * state that names it is written before it can be (it waits for sync 5
+   * before its identity changes); meanwhile it still mounts. */
+  if (x->start_by_sync && save_state (x, false, err) < 0)
     return -1;
   json = hooks_state_json (x, HUSK_STATUS_CREATED);
   if (husk_sync_send (x->sync_fd, HUSK_SYNC_HOOKS_ACK, 0, 0, json, &e) < 0) /* sync 5 */
@@ -497,22 +519,6 @@ send_pidfd (struct create_ctx *x, struct husk_error **err)
   return husk_pidfd_socket_send_to (x->o->pidfd_socket, x->pid, "standard", err);
 }
 
-static int
-save_state (struct create_ctx *x, struct husk_error **err)
-{
-  struct husk_state st = {
-    .id = (char *) x->o->id, .pid = x->pid, .start_time = x->start_time, .bundle = x->bundle,
-    .rootfs = x->rootfs, .created = x->created, .owner = getuid (),
-    .cgroup_dirs = x->cgroup ? x->cgroup->dirs : NULL, .annotations = x->config->annotations,
-    .annotations_len = x->config->annotations_len,
-    .config_unneeded = !x->process_filled && husk_config_unneeded_later (x->config),
-  };
-
-  if (husk_state_write (x->dir, &st, err) < 0)
-    return -1;
-  return x->pid == 0 ? 0 : husk_write_pid_file (x->o->pid_file, x->pid, err);
-}
-
 int
 husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk_error **err)
 {
@@ -523,8 +529,9 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
     return -1;
   if (load_bundle (&x, err) < 0)
     goto out;
-  /* run's start is then only the init's release (husk_container_start_run):
-   * crun's run has no exec.fifo either.  A poststart hook or a config without
+  /* run's start is then only the wait for the init's execve, which follows its
+   * READY at once (husk_container_start_run): crun's run has no exec.fifo
+   * either.  A poststart hook or a config without
    * a process needs `start` as it is; so does a seccomp filter, which the init
    * loads before it waits: the fifo needs openat and write, which runc's own
    * profiles allow, the socket a read that a profile may deny. */
@@ -555,13 +562,16 @@ husk_container_create (const struct husk_create_opts *o, pid_t *pid, struct husk
       x.cgroup = NULL;
       goto fail;
     }
-  if (save_state (&x, err) < 0 || (x.cgroup && husk_cgroup_make (x.cgroup, err) < 0))
+  if (save_state (&x, false, err) < 0 || (x.cgroup && husk_cgroup_make (x.cgroup, err) < 0))
     goto fail;
   x.idmap_fds = husk_idmap_trees_make (x.config, x.bundle, x.rootfs, err);
   if (x.idmap_fds == NULL)
     goto fail;
+  /* run's state is written already (sync_with_children): the pid file only. */
   if (connect_console (&x, err) < 0 || spawn (&x, err) < 0 || send_pidfd (&x, err) < 0
-      || save_state (&x, err) < 0)
+      || (x.start_by_sync ? husk_write_pid_file (o->pid_file, x.pid, err)
+                          : save_state (&x, true, err))
+             < 0)
     goto fail;
   *pid = x.pid;
   if (x.start_by_sync)

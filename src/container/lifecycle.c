@@ -385,15 +385,8 @@ husk_container_start_run (int start_fd, struct husk_error **err)
   struct husk_sync_msg m;
   int r;
 
-  /* An init already dead fails the send (EPIPE), as `start` fails on a stopped
-   * container. */
-  if (husk_sync_send (start_fd, HUSK_SYNC_START, 0, 0, NULL, err) < 0) /* sync 7 */
-    {
-      close (start_fd);
-      return -1;
-    }
-  /* EOF: the init executed the process (the socket closes on exec), or died
-   * after START, which the exit status tells. */
+  /* EOF: the init executed the process (the socket closes on exec), or died,
+   * which the exit status tells. */
   r = husk_sync_recv_or_eof (start_fd, &m, "its exec", err);
   close (start_fd);
   if (r <= 0)

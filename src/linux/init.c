@@ -356,10 +356,10 @@ setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
   return husk_apply_no_new_privs (p, err);
 }
 
-/* After READY: wait for `start` through the exec fifo (run: for START on the
- * sync socket, which stays open until our execve closes it, so that run sees
- * its EOF), run the startContainer hooks, exec the process.  A failure can only
- * be reported on the process's own stderr. */
+/* After READY: wait for `start` through the exec fifo (run: at once; the sync
+ * socket stays open until our execve closes it, so that run sees its EOF), run
+ * the startContainer hooks, exec the process.  A failure can only be reported
+ * on the process's own stderr. */
 static __attribute__ ((noreturn)) void
 exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_json,
                    const char *exe, char **full_env)
@@ -372,14 +372,9 @@ exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_jso
    * or the socket to husk. */
   husk_sync_forward_log (-1);
   die_on_signals_while_created ();
-  if (s->start_by_sync)
-    {
-      struct husk_sync_msg m;
-      if (husk_sync_expect (s->sync_fd, HUSK_SYNC_START, &m, "start", &err) < 0) /* sync 7 */
-        goto fatal;
-      free (m.text);
-    }
-  else
+  /* run (start_by_sync): nothing else can start this container, and the
+   * parent wrote its state before sync 5, so there is nothing to wait for. */
+  if (!s->start_by_sync)
     {
       close (s->sync_fd);
       if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)

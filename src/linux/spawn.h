@@ -20,7 +20,7 @@ struct husk_spawn
   struct husk_cgjoin cgroup; /* stage 1 (or the direct init) is born in it or joins it */
   int sync_fd; /* the children's end of the sync socketpair */
   int fifo_fd; /* O_PATH fd of exec.fifo, or -1 with start_by_sync */
-  bool start_by_sync; /* run: START comes on sync_fd (sync 7), there is no exec.fifo */
+  bool start_by_sync; /* run: no exec.fifo, the process is executed after READY at once */
   int console_fd; /* connected --console-socket, or -1 */
   bool console_proxied; /* console_fd is husk's own: see husk_console_setup */
   int preserve_fds; /* fds 3 .. 3+N-1 stay open across exec */

@@ -33,10 +33,10 @@
  *                                             listener fd (SCM_RIGHTS), which the parent
  *                                             sends on to linux.seccomp.listenerPath; no
  *                                             reply (a notified syscall just waits for it)
- *   sync 6  stage2 -> parent  READY           about to block on exec.fifo (run: on START)
- *   sync 7  parent -> stage2  START           run only, which has no exec.fifo: go on to
- *                                             the process; the socket then closes on its
- *                                             execve (EOF), or an ERROR comes first
+ *   sync 6  stage2 -> parent  READY           about to block on exec.fifo (run, which has
+ *                                             no exec.fifo and wrote the state before sync
+ *                                             5: about to execute the process; the socket
+ *                                             then closes on its execve, the parent's EOF)
  *   any     child  -> parent  ERROR           errnum + text; the child then _exits
  *   any     child  -> parent  LOG             value = HUSK_SYNC_LOG_DEBUG or _WARNING,
  *                                             text = the line: the children hold no log
@@ -65,7 +65,6 @@ enum husk_sync_type
   HUSK_SYNC_MOUNT_PLS,
   HUSK_SYNC_MOUNT_FD,
   HUSK_SYNC_CGROUP_MADE,
-  HUSK_SYNC_START,
 };
 
 /* The value of a LOG message. */
