@@ -334,30 +334,22 @@ swap_to_ro_bind (int tree)
       if (tmp == MAP_FAILED)
         return -1;
       copy_words (tmp, (const volatile uintptr_t *) lo, (hi - lo) / sizeof (uintptr_t));
-      /* Moved in pieces, since mremap moves one mapping: the RELRO part
-       * read-only, the rest as the segment says.  Nothing writes to the range
-       * between the copy and the move. */
+      /* Moved over in one piece (mremap moves one mapping), then the RELRO
+       * part made read-only.  Nothing writes to the range between the copy
+       * and the move. */
+      if ((void *) syscall (SYS_mremap, tmp, hi - lo, hi - lo, MREMAP_MAYMOVE | MREMAP_FIXED,
+                            (void *) lo)
+          != (void *) lo)
+        {
+          munmap (tmp, hi - lo);
+          return -1;
+        }
       {
         uintptr_t r_lo = relro_lo > lo ? relro_lo : lo, r_hi = relro_hi < hi ? relro_hi : hi;
-        uintptr_t cut[4] = { lo, lo, lo, hi };
 
-        if (r_lo < r_hi)
-          cut[1] = r_lo, cut[2] = r_hi;
-        for (int part = 0; part < 3; part++)
-          {
-            uintptr_t x = cut[part], y = cut[part + 1];
-
-            if (x >= y)
-              continue;
-            if (mprotect ((char *) tmp + (x - lo), y - x, part == 1 ? PROT_READ : prot) < 0
-                || (void *) syscall (SYS_mremap, (char *) tmp + (x - lo), y - x, y - x,
-                                     MREMAP_MAYMOVE | MREMAP_FIXED, (void *) x)
-                       != (void *) x)
-              {
-                munmap ((char *) tmp + (x - lo), hi - x);
-                return -1;
-              }
-          }
+        if ((prot != (PROT_READ | PROT_WRITE) && mprotect ((void *) lo, hi - lo, prot) < 0)
+            || (r_lo < r_hi && mprotect ((void *) r_lo, r_hi - r_lo, PROT_READ) < 0))
+          return -1;
       }
     }
   map.exe_fd = (uint32_t) fd;

@@ -59,20 +59,22 @@ die (void)
   __builtin_trap ();
 }
 
-/* The system call, inline: musl's syscall() may set errno, which lives in the
+/* System calls, inline: musl's syscall() may set errno, which lives in the
  * thread area, not set up yet. */
 static long
-raw_madvise (uintptr_t addr, size_t len, int advice)
+raw_syscall3 (long nr, uintptr_t a, size_t b, long c)
 {
   long ret;
 
   __asm__ volatile ("syscall"
                     : "=a"(ret)
-                    : "a"(28L /* SYS_madvise */), "D"(addr), "S"(len), "d"((long) advice)
+                    : "a"(nr), "D"(a), "S"(b), "d"(c)
                     : "rcx", "r11", "memory");
   return ret;
 }
 
+#define SYS_MPROTECT 10
+#define SYS_MADVISE 28
 #define POPULATE_WRITE 23 /* MADV_POPULATE_WRITE, Linux 5.14; EINVAL before: ignored */
 #define STACK_AHEAD (32 * 1024)
 
@@ -91,14 +93,38 @@ populate (const uintptr_t *sp)
   const ElfW (Phdr) *ph = (const ElfW (Phdr) *) (__ehdr_start + eh->e_phoff);
   uintptr_t base = (uintptr_t) __ehdr_start, top = ((uintptr_t) sp + 4095) & ~(uintptr_t) 4095;
 
-  raw_madvise (top - STACK_AHEAD, STACK_AHEAD, POPULATE_WRITE);
+  raw_syscall3 (SYS_MADVISE, top - STACK_AHEAD, STACK_AHEAD, POPULATE_WRITE);
   for (int i = 0; i < eh->e_phnum; i++)
     if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W) && ph[i].p_filesz > 0)
       {
         uintptr_t lo = (base + ph[i].p_vaddr) & ~(uintptr_t) 4095;
         uintptr_t hi = (base + ph[i].p_vaddr + ph[i].p_filesz + 4095) & ~(uintptr_t) 4095;
 
-        raw_madvise (lo, hi - lo, POPULATE_WRITE);
+        raw_syscall3 (SYS_MADVISE, lo, hi - lo, POPULATE_WRITE);
+      }
+}
+
+/* RELRO: the relocated data that stays constant after (.data.rel.ro: tables
+ * of pointers, husk's commands among them) becomes read-only, as the dynamic
+ * loader makes it for a dynamic program; musl's start code for a static PIE
+ * leaves it writable.  Whole pages only: the segment's end is page-aligned by
+ * the linker.  A failure is fatal: the process would run with less than it
+ * should. */
+static void
+protect_relro (void)
+{
+  const ElfW (Ehdr) *eh = (const ElfW (Ehdr) *) __ehdr_start;
+  const ElfW (Phdr) *ph = (const ElfW (Phdr) *) (__ehdr_start + eh->e_phoff);
+  uintptr_t base = (uintptr_t) __ehdr_start;
+
+  for (int i = 0; i < eh->e_phnum; i++)
+    if (ph[i].p_type == PT_GNU_RELRO)
+      {
+        uintptr_t lo = (base + ph[i].p_vaddr) & ~(uintptr_t) 4095;
+        uintptr_t hi = (base + ph[i].p_vaddr + ph[i].p_memsz) & ~(uintptr_t) 4095;
+
+        if (lo < hi && raw_syscall3 (SYS_MPROTECT, lo, hi - lo, 1 /* PROT_READ */) != 0)
+          die ();
       }
 }
 
@@ -159,6 +185,7 @@ husk_start_c (uintptr_t *sp)
         die ();
     }
 
+  protect_relro ();
   /* musl ignores the three function arguments: it runs _init and the
    * init_array itself. */
   __libc_start_main (main, argc, argv, NULL, NULL, NULL);

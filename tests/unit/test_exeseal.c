@@ -6,10 +6,12 @@
  *   test_exeseal                                  the tests
  *   test_exeseal --sealed-child WAY PID FD CWD    the re-executed image (internal) */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <link.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -73,6 +76,47 @@ maps_on_ro_mount (const char *self)
   return n;
 }
 
+extern const char __ehdr_start[];
+
+/* Whether the pages of this program's RELRO (the relocated data the start
+ * code leaves read-only) are mapped read-only: true when it has none. */
+static bool
+relro_read_only (void)
+{
+  const ElfW (Phdr) *ph = (const ElfW (Phdr) *) getauxval (AT_PHDR);
+  size_t phnum = getauxval (AT_PHNUM);
+  uintptr_t base = 0, lo = 0, hi = 0;
+  char line[512];
+  bool ok = true;
+  FILE *f;
+
+  for (size_t i = 0; ph && i < phnum; i++)
+    if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0)
+      base = (uintptr_t) __ehdr_start - ph[i].p_vaddr;
+  for (size_t i = 0; ph && i < phnum; i++)
+    if (ph[i].p_type == PT_GNU_RELRO)
+      {
+        lo = (base + ph[i].p_vaddr) & ~(uintptr_t) 4095;
+        hi = (base + ph[i].p_vaddr + ph[i].p_memsz) & ~(uintptr_t) 4095;
+      }
+  if (lo >= hi || (f = fopen ("/proc/self/maps", "re")) == NULL)
+    return lo >= hi;
+  while (fgets (line, sizeof line, f))
+    {
+      unsigned long a, b;
+      char perms[8];
+
+      if (sscanf (line, "%lx-%lx %7s", &a, &b, perms) == 3 && a < hi && b > lo
+          && strncmp (perms, "r--", 3) != 0)
+        {
+          fprintf (stderr, "# RELRO %lx-%lx: %s", (unsigned long) lo, (unsigned long) hi, line);
+          ok = false;
+        }
+    }
+  fclose (f);
+  return ok;
+}
+
 /* Set before husk_exe_seal: still set in the sealed image only if it sealed
  * in place (an execution starts a fresh image). */
 static int first_image;
@@ -110,6 +154,9 @@ sealed_child (char **argv)
       /* The text, the read-only data and the data, all the mount's. */
       CHECK (maps_on_ro_mount (argv[0]) >= 3);
       CHECK (first_image == (strcmp (way, "bind") == 0));
+      /* In place, the written segment is a copy: its RELRO part read-only
+       * again. */
+      CHECK (relro_read_only ());
     }
   else
     CHECK (seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL))
