@@ -256,6 +256,34 @@ copy_words (uintptr_t *dst, const volatile uintptr_t *src, size_t n)
     dst[i] = src[i];
 }
 
+/* A written segment, [lo, hi) of the address space from file offset off:
+ * the mount's file `fd` mapped privately elsewhere (populated: made private
+ * for the copy in one call), given the current bytes, moved over in one piece
+ * (mremap moves one mapping), then its part in [relro_lo, relro_hi) made
+ * read-only.  Nothing writes to the range between the copy and the move. */
+static int
+copy_written_segment (int fd, uintptr_t lo, uintptr_t hi, off_t off, int prot,
+                      uintptr_t relro_lo, uintptr_t relro_hi)
+{
+  uintptr_t r_lo = relro_lo > lo ? relro_lo : lo, r_hi = relro_hi < hi ? relro_hi : hi;
+  void *tmp = mmap (NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, off);
+
+  if (tmp == MAP_FAILED)
+    return -1;
+  copy_words (tmp, (const volatile uintptr_t *) lo, (hi - lo) / sizeof (uintptr_t));
+  if ((void *) syscall (SYS_mremap, tmp, hi - lo, hi - lo, MREMAP_MAYMOVE | MREMAP_FIXED,
+                        (void *) lo)
+      != (void *) lo)
+    {
+      munmap (tmp, hi - lo);
+      return -1;
+    }
+  if ((prot != (PROT_READ | PROT_WRITE) && mprotect ((void *) lo, hi - lo, prot) < 0)
+      || (r_lo < r_hi && mprotect ((void *) r_lo, r_hi - r_lo, PROT_READ) < 0))
+    return -1;
+  return 0;
+}
+
 /* 0: make the read-only bind mount of the binary (a file of the detached mount
  * `tree`) this process's exe without executing anything: every mapping of the
  * binary is replaced by the same pages of the mount's file (the segments no one
@@ -306,7 +334,6 @@ swap_to_ro_bind (int tree)
     {
       uintptr_t lo, hi, off;
       int prot = 0;
-      void *tmp;
 
       if (ph[i].p_type != PT_LOAD || ph[i].p_filesz == 0)
         continue;
@@ -327,30 +354,8 @@ swap_to_ro_bind (int tree)
             return -1;
           continue;
         }
-      /* Written (relocated, initialised data): the mount's file mapped
-       * privately elsewhere (populated: made private for the copy in one
-       * call), given the current bytes, then moved over. */
-      tmp = mmap (NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, (off_t) off);
-      if (tmp == MAP_FAILED)
+      if (copy_written_segment (fd, lo, hi, (off_t) off, prot, relro_lo, relro_hi) < 0)
         return -1;
-      copy_words (tmp, (const volatile uintptr_t *) lo, (hi - lo) / sizeof (uintptr_t));
-      /* Moved over in one piece (mremap moves one mapping), then the RELRO
-       * part made read-only.  Nothing writes to the range between the copy
-       * and the move. */
-      if ((void *) syscall (SYS_mremap, tmp, hi - lo, hi - lo, MREMAP_MAYMOVE | MREMAP_FIXED,
-                            (void *) lo)
-          != (void *) lo)
-        {
-          munmap (tmp, hi - lo);
-          return -1;
-        }
-      {
-        uintptr_t r_lo = relro_lo > lo ? relro_lo : lo, r_hi = relro_hi < hi ? relro_hi : hi;
-
-        if ((prot != (PROT_READ | PROT_WRITE) && mprotect ((void *) lo, hi - lo, prot) < 0)
-            || (r_lo < r_hi && mprotect ((void *) r_lo, r_hi - r_lo, PROT_READ) < 0))
-          return -1;
-      }
     }
   map.exe_fd = (uint32_t) fd;
   return prctl (PR_SET_MM, PR_SET_MM_MAP, (unsigned long) &map, sizeof map, 0);
