@@ -122,6 +122,10 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
   } ctl;
   struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf,
                       .msg_controllen = sizeof ctl.buf };
+  /* A child that exited with a message of ours unread leaves ECONNRESET on
+   * our end, reported once by the next receive; what it sent before it
+   * exited (its ERROR) is still queued behind it. */
+  int reset_seen = 0;
 
   memset (msg, 0, sizeof *msg);
   msg->fd = -1;
@@ -129,7 +133,7 @@ recv_one (int fd, struct husk_sync_msg *msg, const char *what, struct husk_error
   iov[1] = (struct iovec){ buf, SYNC_MAX - 1 };
   do
     n = recvmsg (fd, &m, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
+  while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset_seen++)));
   if (n < 0)
     return husk_error_set (err, errno, "sync: receive (%s)", what);
   if (n == 0)
@@ -194,9 +198,11 @@ husk_sync_recv_or_eof (int fd, struct husk_sync_msg *msg, const char *what,
       char c;
       ssize_t n;
 
+      int reset_seen = 0;
+
       do
         n = recv (fd, &c, 1, MSG_PEEK);
-      while (n < 0 && errno == EINTR);
+      while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset_seen++)));
       if (n == 0)
         return 0;
       if (n < 0)

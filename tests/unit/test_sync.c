@@ -1,6 +1,7 @@
 /* linux/sync.c: a message of the wrong type releases what it carried (its text
- * and a passed fd), and a text longer than a message holds arrives with the
- * middle elided and the marker saying so. */
+ * and a passed fd), a text longer than a message holds arrives with the
+ * middle elided and the marker saying so, and a child's last ERROR is read
+ * even when it exited with a message of ours unread. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -72,6 +73,27 @@ main (void)
           "the middle is elided, with the marker");
   husk_error_release (&err);
   free (big);
+
+  /* A child that fails and exits with our last message unread in its queue: the
+   * kernel reports ECONNRESET once on our end, and its ERROR, sent before it
+   * exited, is still there behind it (husk_sync_recv and _recv_or_eof). */
+  for (int eof = 0; eof < 2; eof++)
+    {
+      int p[2];
+
+      if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+        return 1;
+      husk_sync_send (p[0], HUSK_SYNC_HOOKS_ACK, 0, 0, "unread", NULL);
+      husk_sync_send (p[1], HUSK_SYNC_ERROR, 22, 0, "the child's reason", NULL);
+      close (p[1]);
+      r = eof ? husk_sync_recv_or_eof (p[0], &m, "a test step", &err)
+              : husk_sync_recv (p[0], &m, "a test step", &err);
+      result (r < 0 && err && strcmp (err->msg, "the child's reason") == 0 && err->errnum == 22,
+              "%s: the error of a child gone with a message unread is read, not ECONNRESET (%s)",
+              eof ? "recv_or_eof" : "recv", err ? err->msg : "none");
+      husk_error_release (&err);
+      close (p[0]);
+    }
   close (devnull);
   return tap_done ();
 }
