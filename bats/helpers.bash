@@ -278,6 +278,19 @@ spawn_bg() {
 	echo $!
 }
 
+# trace_init PID SYSCALL INJECT: strace attached to the process PID (a created
+# init), tampering with SYSCALL as INJECT says (strace's -e inject=SYSCALL:INJECT,
+# e.g. delay_exit=500000); returns once PID is traced.  Killed at teardown.
+trace_init() {
+	local tries=50
+	spawn_bg strace -qq -p "$1" -e trace="$2" -e inject="$2:$3" -o /dev/null >/dev/null
+	until [ "$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$1/status")" != 0 ]; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # pid_gone PID: the process has exited (gone, or a zombie).  Use this rather
 # than `! pid_alive`: bats does not fail a test on a `!` command.
 pid_gone() {

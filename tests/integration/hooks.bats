@@ -67,6 +67,19 @@ order() {
 	[ "$(order)" = "prestart createRuntime createContainer startContainer poststart poststop" ]
 }
 
+# The spec orders poststart after the process is executed: with such a hook,
+# `start` waits for the exec itself (the fifo closes on exec), here held back
+# 1 s by strace, before it runs the hook.
+@test "a poststart hook runs once the process executed, however slow the exec" {
+	command -v strace >/dev/null || skip "needs strace"
+	update_config '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", "cat /proc/$(jq .pid)/comm > $0/comm", $h]}]' --arg h "$HOOKS"
+	create_ctr
+	pid=$(ctr_pid)
+	trace_init "$pid" execve delay_enter=1000000
+	husk start "$CID"
+	[ "$(cat "$HOOKS/comm")" = probe ]
+}
+
 @test "hooks get the state on stdin: id, pid, bundle, status" {
 	all_hooks
 	create_ctr
