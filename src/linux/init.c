@@ -128,7 +128,7 @@ open_own_fd_dir (int procfd, struct husk_error **err)
 /* Block until `husk start` opens the fifo for reading; check that what opened
  * is the fifo. */
 static int
-wait_for_start (int fd_dir, int fifo_fd, int *released, struct husk_error **err)
+wait_for_start (int fd_dir, int fifo_fd, struct husk_error **err)
 {
   struct stat want, got;
   char name[16];
@@ -152,11 +152,9 @@ wait_for_start (int fd_dir, int fifo_fd, int *released, struct husk_error **err)
       close (fd);
       return husk_error_set (err, e, "write exec fifo");
     }
-  /* The write end stays open (O_CLOEXEC) until release_start or our execve
-   * closes it: `start` reads until EOF, so it returns only once the
-   * startContainer hooks ran and the process is being executed (executing, when
-   * poststart hooks run after it, as the spec orders). */
-  *released = fd;
+  /* The write end stays open (O_CLOEXEC) until our execve closes it: `start` reads
+   * until EOF, so it returns only once the startContainer hooks ran and the
+   * process is executing, and poststart hooks run after it, as the spec orders. */
   return 0;
 }
 
@@ -172,34 +170,14 @@ die_of_signal (int sig)
  * or a pidfd manager's SIGTERM would otherwise be dropped.  execve resets
  * handled signals to their default. */
 static void
-die_on_signals_while_created (bool created)
+die_on_signals_while_created (void)
 {
   static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
-  struct sigaction sa = { .sa_handler = created ? die_of_signal : SIG_DFL };
+  struct sigaction sa = { .sa_handler = die_of_signal };
 
   sigemptyset (&sa.sa_mask);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaction (sigs[i], &sa, NULL);
-}
-
-/* `start` (or run) returns at the EOF of *released: the exec fifo's write end,
- * or run's sync socket.  With no poststart hook, which the spec orders after the
- * process executes, we close it ourselves before execve instead of letting the
- * exec close it: start then returns without waiting for the kernel to load the
- * program and tear our address space down (about 1 ms here), as crun's start
- * never waits for the exec.  The handlers go first, so that a signal sent once
- * start returned meets the disposition it would meet in the program before its
- * main, as after the exec. */
-static void
-release_start (const struct husk_spawn *s, int *released)
-{
-  const struct oci_hooks *h = s->config->hooks;
-
-  if (*released < 0 || (h && h->poststart_len > 0))
-    return;
-  die_on_signals_while_created (false);
-  close (*released);
-  *released = -1;
 }
 
 /* The idmapped trees were made by the parent from host paths: the init needs them
@@ -379,28 +357,27 @@ setup_process (const struct husk_spawn *s, const struct oci_seccomp *seccomp,
 }
 
 /* After READY: wait for `start` through the exec fifo (run: at once; the sync
- * socket stays open until release_start or our execve closes it, so that run
- * sees its EOF), run the startContainer hooks, exec the process.  A failure can
- * only be reported on the process's own stderr. */
+ * socket stays open until our execve closes it, so that run sees its EOF), run
+ * the startContainer hooks, exec the process.  A failure can only be reported
+ * on the process's own stderr. */
 static __attribute__ ((noreturn)) void
 exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_json,
                    const char *exe, char **full_env)
 {
   const struct oci_process *p = s->config->process;
   struct husk_error *err = NULL;
-  int released = s->start_by_sync ? s->sync_fd : -1;
 
   /* From here until start the init holds stdio, the preserved fds, the exec fifo
    * and fd_dir (run: the sync socket instead): nothing of the host's but the fifo
    * or the socket to husk. */
   husk_sync_forward_log (-1);
-  die_on_signals_while_created (true);
+  die_on_signals_while_created ();
   /* run (start_by_sync): nothing else can start this container, and the
    * parent wrote its state before sync 5, so there is nothing to wait for. */
   if (!s->start_by_sync)
     {
       close (s->sync_fd);
-      if (wait_for_start (fd_dir, s->fifo_fd, &released, &err) < 0)
+      if (wait_for_start (fd_dir, s->fifo_fd, &err) < 0)
         goto fatal;
       close (fd_dir);
       close (s->fifo_fd);
@@ -416,7 +393,6 @@ exec_when_started (const struct husk_spawn *s, int fd_dir, const char *state_jso
       husk_error_set (&err, 0, "config.json has no process to execute");
       goto fatal;
     }
-  release_start (s, &released);
   execve (exe, p->args, full_env);
   husk_error_set (&err, errno, "exec %s", exe);
 fatal:

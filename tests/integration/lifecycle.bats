@@ -24,28 +24,6 @@ marker_bundle() {
 	[ "$(ctr_pid)" = "$pid" ]
 }
 
-# With no poststart hook, the init closes the fifo's write end itself just before
-# its execve, so `start` returns without waiting for the exec.  A signal sent
-# then must meet what it would meet in the program: here the window is held
-# open (the init stopped for 0.5 s after that close), and SIGTERM, which the
-# created init dies of, must be dropped as it is for a pid namespace's PID 1
-# with no handler, so the program runs.
-@test "a signal sent as start returns meets the program's dispositions, not the created init's" {
-	command -v strace >/dev/null || skip "needs strace"
-	set_args /probe sleep 100
-	create_ctr
-	pid=$(ctr_pid)
-	trace_init "$pid" close delay_exit=500000
-	husk start "$CID"
-	husk kill "$CID" TERM
-	for _ in $(seq 50); do
-		pid_alive "$pid" && [ "$(cat "/proc/$pid/comm")" != probe ] || break
-		sleep 0.1
-	done
-	[ "$(cat "/proc/$pid/comm")" = probe ]
-	[ "$(ctr_status)" = running ]
-}
-
 @test "a second start fails" {
 	marker_bundle
 	create_ctr
