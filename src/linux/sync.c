@@ -197,8 +197,7 @@ husk_sync_recv_or_eof (int fd, struct husk_sync_msg *msg, const char *what,
     {
       char c;
       ssize_t n;
-
-      int reset_seen = 0;
+      int reset_seen = 0; /* see recv_one */
 
       do
         n = recv (fd, &c, 1, MSG_PEEK);
