@@ -306,7 +306,7 @@ events_bg() {
 }
 
 @test "pause freezes every process, state says paused, resume thaws" {
-	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tick; sleep 0.05; done'
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tick.new; mv /tick.new /tick; sleep 0.05; done'
 	run_detached
 	wait_for_file "$ROOTFS/tick"
 	run husk pause "$CID"

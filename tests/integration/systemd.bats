@@ -148,7 +148,7 @@ shares_to_weight() {
 }
 
 @test "systemd: pause freezes the scope's cgroup, resume thaws it" {
-	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tick; sleep 0.05; done'
+	set_args sh -c 'i=0; while :; do i=$((i+1)); echo $i >/tick.new; mv /tick.new /tick; sleep 0.05; done'
 	sd_run_d
 	wait_for_file "$ROOTFS/tick"
 	run sd pause "$CID"
